@@ -70,7 +70,13 @@ def decode(data: bytes, where: str, encoding: str = "utf-8") -> str:
     """Decode file bytes: a BOM wins, then `encoding`; failures say what was found."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return data.decode(name)
+            try:
+                return data.decode(name)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{where}: starts with a {name} byte-order mark but is not valid {name}: "
+                    f"{exc.reason} at offset {exc.start}"
+                ) from None
     if _looks_binary(data):
         raise InputError(f"{where}: looks like a binary file, not text (NUL or control bytes found)")
     try:

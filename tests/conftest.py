@@ -10,7 +10,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 SOURCE_ID = "004_0c4284c8328f3e91"
-DERIVATIVE_IDS = ("000_3accf7433a7fbd23", "001_bbee12ca4cd7f645", "002_f56ba79a5034cf1a", "003_118163e1d9ff72fe")
+DERIVATIVE_IDS = (
+    "000_3accf7433a7fbd23",
+    "001_bbee12ca4cd7f645",
+    "002_f56ba79a5034cf1a",
+    "003_118163e1d9ff72fe",
+)
 
 
 @pytest.fixture(scope="session")

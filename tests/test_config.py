@@ -30,7 +30,10 @@ def test_the_shipped_seed_config_is_valid(seeds) -> None:
     assert cluster.source.id == "004_0c4284c8328f3e91"
     # The source matches the glob but is never its own derivative.
     assert [d.id for d in cluster.derivatives] == [
-        "000_3accf7433a7fbd23", "001_bbee12ca4cd7f645", "002_f56ba79a5034cf1a", "003_118163e1d9ff72fe"
+        "000_3accf7433a7fbd23",
+        "001_bbee12ca4cd7f645",
+        "002_f56ba79a5034cf1a",
+        "003_118163e1d9ff72fe",
     ]
     assert loaded.output_dir() == REPO / "runs" / "seeds"
 
@@ -46,15 +49,28 @@ def test_paths_are_relative_to_the_config_file(write, tmp_path) -> None:
     ("data", "message"),
     [
         (with_(rouge={"stemm": True}), r"^rouge.stemm: unknown key; did you mean 'stem'\?$"),
-        (with_(corpus={"clusters": [{"source": "a", "derivative": ["b"]}]}),
-         r"^corpus.clusters\[0\].derivative: unknown key; did you mean 'derivatives'\?$"),
-        (with_(systems=[{"name": "a", "type": "lead"}, {"name": "b", "type": "lead"},
-                        {"name": "c", "type": "textrank", "damping": 0.8, "sentencs": 2}]),
-         r"^systems\[2\].sentencs: unknown key; did you mean 'sentences'\?$"),
-        (with_(systems=[{"name": "a", "type": "lexrnk"}]),
-         r"^systems\[0\].type: unknown system type 'lexrnk'; did you mean 'lexrank'\?"),
-        (with_(systems=[{"name": "a", "type": "lead", "sentences": 0}]),
-         r"^systems\[0\].sentences: Input should be greater than or equal to 1 \(got 0\)$"),
+        (
+            with_(corpus={"clusters": [{"source": "a", "derivative": ["b"]}]}),
+            r"^corpus.clusters\[0\].derivative: unknown key; did you mean 'derivatives'\?$",
+        ),
+        (
+            with_(
+                systems=[
+                    {"name": "a", "type": "lead"},
+                    {"name": "b", "type": "lead"},
+                    {"name": "c", "type": "textrank", "damping": 0.8, "sentencs": 2},
+                ]
+            ),
+            r"^systems\[2\].sentencs: unknown key; did you mean 'sentences'\?$",
+        ),
+        (
+            with_(systems=[{"name": "a", "type": "lexrnk"}]),
+            r"^systems\[0\].type: unknown system type 'lexrnk'; did you mean 'lexrank'\?",
+        ),
+        (
+            with_(systems=[{"name": "a", "type": "lead", "sentences": 0}]),
+            r"^systems\[0\].sentences: Input should be greater than or equal to 1 \(got 0\)$",
+        ),
         (with_(systems=[{"name": "a", "type": "lead"}, {"name": "a", "type": "lead"}]), "used twice"),
         (with_(rouge={"types": ["rouge1", "rougeX"]}), r"^rouge.types\[1\]: Input should be 'rouge1'"),
         (with_(rouge={"tokenizer": "spacy"}), r"^rouge.tokenizer: Input should be 'default' or 'unicode'"),
@@ -81,8 +97,9 @@ def test_missing_config_file(tmp_path) -> None:
 def test_overrides_by_path_index_and_system_name(write) -> None:
     data = with_(systems=[{"name": "lead-3", "type": "lead"}, {"name": "tr", "type": "textrank"}])
     path = make(write, data)
-    loaded = config.load(path, ["rouge.stem=false", "systems.lead-3.sentences=2", "systems[1].damping=0.5",
-                                "aggregate.seed=7"])
+    loaded = config.load(
+        path, ["rouge.stem=false", "systems.lead-3.sentences=2", "systems[1].damping=0.5", "aggregate.seed=7"]
+    )
     assert loaded.config.rouge.stem is False
     assert loaded.systems[0].params.sentences == 2  # type: ignore[attr-defined]
     assert loaded.systems[1].params.damping == 0.5  # type: ignore[attr-defined]
@@ -98,11 +115,18 @@ def test_overrides_by_path_index_and_system_name(write) -> None:
 def test_dir_glob_and_exclude(write, tmp_path) -> None:
     for name in ("src.txt", "a.txt", "b.txt", "skip.txt", "notes.md"):
         write(f"docs/{name}", "text")
-    data = {"corpus": {"clusters": [{"id": "c", "source": "docs/src.txt",
-                                     "derivatives": {"dir": "docs", "exclude": ["skip*"]}}]}}
+    data = {
+        "corpus": {
+            "clusters": [
+                {"id": "c", "source": "docs/src.txt", "derivatives": {"dir": "docs", "exclude": ["skip*"]}}
+            ]
+        }
+    }
     cluster = config.load(make(write, data)).clusters()[0]
     assert [d.id for d in cluster.derivatives] == ["a", "b"]
-    bad = {"corpus": {"clusters": [{"source": "docs/src.txt", "derivatives": {"dir": "docs", "glob": "*.pdf"}}]}}
+    bad = {
+        "corpus": {"clusters": [{"source": "docs/src.txt", "derivatives": {"dir": "docs", "glob": "*.pdf"}}]}
+    }
     with pytest.raises(ConfigError, match=r"derivatives\[0\]: no file in .* matches '\*.pdf'"):
         config.load(make(write, bad)).clusters()
 

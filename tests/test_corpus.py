@@ -20,7 +20,10 @@ def test_reads_utf8_and_boms(write) -> None:
         (b"", "file is empty"),
         (b"  \n\t\n", "file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks like a binary file"),
-        ("caf\u00e9 na\u00efve".encode("cp1252"), r"not valid utf-8: byte\(s\) e9 20 6e 61 at offset 3.*cp1252"),
+        (
+            "caf\u00e9 na\u00efve".encode("cp1252"),
+            r"not valid utf-8: byte\(s\) e9 20 6e 61 at offset 3.*cp1252",
+        ),
     ],
 )
 def test_bad_files_say_what_was_found(write, content: bytes, message: str) -> None:
@@ -67,8 +70,12 @@ def test_a_bad_source_loses_only_its_cluster(write) -> None:
 def test_jsonl_inline_and_path_documents(write, tmp_path) -> None:
     write("docs/d.txt", "Derived from a file.")
     lines = [
-        {"id": "one", "source": "Source one.", "derivatives": ["First rewrite.", {"id": "f", "path": "docs/d.txt"}],
-         "references": [{"text": "Ref."}]},
+        {
+            "id": "one",
+            "source": "Source one.",
+            "derivatives": ["First rewrite.", {"id": "f", "path": "docs/d.txt"}],
+            "references": [{"text": "Ref."}],
+        },
         {"source": {"path": "docs/d.txt"}, "derivatives": [{"path": "docs/missing.txt"}]},
         "not an object",
         {"source": "x", "extra": 1},
@@ -77,7 +84,10 @@ def test_jsonl_inline_and_path_documents(write, tmp_path) -> None:
     corpus = load_jsonl(path)
     assert [c.id for c in corpus.clusters] == ["one", "cluster2"]
     one = corpus.clusters[0]
-    assert [(d.id, d.text) for d in one.derivatives] == [("d1", "First rewrite."), ("f", "Derived from a file.")]
+    assert [(d.id, d.text) for d in one.derivatives] == [
+        ("d1", "First rewrite."),
+        ("f", "Derived from a file."),
+    ]
     assert one.references[0].id == "r1"
     assert corpus.clusters[1].source.id == "d"
     messages = [p.message for p in corpus.problems]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
@@ -10,8 +11,6 @@ from summarize import registry
 from summarize.errors import UnknownSystemError
 from summarize.extractive import Budget, pagerank, select
 from tests.conftest import ARTICLE, REPO
-
-import numpy as np
 
 SENTENCES = ARTICLE.split("\n")
 
@@ -51,7 +50,9 @@ def test_every_system_keeps_batch_order_and_length_and_returns_source_sentences(
         source_lines = text.split("\n")
         assert all(line in source_lines for line in lines)
         # Document order is kept.
-        assert [source_lines.index(line) for line in lines] == sorted(source_lines.index(line) for line in lines)
+        assert [source_lines.index(line) for line in lines] == sorted(
+            source_lines.index(line) for line in lines
+        )
         assert summary.system == "x"
         assert summary.input_tokens == summary.total_tokens == len(text.split())
     assert registry.create("x", system_type, {"sentences": 2}).summarize([]) == []
@@ -76,7 +77,7 @@ def test_graph_methods_prefer_the_central_sentence() -> None:
     text = "\n".join(sentences)
     for system_type in ("textrank", "lexrank", "centroid"):
         (summary,) = run(system_type, [text], sentences=1)
-        assert summary in sentences[::2] + [sentences[3]], system_type
+        assert summary in [*sentences[::2], sentences[3]], system_type
         assert summary not in ("Weather was sunny.", "A cat slept."), system_type
 
 

@@ -38,7 +38,10 @@ def test_each_line_rule_drops_its_kind_of_line(line: str, rule: str) -> None:
 
 
 def test_repeated_titles_are_dropped_once_seen_whatever_their_quotes() -> None:
-    text = "A Rift in Iran’s Alliance\n\nA Rift in Iran's Alliance\nBody text goes here today.\nA RIFT IN IRAN'S ALLIANCE"
+    text = (
+        "A Rift in Iran’s Alliance\n\nA Rift in Iran's Alliance\nBody text goes here today.\n"
+        "A RIFT IN IRAN'S ALLIANCE"
+    )
     cleaned = clean(text)
     assert cleaned.text == "A Rift in Iran’s Alliance\nBody text goes here today."
     assert [(d.line, d.rule) for d in cleaned.dropped] == [(3, "repeated_line"), (5, "repeated_line")]
@@ -103,8 +106,15 @@ def test_seed_cleaning_drops_the_chrome_and_keeps_the_article(seeds) -> None:
     expected = {
         "000_3accf7433a7fbd23": {"fragment", "reading_time", "repeated_line", "promo", "end_marker"},
         "001_bbee12ca4cd7f645": {"end_marker"},
-        "002_f56ba79a5034cf1a": {"page_chrome", "byline", "fragment", "dateline", "reading_time",
-                                 "repeated_line", "end_marker"},
+        "002_f56ba79a5034cf1a": {
+            "page_chrome",
+            "byline",
+            "fragment",
+            "dateline",
+            "reading_time",
+            "repeated_line",
+            "end_marker",
+        },
         "003_118163e1d9ff72fe": set(),
         SOURCE_ID: {"author_bio", "end_marker"},
     }
