@@ -252,3 +252,32 @@ def test_console_script_is_installed_or_module_runs() -> None:
         [sys.executable, "-m", "eval.cli", "--version"], capture_output=True, text=True, cwd=REPO
     )
     assert done.returncode == 0 and done.stdout.startswith("sumtrack ")
+
+
+def test_an_extractive_only_run_never_imports_torch(write, tmp_path) -> None:
+    cfg = _config(write)
+    code = (
+        "import sys; from eval.cli import main; "
+        f"rc = main(['run', {str(cfg)!r}, '--out', {str(tmp_path / 'out')!r}]); "
+        "print(rc, 'torch' in sys.modules, 'transformers' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.stderr.strip().splitlines()[-1] == "0 False False"
+
+
+def test_jsonl_corpus_end_to_end(write, tmp_path, capsys) -> None:
+    import yaml
+
+    write("d.txt", NEAR_COPY)
+    lines = [
+        {"id": "a", "source": ARTICLE, "derivatives": [{"id": "near", "path": "d.txt"}, SUMMARY]},
+        {"id": "b", "source": ARTICLE, "derivatives": [{"path": "gone.txt"}]},
+    ]
+    write("corpus.jsonl", "\n".join(json.dumps(x) for x in lines))
+    cfg = write("cfg.yaml", yaml.safe_dump({"name": "j", "corpus": {"jsonl": "corpus.jsonl"}}))
+    code, _, stderr = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 1
+    (line,) = error_lines(stderr)
+    assert "gone.txt: file not found" in line
+    rows = list(csv.DictReader((tmp_path / "out" / "scores.csv").open()))
+    assert {(r["cluster"], r["candidate"]) for r in rows} == {("a", "near"), ("a", "d2")}
