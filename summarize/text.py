@@ -85,23 +85,29 @@ _CHROME = re.compile(
     r"(top|bottom) of (the )?page|skip to (main )?content|advertisement|sponsored( content)?|"
     r"share( this( article| post| story)?)?|(tweet|email|print)( this)?|related (posts|articles|stories)|"
     r"read more|continue reading|menu|home|log ?in|sign ?in|comments?|leave a (comment|reply)|"
-    r"(previous|next) (post|article)|previous post next post|tags?:?.*|categor(y|ies):?.*",
+    r"(previous|next) (post|article)|previous post next post|tags?:.*|categor(y|ies):.*",
     re.IGNORECASE,
 )
 # Lines after which a web copy holds only chrome: the article has ended.
 _END_MARKER = re.compile(
     r"previous post next post|share this (article|post|story)|bottom of (the )?page|"
-    r"the post .+ appeared first on .+|.{0,80}\bappeared first on\b.{0,80}",
+    r"the post .+ appeared first on .+",
     re.IGNORECASE,
 )
+# Syndication footers ("... appeared first on Site."); only near the foot, where a sentence such as "the photo
+# appeared first on a blog" is unlikely.
+_SYNDICATION = re.compile(r".{0,160}\bappeared first on\b[^.]{0,80}\.?", re.IGNORECASE)
+_NAME = r"[A-ZÀ-ÞА-ЯЁ][\w.'’-]*"
+# "By Jane Doe", "Writer: ..."; "By the end of the day" is a sentence, not a byline.
 _BYLINE = re.compile(
-    r"(by|writer|author|written by|posted by|reporting by|editor)\s*[:\-]?\s+\S.{0,60}", re.IGNORECASE
+    rf"(?i:by|written by|posted by|reporting by)\s+{_NAME}(\s+(?:and\s+)?{_NAME}){{0,4}}|"
+    r"(?i:writer|author|editor|byline)\s*:\s*.{1,60}"
 )
 _READING_TIME = re.compile(r"\d+\s*(min|mins|minute|minutes)\.?\s*(read|reading)( time)?", re.IGNORECASE)
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATELINE = re.compile(
     rf"(\d+\s+(second|minute|hour|day|week|month|year)s?\s+ago|"
-    rf"(updated|published|posted)( on)?:?\s.{{0,40}}|"
+    rf"(updated|published|posted)( on)?:?\s.{{0,30}}\d.{{0,20}}|"
     rf"{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}.{{0,20}}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}.{{0,20}}|"
     rf"\d{{4}}-\d{{2}}-\d{{2}}.{{0,20}})",
     re.IGNORECASE,
@@ -112,10 +118,12 @@ _AUTHOR_BIO = re.compile(
     r"(reporter|correspondent|writer|columnist|editor))\b.{0,200}\.",
 )
 _PROMO = re.compile(
-    r"click (here|on the)|subscribe (to|now)|sign up (for|to)|follow us|newsletter|all rights reserved|"
-    r"©|copyright \d{4}|our (commitment|mission|readers|audience)|download (our|the) app",
+    r"click (here|on the)|subscribe (to our|now)|sign up (for our|now)|follow us on|all rights reserved|"
+    r"©|copyright \d{4}|download (our|the) app",
     re.IGNORECASE,
 )
+# Phrases that are promotional at the foot of a page but can be plain news in its body.
+_PROMO_FOOT = re.compile(r"newsletter|our (commitment|mission|readers|audience)|your gateway", re.IGNORECASE)
 _TERMINAL = re.compile(r"[.!?…:;\"”’»)]$")
 
 LineRule = Callable[[str], bool]
@@ -147,6 +155,7 @@ def clean(text: str, options: CleaningOptions | None = None) -> Cleaned:
     ended = False
     for position, (number, line) in enumerate(content):
         bare = _BULLET.sub("", line).strip()
+        at_foot = position >= len(content) - 3
         rule = None
         if ended:
             rule = "end_marker"
@@ -156,8 +165,12 @@ def clean(text: str, options: CleaningOptions | None = None) -> Cleaned:
             rule = "repeated_line"
         elif options.active("custom") and any(p.fullmatch(bare) for p in options._compiled):
             rule = "custom"
-        elif options.active("author_bio") and position >= len(content) - 3 and _AUTHOR_BIO.fullmatch(bare):
+        elif at_foot and options.active("end_marker") and _SYNDICATION.fullmatch(bare):
+            rule, ended = "end_marker", True
+        elif at_foot and options.active("author_bio") and _AUTHOR_BIO.fullmatch(bare):
             rule = "author_bio"
+        elif at_foot and options.active("promo") and _PROMO_FOOT.search(bare):
+            rule = "promo"
         else:
             rule = next(
                 (

@@ -127,3 +127,29 @@ def test_seed_cleaning_drops_the_chrome_and_keeps_the_article(seeds) -> None:
     source = clean((seeds / f"{SOURCE_ID}.txt").read_text(encoding="utf-8"))
     assert len(source.dropped) == 2
     assert not any("appeared first on" in line for line in source.text.split("\n"))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "By the end of the day, the deal was done.",
+        "Tagged along the river, they walked home.",
+        "Posted in the garden were three guards.",
+        "Category five storms are rare in the region.",
+        "Share prices fell sharply on Monday.",
+        "The newsletter reported that sales had doubled.",
+        "We asked our readers what they thought of the plan.",
+        "The photo appeared first on a local blog before it spread.",
+        "Updated figures show the same trend as last year.",
+    ],
+)
+def test_ordinary_sentences_in_the_body_survive_cleaning(sentence: str) -> None:
+    text = f"The council met on Monday.\n{sentence}\nIt voted.\nThen it adjourned.\nNobody objected."
+    assert rules_of(text) == {}
+
+
+def test_syndication_and_weak_promo_phrases_are_dropped_at_the_foot() -> None:
+    text = "The council met on Monday.\nIt voted.\nSign up to our newsletter today!"
+    assert rules_of(text) == {"Sign up to our newsletter today!": "promo"}
+    text = "The council met on Monday.\nIt voted.\nThis story appeared first on Example News."
+    assert rules_of(text) == {"This story appeared first on Example News.": "end_marker"}
