@@ -174,6 +174,8 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         ]
         table.add_row(*([cluster] if len(clusters) > 1 else []), cand, kind, str(words), *cells)
     out.print(table)
+    _print_means(result, "derivatives", "System summaries against the derivatives (mean F1)", metrics)
+    _print_means(result, "references", "System summaries against the references (F1)", metrics)
     if result.systems:
         systems = Table(title="Systems")
         for column in ("system", "kind", "status", "seconds", "details"):
@@ -182,6 +184,22 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
             detail = s.error or ", ".join(f"{k}={v}" for k, v in s.info.items())
             systems.add_row(s.name, s.kind, s.status, f"{s.seconds:.2f}", detail)
         out.print(systems)
+
+
+def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[str]) -> None:
+    means = {(a.candidate, a.metric): a for a in result.aggregates if a.target == target and a.stat == "f1"}
+    systems = list(dict.fromkeys(candidate for candidate, _ in means))
+    if not systems:
+        return
+    table = Table(title=title)
+    table.add_column("system")
+    for metric in metrics:
+        table.add_column(f"{SHORT.get(metric, metric)} F", justify="right")
+    table.add_column("clusters", justify="right")
+    for system in systems:
+        cells = [f"{means[(system, m)].mean:.3f}" if (system, m) in means else "-" for m in metrics]
+        table.add_row(system, *cells, str(means[(system, metrics[0])].n))
+    out.print(table)
 
 
 def _prepare_for_score(path: Path, raw: bool) -> str:
