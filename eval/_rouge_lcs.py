@@ -67,12 +67,20 @@ class SentenceRows:
         self.nbytes = (offset + 7) // 8
         width = 8 * self.nbytes
         self.masks = match_masks(tokens, positions)
-        self.rev_masks = {token: self.reverse(mask) for token, mask in self.masks.items()}
+        self.rev_masks = match_masks(tokens, [width - 1 - p for p in positions])
         self.rows = sum(self.masks.values())
+        self._bits = offset
         # Cursor bits, reversed layout: each sentence starts at its last row and is done at its row 0.
         self.start = sum(1 << (width - end) for end in block_ends)
         lengths = map(len, sentences)
         self.done = sum(1 << (width - end + n) for end, n in zip(block_ends, lengths, strict=True))
+
+    def lcs_length(self, other: Sequence[str]) -> int:
+        """Length of the LCS of all the sentences' tokens, concatenated, and `other` (rougeL).
+
+        A guard bit is a reference token that never matches: its bit stays set, so it adds nothing.
+        """
+        return lcs_length(self.masks, self._bits, other)
 
     def reverse(self, x: int) -> int:
         return int.from_bytes(x.to_bytes(self.nbytes, "little").translate(_REVERSED_BYTES), "big")
@@ -92,13 +100,15 @@ class SentenceRows:
         if v == rows:  # no token in common: every LCS is empty
             return 0
         rev_masks = self.rev_masks
-        reverse = self.reverse
+        nbytes = self.nbytes
+        to_bytes, from_bytes = int.to_bytes, int.from_bytes  # self.reverse, inlined for the hot loop
         cursor = self.start
         done = self.done
         found = 0
         for j in range(len(candidate) - 1, -1, -1):
             match = rev_masks.get(candidate[j], 0)
-            stops = match | reverse(rows ^ columns[j])
+            rises = to_bytes(rows ^ columns[j], nbytes, "little").translate(_REVERSED_BYTES)
+            stops = match | from_bytes(rises, "big")
             # Rows from each cursor up to its sentence's row 0 that are neither match nor rise: the
             # carry of `+ cursor` runs through them and lands on the row where the backtrack leaves j.
             free = (done - cursor) & ~stops

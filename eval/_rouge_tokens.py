@@ -17,10 +17,12 @@ from nltk.stem import porter
 TokenizerName = Literal["default", "unicode"]
 
 # rouge_score.tokenize: keep [a-z0-9] runs, stem tokens longer than 3 characters, drop invalid ones.
-_DEFAULT_SEPARATOR = re.compile(r"[^a-z0-9]+")
+# The separators spare newlines so that one pass over a whole text still leaves its lines apart.
+_DEFAULT_SEPARATOR = re.compile(r"[^a-z0-9\n]+")
 _VALID_DEFAULT = re.compile(r"^[a-z0-9]+$")
-# Our unicode variant (eval.rouge.UnicodeTokenizer): letters and digits of every script.
-_UNICODE_SEPARATOR = re.compile(r"[\W_]+")
+# Our unicode variant (eval.rouge.UnicodeTokenizer, which splits at [\W_]+): letters and digits of
+# every script.
+_UNICODE_SEPARATOR = re.compile(r"(?:[^\w\n]|_)+")
 _ASCII_WORD = re.compile(r"^[a-z0-9]+$")
 
 # Distinct tokens kept in a scorer's stem memo before it starts afresh (bounds memory on huge corpora).
@@ -51,9 +53,12 @@ class LineTokenizer:
             return self._stem(raw)
         return raw
 
-    def line(self, text: str) -> list[str]:
-        """The tokens of one line (or of any text: newlines are separators)."""
-        raws = self._separator.sub(" ", text.lower()).split()
+    def lines(self, text: str) -> list[list[str]]:
+        """The tokens of each line of `text` that has any, in order."""
+        spaced = self._separator.sub(" ", text.lower())
+        return [tokens for line in spaced.split("\n") if (tokens := self._finish_line(line.split()))]
+
+    def _finish_line(self, raws: list[str]) -> list[str]:
         if self._stem is None:  # the separators leave only valid tokens
             return raws
         memo = self._memo
@@ -68,7 +73,3 @@ class LineTokenizer:
             if token is not None:
                 out.append(token)
         return out
-
-    def lines(self, text: str) -> list[list[str]]:
-        """The tokens of each line of `text` that has any, in order."""
-        return [tokens for line in text.split("\n") if line and (tokens := self.line(line))]

@@ -17,7 +17,7 @@ from typing import Literal, cast
 from nltk.stem import porter
 from rouge_score.tokenizers import Tokenizer
 
-from eval._rouge_lcs import SentenceRows, lcs_length, match_masks
+from eval._rouge_lcs import SentenceRows
 from eval._rouge_tokens import LineTokenizer, TokenizerName
 
 ROUGE_TYPES: tuple[str, ...] = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
@@ -65,10 +65,7 @@ def _ngram_counts(tokens: Sequence[str], n: int) -> Counter[object]:
 
 def _overlap(a: Counter[object], b: Counter[object]) -> int:
     """Sum over n-grams of the smaller count: rouge-score's clipped n-gram hits."""
-    if len(a) > len(b):
-        a, b = b, a
-    get = b.get
-    return sum(min(count, get(gram, 0)) for gram, count in a.items())
+    return sum(min(a[gram], b[gram]) for gram in a.keys() & b.keys())
 
 
 def _fmeasure(precision: float, recall: float) -> float:
@@ -107,10 +104,6 @@ class _Text:
         return self._ngrams[n]
 
     @cached_property
-    def masks(self) -> dict[str, int]:
-        return match_masks(self.tokens)
-
-    @cached_property
     def rows(self) -> SentenceRows:
         return SentenceRows(self.sentences)
 
@@ -118,7 +111,7 @@ class _Text:
 def _counts(rouge_type: str, target: _Text, prediction: _Text) -> _Counts:
     m, n = len(target.tokens), len(prediction.tokens)
     if rouge_type == "rougeL":
-        hits = lcs_length(target.masks, m, prediction.tokens) if m and n else 0
+        hits = target.rows.lcs_length(prediction.tokens) if m and n else 0
         return hits, m, n
     if rouge_type == "rougeLsum":
         hits = target.rows.hits(prediction.sentences, prediction.token_counts) if m and n else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,22 @@ def test_score_many_matches_score_and_reuses_the_target():
     many = scorer.score_many(target="one two\nthree four", predictions=predictions)
     assert many == [scorer.score(target="one two\nthree four", prediction=p) for p in predictions]
     assert len(scorer._targets) == 1
+
+
+def test_target_cache_is_bounded_and_results_do_not_depend_on_it():
+    scorer = Scorer(ROUGE_TYPES)
+    first = scorer.score(target="t0 shared words", prediction="shared words here")
+    for i in range(100):
+        scorer.score(target=f"t{i} shared", prediction="shared")
+    assert len(scorer._targets) <= 32
+    assert scorer.score(target="t0 shared words", prediction="shared words here") == first
+
+
+def test_scorer_pickles_for_worker_processes():
+    scorer = Scorer(ROUGE_TYPES, tokenizer="unicode")
+    before = scorer.score(target="Läufer running\nfast", prediction="runs fast")
+    copy = pickle.loads(pickle.dumps(scorer))
+    assert copy.score(target="Läufer running\nfast", prediction="runs fast") == before
 
 
 def test_score_is_keyword_only():
