@@ -48,7 +48,8 @@ class SentenceRows:
     """The reference side of rougeLsum: every non-empty reference sentence as one block of rows.
 
     Natural layout (for the LCS columns): sentence k's token r sits at bit ``offset_k + r``, followed by
-    one always-zero guard bit. Reversed layout (for the backtrack): the same int bit-reversed over
+    one guard bit, kept zero in rougeLsum's columns so that carries stop there and each sentence's rows
+    evolve alone. Reversed layout (for the backtrack): the same int bit-reversed over
     ``8 * nbytes`` bits, so that a sentence's last token comes first and its row 0 is the guard bit
     above it (for the first sentence, the bit past the top).
     """
@@ -122,7 +123,12 @@ class SentenceRows:
 
     def hits(self, candidates: Sequence[Sequence[str]], candidate_counts: Mapping[str, int]) -> int:
         """rouge-score's summary-level LCS hits: union LCS tokens, each counted at most as often as the
-        candidate holds it (ROUGE-1.5.5's guard against double counting)."""
+        candidate holds it (ROUGE-1.5.5's guard against double counting).
+
+        rouge-score decrements a reference and a candidate count per hit; the union holds distinct
+        reference positions, so the reference count never runs out first and min(candidate, union) is
+        the same total whatever the order.
+        """
         union = 0
         for candidate in candidates:
             union |= self.union_lcs(candidate)
