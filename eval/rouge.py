@@ -8,17 +8,20 @@ Texts for rougeLsum carry one sentence per line, as rouge-score expects.
 from __future__ import annotations
 
 import re
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from typing import Literal, cast
 
 from nltk.stem import porter
-from rouge_score import rouge_scorer
 from rouge_score.tokenizers import Tokenizer
+
+from eval._rouge_lcs import SentenceRows
+from eval._rouge_tokens import LineTokenizer, TokenizerName
 
 ROUGE_TYPES: tuple[str, ...] = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
 DEFAULT_TYPES: tuple[str, ...] = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-TokenizerName = Literal["default", "unicode"]
 MultiRef = Literal["best", "sum"]
 
 
@@ -49,11 +52,81 @@ class UnicodeTokenizer(Tokenizer):
         return [stem(t) if len(t) > 3 and self._ASCII.match(t) else t for t in tokens]
 
 
-class Scorer:
-    """ROUGE precision, recall and F1 for one or more types.
+# One reference statistic per ROUGE type: (hits, target count, prediction count). Precision is
+# hits / prediction count and recall hits / target count, as in rouge-score and ROUGE-1.5.5.
+_Counts = tuple[int, int, int]
+# Prepared targets kept per scorer, so repeated calls with one target tokenize it once.
+_TARGET_CACHE_SIZE = 32
 
-    `multi_ref="best"` keeps, per type, the reference with the highest F1 (rouge-score's rule);
-    `"sum"` pools counts over references (the Perl ROUGE-1.5.5 rule).
+
+def _ngram_counts(tokens: Sequence[str], n: int) -> Counter[object]:
+    return Counter(zip(*(tokens[i:] for i in range(n)), strict=False))
+
+
+def _overlap(a: Counter[object], b: Counter[object]) -> int:
+    """Sum over n-grams of the smaller count: rouge-score's clipped n-gram hits."""
+    return sum(min(a[gram], b[gram]) for gram in a.keys() & b.keys())
+
+
+def _fmeasure(precision: float, recall: float) -> float:
+    # rouge_score.scoring.fmeasure, same operations in the same order (results are compared with ==).
+    if precision + recall > 0:
+        return 2 * precision * recall / (precision + recall)
+    return 0.0
+
+
+def _to_score(counts: _Counts) -> Score:
+    hits, target_count, prediction_count = counts
+    if not hits:  # also covers rouge-score's empty-text cases, which all score zero
+        return Score(0.0, 0.0, 0.0)
+    precision = hits / prediction_count
+    recall = hits / target_count
+    return Score(precision, recall, _fmeasure(precision, recall))
+
+
+class _Text:
+    """A text tokenized once: its lines' tokens, and what each ROUGE type needs, built when first asked."""
+
+    def __init__(self, sentences: list[list[str]]) -> None:
+        self.sentences = sentences
+        self.tokens = [token for sentence in sentences for token in sentence]
+        self._ngrams: dict[int, Counter[object]] = {}
+
+    @cached_property
+    def token_counts(self) -> Counter[str]:
+        return Counter(self.tokens)
+
+    def ngrams(self, n: int) -> Counter[object]:
+        if n == 1:  # plain tokens as keys, shared with rougeLsum's hit counting
+            return cast("Counter[object]", self.token_counts)
+        if n not in self._ngrams:
+            self._ngrams[n] = _ngram_counts(self.tokens, n)
+        return self._ngrams[n]
+
+    @cached_property
+    def rows(self) -> SentenceRows:
+        return SentenceRows(self.sentences)
+
+
+def _counts(rouge_type: str, target: _Text, prediction: _Text) -> _Counts:
+    m, n = len(target.tokens), len(prediction.tokens)
+    if rouge_type == "rougeL":
+        hits = target.rows.lcs_length(prediction.tokens) if m and n else 0
+        return hits, m, n
+    if rouge_type == "rougeLsum":
+        hits = target.rows.hits(prediction.sentences, prediction.token_counts) if m and n else 0
+        return hits, m, n
+    order = int(rouge_type[5:])
+    hits = _overlap(target.ngrams(order), prediction.ngrams(order))
+    return hits, max(m - order + 1, 0), max(n - order + 1, 0)
+
+
+class Scorer:
+    """ROUGE precision, recall and F1 for one or more types, equal to rouge-score 0.1.2's to the bit.
+
+    `multi_ref="best"` keeps, per type, the reference with the highest F1 (rouge-score's `score_multi`,
+    first one on ties); `"sum"` pools hits and counts over references (ROUGE-1.5.5's default `-f A`):
+    recall = sum of hits / sum of reference counts, precision = sum of hits / (references x prediction count).
     """
 
     def __init__(
@@ -64,39 +137,73 @@ class Scorer:
         tokenizer: TokenizerName = "default",
         multi_ref: MultiRef = "best",
     ) -> None:
+        if isinstance(types, str):
+            raise ValueError(f"ROUGE types {types!r}: expected a sequence of type names, not one string")
         unknown = [t for t in types if t not in ROUGE_TYPES]
         if unknown or not types:
-            raise ValueError(
-                f"ROUGE types {unknown or list(types)!r}: expected some of {', '.join(ROUGE_TYPES)}"
-            )
+            allowed = ", ".join(ROUGE_TYPES)
+            raise ValueError(f"ROUGE types {unknown or list(types)!r}: expected some of {allowed}")
         if tokenizer not in ("default", "unicode"):
             raise ValueError(f"tokenizer {tokenizer!r}: expected default or unicode")
-        if multi_ref != "best":
-            raise ValueError(f"multi_ref {multi_ref!r}: only 'best' is implemented so far")
+        if multi_ref not in ("best", "sum"):
+            raise ValueError(f"multi_ref {multi_ref!r}: expected best or sum")
         self.types = tuple(types)
         self.stem = stem
         self.tokenizer_name = tokenizer
         self.multi_ref = multi_ref
-        custom = UnicodeTokenizer(stem) if tokenizer == "unicode" else None
-        self._scorer = rouge_scorer.RougeScorer(list(self.types), use_stemmer=stem, tokenizer=custom)
-        self._tokenizer = custom or rouge_scorer.tokenizers.DefaultTokenizer(use_stemmer=stem)
+        self._tokenizer = LineTokenizer(tokenizer, stem=stem)
+        self._targets: OrderedDict[str, _Text] = OrderedDict()
 
     def tokens(self, text: str) -> list[str]:
         """The tokens ROUGE sees in `text` (after lowercasing, filtering and stemming)."""
-        return self._tokenizer.tokenize(text)
+        return self._prepare(text).tokens
 
     def score(self, *, target: str | Sequence[str], prediction: str) -> dict[str, Score]:
-        targets = [target] if isinstance(target, str) else list(target)
-        if not targets:
-            raise ValueError("score: at least one target is required")
-        per_ref = [self._scorer.score(t, prediction) for t in targets]
-        out: dict[str, Score] = {}
-        for rouge_type in self.types:
-            best = max((r[rouge_type] for r in per_ref), key=lambda s: s.fmeasure)
-            out[rouge_type] = Score(best.precision, best.recall, best.fmeasure)
-        return out
+        return self.score_many(target=target, predictions=[prediction])[0]
 
     def score_many(
         self, *, target: str | Sequence[str], predictions: Sequence[str]
     ) -> list[dict[str, Score]]:
-        return [self.score(target=target, prediction=p) for p in predictions]
+        """Scores every prediction against the same target(s), tokenizing the target(s) once."""
+        if isinstance(predictions, str):
+            raise TypeError("score_many: predictions must be a sequence of strings, not one string")
+        targets = [self._target(t) for t in self._target_texts(target)]
+        return [self._score(targets, self._prepare(_text("prediction", p))) for p in predictions]
+
+    def _score(self, targets: list[_Text], prediction: _Text) -> dict[str, Score]:
+        out: dict[str, Score] = {}
+        for rouge_type in self.types:
+            per_ref = [_counts(rouge_type, t, prediction) for t in targets]
+            if self.multi_ref == "sum":
+                pooled = (sum(c[0] for c in per_ref), sum(c[1] for c in per_ref), sum(c[2] for c in per_ref))
+                out[rouge_type] = _to_score(pooled)
+            else:
+                scores = [_to_score(c) for c in per_ref]
+                out[rouge_type] = max(scores, key=lambda s: s.f1)  # first maximum, as numpy.argmax
+        return out
+
+    @staticmethod
+    def _target_texts(target: str | Sequence[str]) -> list[str]:
+        texts = [target] if isinstance(target, str) else list(target)
+        if not texts:
+            raise ValueError("score: at least one target is required, got an empty sequence")
+        return [_text("target", t) for t in texts]
+
+    def _prepare(self, text: str) -> _Text:
+        return _Text(self._tokenizer.lines(text))
+
+    def _target(self, text: str) -> _Text:
+        cache = self._targets
+        if text in cache:
+            cache.move_to_end(text)
+            return cache[text]
+        prepared = cache[text] = self._prepare(text)
+        if len(cache) > _TARGET_CACHE_SIZE:
+            cache.popitem(last=False)
+        return prepared
+
+
+def _text(role: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{role} {value!r}: expected a string")
+    return value
