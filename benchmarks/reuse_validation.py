@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import nupunkt
 import numpy as np
+import nupunkt
 
 from eval.semantic import Embedder
 from eval.tracking import headline_measures, track
@@ -68,14 +69,16 @@ def load(corpus: Path) -> list[tuple[str, str, str]]:
     return [(r["Category"], sources[r["Task"]], canonical(read_text(files / r["File"]))) for r in rows]
 
 
-def evaluate(items: list[tuple[str, str, str]], embedder: Embedder | None) -> dict[str, dict[str, list[float]]]:
+def evaluate(
+    items: list[tuple[str, str, str]], embedder: Embedder | None
+) -> dict[str, dict[str, list[float]]]:
     """measure -> label -> scores, every measure oriented so that higher means closer."""
     table: dict[str, dict[str, list[float]]] = {}
     for index, (label, source, answer) in enumerate(items, 1):
         profile = track(source, answer, embedder=embedder)
         measures = headline_measures(profile)
         if embedder is not None and profile.semantic is not None:
-            # The alternatives to the profile's semantic measure (median best-match cosine), to show the choice.
+            # Alternatives to the profile's semantic measure (median best-match cosine), to show the choice.
             best = [pair.similarity for pair in profile.alignment.pairs]
             measures["semantic_mean"] = float(np.mean(best))
             measures["semantic_doc"] = embedder.document_similarity(answer.splitlines(), source.splitlines())
@@ -100,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = None if args.no_semantic else Embedder()
     table = evaluate(items, embedder)
 
-    print(f"| measure | AUC derived vs non | {' | '.join(f'mean {lab}' for lab in LABELS)} | cut>light>heavy>non |")
+    means_head = " | ".join(f"mean {lab}" for lab in LABELS)
+    print(f"| measure | AUC derived vs non | {means_head} | cut>light>heavy>non |")
     print("|---|---|" + "---|" * len(LABELS) + "---|")
     rows = []
     for name, by_label in table.items():
@@ -109,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         independent = [sign * v for v in by_label["non"]]
         means = [float(np.mean(by_label[lab])) if by_label[lab] else float("nan") for lab in LABELS]
         oriented = [sign * m for m in means]
-        ordered = all(a > b for a, b in zip(oriented, oriented[1:], strict=False))
+        ordered = all(a > b for a, b in itertools.pairwise(oriented))
         rows.append((auc(derived, independent), name, means, ordered))
     for area, name, means, ordered in sorted(rows, key=lambda r: -r[0]):
         arrow = " (lower = closer)" if name in LOWER_IS_CLOSER else ""

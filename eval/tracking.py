@@ -1,31 +1,33 @@
-"""How closely one text tracks its source: ROUGE P/R/F, extractive fragments, novel n-grams, semantics, alignment.
+"""How closely one text tracks its source: ROUGE, extractive fragments, novel n-grams, semantics, alignment.
 
-Words, for fragments and n-grams, are maximal runs of letters and digits of any script, lowercased, not stemmed
-(punctuation is dropped): "Re-use, it's 2x!" -> re, use, it, s, 2x. ROUGE figures use the ROUGE scorer's own
-tokens (rouge-score's, stemmed) so that they match the score tables.
+Words, for fragments and n-grams, are maximal runs of letters and digits of any script, lowercased, not
+stemmed (punctuation is dropped): "Re-use, it's 2x!" -> re, use, it, s, 2x. ROUGE figures use the ROUGE
+scorer's own tokens (rouge-score's, stemmed) so that they match the score tables.
 
-Extractive fragments follow Grusky, Naaman & Artzi (2018), "Newsroom", NAACL: walking through the text, take at
-each position the longest word sequence that also occurs in the source, and move past it (or one word on, when
-there is none). From the fragments F of a text of |T| words and a source of |S| words:
+Extractive fragments follow Grusky, Naaman & Artzi (2018), "Newsroom", NAACL: walking through the text, take
+at each position the longest word sequence that also occurs in the source, and move past it (or one word on,
+when there is none; Grusky et al.'s code can skip some source positions, this looks at all). From the
+fragments F of a text of |T| words and a source of |S| words:
 - coverage = sum |f| / |T|: the share of the text's words that lie in a copied fragment;
 - density = sum |f|^2 / |T|: the average length of the fragment each word belongs to (long copied runs);
 - compression = |S| / |T|.
 Novel n-grams (n = 1..4): the share of the text's n-grams (counted with repetition) that the source lacks.
 
-Texts are in the pipeline's canonical form, one sentence per line. Measures a text cannot define (an empty text
-has no coverage; a 2-word text has no 4-grams) are None, never 0.
+Texts are in the pipeline's canonical form, one sentence per line. Measures a text cannot define (an empty
+text has no coverage; a 2-word text has no 4-grams) are None, never 0.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from eval.alignment import Alignment, align, lexical_similarity
+from eval.alignment import AlignedSentence, Alignment, align, lexical_similarity
 from eval.rouge import Score, Scorer
 from eval.semantic import Embedder
 from summarize.errors import ModelUnavailableError
@@ -50,7 +52,7 @@ def words(text: str) -> Words:
 
 @dataclass(frozen=True)
 class Fragment:
-    """`length` words shared by the text (from word `text_start`) and the source (from word `source_start`)."""
+    """`length` words shared by the text (from its word `text_start`) and the source (`source_start`)."""
 
     text_start: int
     source_start: int
@@ -116,14 +118,30 @@ class TrackingProfile:
     longest_fragment: int
     longest_fragment_text: str
     # Median over the text's sentences of the cosine with their best-matching source sentence. On the
-    # Clough-Stevenson corpus it separates derived from independent text better (AUC 0.96) than the mean (0.94)
-    # or one vector per document (0.86): a few added or dropped sentences do not move it.
+    # Clough-Stevenson corpus it separates derived from independent text better (AUC 0.96) than the mean
+    # (0.94) or one vector per document (0.86): a few added or dropped sentences do not move it.
     semantic: float | None
     semantic_reason: str | None
     alignment: Alignment
     # The mean of `semantic` and the text's shared 3-gram share (1 - novel 3-grams, the trigram containment
     # of Clough & Stevenson 2011): copying and meaning kept, one number. None without the semantic model.
     closeness: float | None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrackingProfile:
+        """Rebuild a profile from `dataclasses.asdict` output, also after a JSON round trip."""
+        alignment = data["alignment"]
+        return cls(
+            **{k: v for k, v in data.items() if k not in ("rouge", "novel_ngrams", "alignment")},
+            rouge={k: Score(**v) for k, v in data["rouge"].items()},
+            novel_ngrams={int(n): v for n, v in data["novel_ngrams"].items()},
+            alignment=Alignment(
+                alignment["method"],
+                alignment["threshold"],
+                tuple(AlignedSentence(**p) for p in alignment["pairs"]),
+                alignment["order"],
+            ),
+        )
 
 
 def sentences(text: str) -> list[str]:
@@ -144,7 +162,9 @@ def _sentence_similarity(
         return None, str(exc)
 
 
-def track(source: str, text: str, *, scorer: Scorer | None = None, embedder: Embedder | None = None) -> TrackingProfile:
+def track(
+    source: str, text: str, *, scorer: Scorer | None = None, embedder: Embedder | None = None
+) -> TrackingProfile:
     """Measure how closely `text` tracks `source`; both one sentence per line.
 
     Without an `embedder`, or when its model cannot be loaded, `semantic` is None with the reason in
