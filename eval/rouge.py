@@ -66,7 +66,9 @@ class Scorer:
     ) -> None:
         unknown = [t for t in types if t not in ROUGE_TYPES]
         if unknown or not types:
-            raise ValueError(f"ROUGE types {unknown or list(types)!r}: expected some of {', '.join(ROUGE_TYPES)}")
+            raise ValueError(
+                f"ROUGE types {unknown or list(types)!r}: expected some of {', '.join(ROUGE_TYPES)}"
+            )
         if tokenizer not in ("default", "unicode"):
             raise ValueError(f"tokenizer {tokenizer!r}: expected default or unicode")
         if multi_ref != "best":
@@ -94,5 +96,7 @@ class Scorer:
             out[rouge_type] = Score(best.precision, best.recall, best.fmeasure)
         return out
 
-    def score_many(self, *, target: str | Sequence[str], predictions: Sequence[str]) -> list[dict[str, Score]]:
+    def score_many(
+        self, *, target: str | Sequence[str], predictions: Sequence[str]
+    ) -> list[dict[str, Score]]:
         return [self.score(target=target, prediction=p) for p in predictions]

