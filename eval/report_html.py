@@ -100,6 +100,7 @@ mark.copy { background: #ffe08a; }
 li.unaligned { color: #666; font-style: italic; }
 .linked { outline: 2px solid #d62728; background: #fde2e2; }
 a.sent { color: inherit; text-decoration: none; }
+.wide { overflow-x: auto; }
 .note { color: #666; }
 """
 
@@ -126,16 +127,20 @@ def build_cluster(
         for text_id, kind, text in texts
     ]
     everything = {source_id: source_text, **{text_id: text for text_id, _, text in texts}}
-    matrices = [
-        asdict(m) if isinstance(m, Matrix) else {"metric": metric, "unavailable": m}
-        for metric, m in cluster_matrices(everything, embedder=embedder).items()
-    ]
     return {
         "id": cluster_id,
         "source": {"id": source_id, "sentences": source_text.splitlines()},
         "texts": entries,
-        "matrices": matrices,
+        "matrices": matrices_data(cluster_matrices(everything, embedder=embedder)),
     }
+
+
+def matrices_data(matrices: Mapping[str, Matrix | str]) -> list[dict[str, Any]]:
+    """The report's "matrices" list: a matrix as a dict, or {"metric", "unavailable": reason}."""
+    return [
+        asdict(m) if isinstance(m, Matrix) else {"metric": metric, "unavailable": m}
+        for metric, m in matrices.items()
+    ]
 
 
 def write_html(path: str | Path, data: Mapping[str, Any]) -> Path:
@@ -201,7 +206,7 @@ def _cluster_section(index: int, cluster: Mapping[str, Any]) -> str:
         f'<section class="cluster" id="{cid}"><h2>Cluster {html.escape(str(cluster["id"]))}</h2>',
         f"<p>Source: <b>{html.escape(str(cluster['source']['id']))}</b></p>",
         "<h3>Tracking profile</h3>",
-        _table(rows, ("text", "kind", *TABLE_MEASURES), "tracking"),
+        '<div class="wide">' + _table(rows, ("text", "kind", *TABLE_MEASURES), "tracking") + "</div>",
         _bar_chart(texts, measures),
         _semantic_notes(texts),
         "<h3>Pairwise matrices</h3>",
@@ -225,7 +230,7 @@ def _bar_chart(texts: Sequence[Mapping[str, Any]], measures: Mapping[str, Mappin
     """Small multiples: one panel per measure, one bar per text, 0..1 scale."""
     if not texts:
         return ""
-    bar, gap, label_w, width = 14, 4, 120, 260
+    bar, gap, label_w, width = 14, 4, 160, 260
     panel_h = len(texts) * (bar + gap) + 22
     height = panel_h * len(CHART_MEASURES) + 10
     svg = [
@@ -241,7 +246,7 @@ def _bar_chart(texts: Sequence[Mapping[str, Any]], measures: Mapping[str, Mappin
             colour = PALETTE[n % len(PALETTE)]
             svg.append(
                 f'<text x="{label_w - 4}" y="{y + bar - 3}" text-anchor="end">'
-                f"{html.escape(str(entry['id']))[:18]}</text>"
+                f"{html.escape(str(entry['id'])[:24])}</text>"
             )
             if value is None:
                 svg.append(f'<text x="{label_w}" y="{y + bar - 3}" fill="#888">n/a</text>')
@@ -276,7 +281,7 @@ def _heatmap(matrix: Mapping[str, Any]) -> str:
         'xmlns="http://www.w3.org/2000/svg" font-size="11">'
     ]
     for i, label in enumerate(labels):
-        name = html.escape(str(label))[:20]
+        name = html.escape(str(label)[:24])
         svg.append(
             f'<text x="{left - 4}" y="{top + i * cell + cell / 2 + 4}" text-anchor="end">{name}</text>'
         )

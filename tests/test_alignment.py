@@ -4,11 +4,11 @@ import random
 
 import numpy as np
 import pytest
-from tracking_texts import PARAPHRASE, SOURCE, UNRELATED, embedder  # noqa: F401
 
 from eval.alignment import AlignedSentence, align, lexical_similarity, order_preservation
 from eval.semantic import Embedder
 from eval.tracking import sentences, track
+from tests.tracking_texts import PARAPHRASE, SOURCE, UNRELATED, embedder  # noqa: F401
 
 
 def pairs(*sources: int | None) -> list[AlignedSentence]:

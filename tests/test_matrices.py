@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from tracking_texts import NEAR_COPY, PARAPHRASE, SOURCE, UNRELATED, embedder  # noqa: F401
 
 from eval.matrices import cluster_matrices, rouge2_matrix, semantic_matrix
 from eval.rouge import Scorer
 from eval.semantic import Embedder
+from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SOURCE, UNRELATED, embedder  # noqa: F401
 
 TEXTS = {"source": SOURCE, "near": NEAR_COPY, "para": PARAPHRASE, "other": UNRELATED}
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tracking_texts import NEAR_COPY, PARAPHRASE, SOURCE, SUMMARY, embedder  # noqa: F401
 
 from eval.report_html import build_cluster, render_html, write_html
 from eval.semantic import Embedder
+from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SOURCE, SUMMARY, embedder  # noqa: F401
 
 HOSTILE = 'A rewrite with markup: <script>alert(1)</script> & <img src=x onerror="alert(2)">.\nIt ends here.'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

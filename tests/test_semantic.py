@@ -5,11 +5,11 @@ import sys
 
 import numpy as np
 import pytest
-from tracking_texts import NEAR_COPY, SOURCE, UNRELATED, embedder  # noqa: F401
 
 from eval.semantic import Embedder, cosine_matrix
 from eval.tracking import sentences, track
 from summarize.errors import ModelUnavailableError
+from tests.tracking_texts import NEAR_COPY, SOURCE, UNRELATED, embedder  # noqa: F401
 
 
 def test_importing_the_measures_does_not_import_the_model_stack():

@@ -4,7 +4,6 @@ import json
 from dataclasses import asdict
 
 import pytest
-from tracking_texts import NEAR_COPY, PARAPHRASE, SHARED, SOURCE, SUMMARY, UNRELATED, embedder  # noqa: F401
 
 from eval.rouge import Scorer
 from eval.semantic import Embedder
@@ -18,6 +17,7 @@ from eval.tracking import (
     track,
     words,
 )
+from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SHARED, SOURCE, SUMMARY, UNRELATED, embedder  # noqa: F401
 
 # Worked out on paper:
 #   source: the cat sat on the mat            (6 words)
