@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from eval.config import LoadedConfig
+from eval.report_html import matrices_data, write_html
 from eval.runner import AggregateRow, RunResult, ScoreRow
 
 SCORE_COLUMNS = ("cluster", "candidate", "target", "metric", "precision", "recall", "f1")
@@ -95,6 +96,8 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         "systems": [asdict(s) for s in result.systems],
         "scores": [asdict(r) for r in result.scores],
         "aggregates": [asdict(r) for r in result.aggregates],
+        "tracking": [asdict(t) for t in result.tracking],
+        "matrices": {cid: matrices_data(m) for cid, m in result.matrices.items()},
         "problems": [asdict(p) for p in result.problems],
         "warnings": result.warnings,
     }
@@ -208,6 +211,44 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+def html_data(result: RunResult) -> dict[str, Any]:
+    """The dict `eval.report_html.write_html` renders (see its docstring), from a run's result."""
+    texts = {(d.cluster, d.id): d for d in result.documents}
+    texts.update({(c, p.id): p for c, _, p in result.summaries})
+    clusters = []
+    for cid, matrices in result.matrices.items():
+        source = next(d for d in result.documents if d.cluster == cid and d.role == "source")
+        tracked = [t for t in result.tracking if t.cluster == cid]
+        clusters.append(
+            {
+                "id": cid,
+                "source": {"id": source.id, "sentences": source.sentences},
+                "texts": [
+                    {
+                        "id": t.id,
+                        "kind": t.kind,
+                        "sentences": texts[(cid, t.id)].sentences,
+                        "profile": asdict(t.profile),
+                    }
+                    for t in tracked
+                ],
+                "matrices": matrices_data(matrices),
+            }
+        )
+    return {
+        "title": f"sumtrack report: {result.name}",
+        "signature": result.signature,
+        # F1 only: the precision and recall of each text against its source are in the tracking profiles.
+        "aggregate": [
+            {**asdict(a), "system": f"{a.candidate} vs {a.target}", "metric": f"{a.metric} F1"}
+            for a in result.aggregates
+            if a.stat == "f1"
+        ],
+        "scores": [asdict(r) for r in result.scores],
+        "clusters": clusters,
+    }
+
+
 def write_run(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> list[Path]:
     """Write every output file of a run; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -233,4 +274,7 @@ def write_run(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> list[Pa
     for name, text in files.items():
         _write(out_dir / name, text)
         written.append(out_dir / name)
+    tmp = write_html(out_dir / ".report.html.tmp", html_data(result))
+    os.replace(tmp, out_dir / "report.html")
+    written.append(out_dir / "report.html")
     return written

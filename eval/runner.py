@@ -16,9 +16,12 @@ from importlib import metadata
 from typing import Any, Literal
 
 from eval.config import LoadedConfig, SystemConfig
+from eval.matrices import Matrix, cluster_matrices
 from eval.rouge import Scorer
+from eval.semantic import Embedder
 from eval.signature import Signature
 from eval.stats import bootstrap_ci
+from eval.tracking import TRACKING_ROUGE_TYPES, TrackingProfile, track
 from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import Cluster, Document, LoadedCorpus, Problem, load_cluster, load_jsonl
@@ -71,6 +74,16 @@ class AggregateRow:
     n: int
 
 
+@dataclass(frozen=True)
+class Tracked:
+    """How closely one text (derivative, reference or system summary) tracks its cluster's source."""
+
+    cluster: str
+    id: str
+    kind: Role
+    profile: TrackingProfile
+
+
 @dataclass
 class SystemRun:
     name: str
@@ -92,6 +105,8 @@ class RunResult:
     summaries: list[tuple[str, Summary, Prepared]] = field(default_factory=list)  # (cluster, raw, prepared)
     scores: list[ScoreRow] = field(default_factory=list)
     aggregates: list[AggregateRow] = field(default_factory=list)
+    tracking: list[Tracked] = field(default_factory=list)
+    matrices: dict[str, dict[str, Matrix | str]] = field(default_factory=dict)  # cluster -> metric -> matrix
     systems: list[SystemRun] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -161,8 +176,12 @@ def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
 class Runner:
     """One run of one config. `run()` returns the RunResult; nothing is printed or written."""
 
-    def __init__(self, loaded: LoadedConfig, progress: Progress | None = None) -> None:
+    def __init__(
+        self, loaded: LoadedConfig, progress: Progress | None = None, embedder: Embedder | None = None
+    ) -> None:
+        """`embedder` turns on semantic similarity in the tracking profiles and matrices (it loads torch)."""
         self.loaded = loaded
+        self.embedder = embedder
         self.config = loaded.config
         self.progress = progress or (lambda message: None)
         self.scorer = Scorer(
@@ -172,6 +191,10 @@ class Runner:
             multi_ref=self.config.rouge.multi_ref,
         )
         self.cleaning = self.config.cleaning.options()
+        # Same tokenizer and stemming as the score tables, so the profiles' ROUGE figures match them.
+        self.tracking_scorer = Scorer(
+            TRACKING_ROUGE_TYPES, stem=self.config.rouge.stem, tokenizer=self.config.rouge.tokenizer
+        )
 
     def run(self) -> RunResult:
         result = RunResult(
@@ -194,6 +217,7 @@ class Runner:
         self.progress("scoring")
         result.scores = self._score(clusters, result)
         result.aggregates = aggregate(result.scores, self.config.aggregate)
+        self._track(clusters, result)
         return result
 
     def prepare(self, doc: Document, cluster: str, role: Role) -> Prepared:
@@ -294,10 +318,27 @@ class Runner:
                     f"system {system.name!r} produced an empty summary for {source.cluster!r}"
                 )
 
+    def _track(self, clusters: dict[str, list[Prepared]], result: RunResult) -> None:
+        """Tracking profile of every text against its source, and each cluster's pairwise matrices."""
+        by_cluster = _summaries_by_cluster(result)
+        for number, (cid, docs) in enumerate(clusters.items(), 1):
+            self.progress(f"tracking cluster {cid} ({number}/{len(clusters)})")
+            source = docs[0]
+            texts = [t for t in (*docs[1:], *by_cluster.get(cid, [])) if t.text]
+            result.tracking += [
+                Tracked(
+                    cid,
+                    t.id,
+                    t.role,
+                    track(source.text, t.text, scorer=self.tracking_scorer, embedder=self.embedder),
+                )
+                for t in texts
+            ]
+            everything = {source.id: source.text, **{t.id: t.text for t in texts}}
+            result.matrices[cid] = cluster_matrices(everything, embedder=self.embedder)
+
     def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> list[ScoreRow]:
-        by_cluster: dict[str, list[Prepared]] = defaultdict(list)
-        for cluster, _, prepared in result.summaries:
-            by_cluster[cluster].append(prepared)
+        by_cluster = _summaries_by_cluster(result)
         rows: list[ScoreRow] = []
         for cid, docs in clusters.items():
             source, others = docs[0], docs[1:]
@@ -327,6 +368,13 @@ class Runner:
             for cand, per_type in zip(candidates, scores, strict=True)
             for metric, s in per_type.items()
         ]
+
+
+def _summaries_by_cluster(result: RunResult) -> dict[str, list[Prepared]]:
+    by_cluster: dict[str, list[Prepared]] = defaultdict(list)
+    for cluster, _, prepared in result.summaries:
+        by_cluster[cluster].append(prepared)
+    return by_cluster
 
 
 def _group(row: ScoreRow) -> tuple[str, str] | None:

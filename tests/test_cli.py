@@ -39,6 +39,7 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
         "cleaning.jsonl",
         "results.json",
         "report.md",
+        "report.html",
     }
     with (out / "scores.csv").open() as f:
         rows = list(csv.DictReader(f))
@@ -49,6 +50,12 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
     assert results["signature"].startswith("rouge|tok:default|stem:yes|split:nupunkt|clean:yes")
     assert results["versions"]["rouge-score"] == "0.1.2"
     assert all(s["status"] in ("ok", "unavailable") for s in results["systems"])
+    tracked = {t["id"] for t in results["tracking"]}
+    assert set(DERIVATIVE_IDS) <= tracked
+    assert all(0 <= t["profile"]["coverage"] <= 1 for t in results["tracking"])
+    assert results["matrices"]["iran-axis"][0]["metric"] == "rouge2_f1"
+    html_report = (out / "report.html").read_text(encoding="utf-8")
+    assert '<mark class="copy">' in html_report and 'class="heatmap"' in html_report
     cleaning = [json.loads(line) for line in (out / "cleaning.jsonl").read_text().splitlines()]
     assert {"cluster", "document", "line", "rule", "text"} == set(cleaning[0])
     assert any(c["rule"] == "end_marker" and c["document"] == SOURCE_ID for c in cleaning)

@@ -1,0 +1,127 @@
+"""Validate the tracking measures on the Clough & Stevenson (2011) short-answer reuse corpus.
+
+For every answer, each measure is computed against the task's source text; the benchmark prints, per measure,
+the AUC for telling derived answers (cut, light, heavy) from independent ones (non), and the mean per label.
+AUC is the Mann-Whitney probability that a random derived answer scores closer to its source than a random
+independent one (ties count one half); measures where lower means closer (novel n-grams) are negated first.
+
+The corpus is read at run time from ../shared/data/clough-stevenson beside the project, never copied.
+
+    python benchmarks/reuse_validation.py [--corpus DIR] [--no-semantic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import nupunkt
+
+from eval.semantic import Embedder
+from eval.tracking import headline_measures, track
+
+LABELS = ("cut", "light", "heavy", "non")
+DERIVED = frozenset({"cut", "light", "heavy"})
+# Measures where a lower value means the text is closer to its source.
+LOWER_IS_CLOSER = frozenset({"novel_1gram", "novel_2gram", "novel_3gram", "novel_4gram"})
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clough-stevenson"
+
+
+def read_text(path: Path) -> str:
+    """Decode as UTF-8, falling back to cp1252 (the corpus mixes both); normalise line ends."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def canonical(text: str) -> str:
+    """One sentence per line, as the pipeline gives texts to the measures."""
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    return "\n".join(s.strip() for p in paragraphs if p for s in nupunkt.sent_tokenize(p) if s.strip())
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """Mann-Whitney AUC: P(positive > negative) + P(tie) / 2."""
+    pos, neg = np.asarray(positives, dtype=float), np.asarray(negatives, dtype=float)
+    greater = (pos[:, None] > neg[None, :]).sum()
+    ties = (pos[:, None] == neg[None, :]).sum()
+    return float((greater + ties / 2) / (pos.size * neg.size))
+
+
+def load(corpus: Path) -> list[tuple[str, str, str]]:
+    """(label, source, answer) for every answer in the label sheet, both texts canonical."""
+    files = corpus / "corpus-20090418"
+    sources = {t: canonical(read_text(files / f"orig_task{t}.txt")) for t in "abcde"}
+    with (corpus / "file_list.csv").open(encoding="utf-8", newline="") as sheet:
+        rows = list(csv.DictReader(sheet))
+    unknown = sorted({r["Category"] for r in rows} - set(LABELS))
+    if unknown:
+        raise ValueError(f"{corpus / 'file_list.csv'}: unknown categories {unknown}; expected {LABELS}")
+    return [(r["Category"], sources[r["Task"]], canonical(read_text(files / r["File"]))) for r in rows]
+
+
+def evaluate(
+    items: list[tuple[str, str, str]], embedder: Embedder | None
+) -> dict[str, dict[str, list[float]]]:
+    """measure -> label -> scores, every measure oriented so that higher means closer."""
+    table: dict[str, dict[str, list[float]]] = {}
+    for index, (label, source, answer) in enumerate(items, 1):
+        profile = track(source, answer, embedder=embedder)
+        measures = headline_measures(profile)
+        if embedder is not None and profile.semantic is not None:
+            # Alternatives to the profile's semantic measure (median best-match cosine), to show the choice.
+            best = [pair.similarity for pair in profile.alignment.pairs]
+            measures["semantic_mean"] = float(np.mean(best))
+            measures["semantic_doc"] = embedder.document_similarity(answer.splitlines(), source.splitlines())
+        for name, value in measures.items():
+            if value is not None:
+                table.setdefault(name, {lab: [] for lab in LABELS})[label].append(value)
+        if index % 20 == 0:
+            print(f"  {index}/{len(items)} answers", file=sys.stderr)
+    return table
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--no-semantic", action="store_true", help="skip the sentence-embedding model")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "file_list.csv").is_file():
+        parser.error(f"--corpus {args.corpus}: no file_list.csv there (expected the Clough-Stevenson corpus)")
+    started = time.perf_counter()
+    items = load(args.corpus)
+    print(f"{len(items)} answers from {args.corpus}", file=sys.stderr)
+    embedder = None if args.no_semantic else Embedder()
+    table = evaluate(items, embedder)
+
+    means_head = " | ".join(f"mean {lab}" for lab in LABELS)
+    print(f"| measure | AUC derived vs non | {means_head} | cut>light>heavy>non |")
+    print("|---|---|" + "---|" * len(LABELS) + "---|")
+    rows = []
+    for name, by_label in table.items():
+        sign = -1.0 if name in LOWER_IS_CLOSER else 1.0
+        derived = [sign * v for lab in DERIVED for v in by_label[lab]]
+        independent = [sign * v for v in by_label["non"]]
+        means = [float(np.mean(by_label[lab])) if by_label[lab] else float("nan") for lab in LABELS]
+        oriented = [sign * m for m in means]
+        ordered = all(a > b for a, b in itertools.pairwise(oriented))
+        rows.append((auc(derived, independent), name, means, ordered))
+    for area, name, means, ordered in sorted(rows, key=lambda r: -r[0]):
+        arrow = " (lower = closer)" if name in LOWER_IS_CLOSER else ""
+        cells = " | ".join(f"{m:.3f}" for m in means)
+        print(f"| {name}{arrow} | {area:.3f} | {cells} | {'yes' if ordered else 'no'} |")
+    print(f"\n{time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

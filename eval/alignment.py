@@ -1,0 +1,92 @@
+"""Sentence alignment: which source sentence each sentence of a text most likely comes from, and order kept.
+
+Each text sentence is aligned to the source sentence it is most similar to, if that similarity reaches a
+threshold; otherwise it is left unaligned (new material). Similarity is the cosine of sentence embeddings when
+the semantic model is available, else the cosine of lowercased word-count vectors (`lexical_similarity`), so
+alignment never depends on the model being installed. Several text sentences may align to one source sentence
+(a long sentence split in two), and a text sentence may merge two source sentences (only the best is kept).
+
+Order preservation is Kendall's tau between a text's sentence order and the source positions its sentences
+align to, over aligned pairs whose source positions differ: 1 when the text follows the source's order,
+about 0 for a shuffle, -1 when reversed; None when no two aligned sentences come from different
+source sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Method = Literal["semantic", "lexical"]
+# Below these, the best match is no better than what two unrelated sentences on one topic reach.
+THRESHOLDS: dict[str, float] = {"semantic": 0.5, "lexical": 0.3}
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class AlignedSentence:
+    text_index: int
+    source_index: int | None
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Alignment:
+    method: Method
+    threshold: float
+    pairs: tuple[AlignedSentence, ...]
+    order: float | None
+
+    @property
+    def aligned_share(self) -> float | None:
+        """Share of the text's sentences that have a source sentence."""
+        if not self.pairs:
+            return None
+        return sum(p.source_index is not None for p in self.pairs) / len(self.pairs)
+
+
+def lexical_similarity(text_sentences: Sequence[str], source_sentences: Sequence[str]) -> np.ndarray:
+    """Cosine of lowercased word-count vectors, shape (len(text_sentences), len(source_sentences))."""
+    counts = [Counter(_WORD.findall(s.lower())) for s in (*text_sentences, *source_sentences)]
+    vocab = {w: i for i, w in enumerate(sorted(set().union(*counts)))} if counts else {}
+    matrix = np.zeros((len(counts), max(len(vocab), 1)))
+    for row, count in enumerate(counts):
+        for word, n in count.items():
+            matrix[row, vocab[word]] = n
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix = matrix / np.where(norms == 0, 1.0, norms)
+    n_text = len(text_sentences)
+    return matrix[:n_text] @ matrix[n_text:].T
+
+
+def align(similarity: np.ndarray, *, method: Method, threshold: float | None = None) -> Alignment:
+    """Align each row (text sentence) to its most similar column (source sentence) at or above `threshold`."""
+    if similarity.ndim != 2:
+        raise ValueError(f"align: expected a 2-d similarity matrix, got shape {similarity.shape}")
+    cut = THRESHOLDS[method] if threshold is None else threshold
+    pairs = []
+    for row_index, row in enumerate(similarity):
+        best = int(np.argmax(row)) if row.size else None
+        score = float(row[best]) if best is not None else 0.0
+        pairs.append(AlignedSentence(row_index, best if best is not None and score >= cut else None, score))
+    return Alignment(method, cut, tuple(pairs), order_preservation(pairs))
+
+
+def order_preservation(pairs: Sequence[AlignedSentence]) -> float | None:
+    """Kendall's tau between text order and aligned source order, ties in source position left out."""
+    positions = [
+        p.source_index for p in sorted(pairs, key=lambda p: p.text_index) if p.source_index is not None
+    ]
+    concordant = discordant = 0
+    for i, first in enumerate(positions):
+        for second in positions[i + 1 :]:
+            concordant += second > first
+            discordant += second < first
+    if concordant + discordant == 0:
+        return None
+    return (concordant - discordant) / (concordant + discordant)

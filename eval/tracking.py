@@ -1,0 +1,229 @@
+"""How closely one text tracks its source: ROUGE, extractive fragments, novel n-grams, semantics, alignment.
+
+Words, for fragments and n-grams, are maximal runs of letters and digits of any script, lowercased, not
+stemmed (punctuation is dropped): "Re-use, it's 2x!" -> re, use, it, s, 2x. ROUGE figures use the ROUGE
+scorer's own tokens (rouge-score's, stemmed) so that they match the score tables.
+
+Extractive fragments follow Grusky, Naaman & Artzi (2018), "Newsroom", NAACL: walking through the text, take
+at each position the longest word sequence that also occurs in the source, and move past it (or one word on,
+when there is none; Grusky et al.'s code can skip some source positions, this looks at all). From the
+fragments F of a text of |T| words and a source of |S| words:
+- coverage = sum |f| / |T|: the share of the text's words that lie in a copied fragment;
+- density = sum |f|^2 / |T|: the average length of the fragment each word belongs to (long copied runs);
+- compression = |S| / |T|.
+Novel n-grams (n = 1..4): the share of the text's n-grams (counted with repetition) that the source lacks.
+
+Texts are in the pipeline's canonical form, one sentence per line. Measures a text cannot define (an empty
+text has no coverage; a 2-word text has no 4-grams) are None, never 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from eval.alignment import AlignedSentence, Alignment, align, lexical_similarity
+from eval.rouge import Score, Scorer
+from eval.semantic import Embedder
+from summarize.errors import ModelUnavailableError
+
+TRACKING_ROUGE_TYPES: tuple[str, ...] = ("rouge1", "rouge2", "rougeL")
+NGRAM_ORDERS: tuple[int, ...] = (1, 2, 3, 4)
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text's words and where each one stands in it (character offsets), for highlighting."""
+
+    tokens: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+def words(text: str) -> Words:
+    matches = list(_WORD.finditer(text))
+    return Words(tuple(m.group().lower() for m in matches), tuple(m.span() for m in matches))
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """`length` words shared by the text (from its word `text_start`) and the source (`source_start`)."""
+
+    text_start: int
+    source_start: int
+    length: int
+
+
+def fragments(source: Sequence[str], text: Sequence[str]) -> list[Fragment]:
+    """Greedy extractive fragments of `text` in `source` (Grusky et al. 2018), both given as word lists."""
+    where: dict[str, list[int]] = defaultdict(list)
+    for j, token in enumerate(source):
+        where[token].append(j)
+    found = []
+    i = 0
+    while i < len(text):
+        best_length, best_start = 0, 0
+        for j in where.get(text[i], ()):
+            k = 1
+            while i + k < len(text) and j + k < len(source) and text[i + k] == source[j + k]:
+                k += 1
+            if k > best_length:
+                best_length, best_start = k, j
+        if best_length:
+            found.append(Fragment(i, best_start, best_length))
+        i += max(best_length, 1)
+    return found
+
+
+def novel_ngram_ratio(source: Sequence[str], text: Sequence[str], n: int) -> float | None:
+    """Share of the text's n-grams that do not occur in the source; None when the text has no n-gram."""
+    grams = [tuple(text[i : i + n]) for i in range(len(text) - n + 1)]
+    if not grams:
+        return None
+    known = {tuple(source[i : i + n]) for i in range(len(source) - n + 1)}
+    return sum(g not in known for g in grams) / len(grams)
+
+
+def copied_char_spans(source: str, text: str, *, min_length: int = 3) -> tuple[list[tuple[int, int]], ...]:
+    """Character spans of the fragments of at least `min_length` words, in the text and in the source.
+
+    Returns (text_spans, source_spans). Short fragments ("the", "of a") are left out: every text shares them.
+    """
+    src, txt = words(source), words(text)
+    text_spans, source_spans = [], []
+    for f in fragments(src.tokens, txt.tokens):
+        if f.length >= min_length:
+            last = f.length - 1
+            text_spans.append((txt.spans[f.text_start][0], txt.spans[f.text_start + last][1]))
+            source_spans.append((src.spans[f.source_start][0], src.spans[f.source_start + last][1]))
+    return text_spans, source_spans
+
+
+@dataclass(frozen=True)
+class TrackingProfile:
+    """Every tracking measure of one text against its source; JSON-able through `dataclasses.asdict`."""
+
+    source_words: int
+    text_words: int
+    rouge: dict[str, Score]
+    coverage: float | None
+    density: float | None
+    compression: float | None
+    novel_ngrams: dict[int, float | None]
+    longest_fragment: int
+    longest_fragment_text: str
+    # Median over the text's sentences of the cosine with their best-matching source sentence. On the
+    # Clough-Stevenson corpus it separates derived from independent text better (AUC 0.96) than the mean
+    # (0.94) or one vector per document (0.86): a few added or dropped sentences do not move it.
+    semantic: float | None
+    semantic_reason: str | None
+    alignment: Alignment
+    # The mean of `semantic` and the text's shared 3-gram share (1 - novel 3-grams, the trigram containment
+    # of Clough & Stevenson 2011): copying and meaning kept, one number. None without the semantic model.
+    closeness: float | None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrackingProfile:
+        """Rebuild a profile from `dataclasses.asdict` output, also after a JSON round trip."""
+        alignment = data["alignment"]
+        return cls(
+            **{k: v for k, v in data.items() if k not in ("rouge", "novel_ngrams", "alignment")},
+            rouge={k: Score(**v) for k, v in data["rouge"].items()},
+            novel_ngrams={int(n): v for n, v in data["novel_ngrams"].items()},
+            alignment=Alignment(
+                alignment["method"],
+                alignment["threshold"],
+                tuple(AlignedSentence(**p) for p in alignment["pairs"]),
+                alignment["order"],
+            ),
+        )
+
+
+def sentences(text: str) -> list[str]:
+    """The non-empty lines of a canonical text."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _sentence_similarity(
+    source_sents: list[str], text_sents: list[str], embedder: Embedder | None
+) -> tuple[np.ndarray | None, str | None]:
+    if embedder is None:
+        return None, "semantic similarity not requested (no embedder given)"
+    if not source_sents or not text_sents:
+        return None, "semantic similarity undefined: a text has no sentences"
+    try:
+        return embedder.embed(text_sents) @ embedder.embed(source_sents).T, None
+    except ModelUnavailableError as exc:
+        return None, str(exc)
+
+
+def track(
+    source: str, text: str, *, scorer: Scorer | None = None, embedder: Embedder | None = None
+) -> TrackingProfile:
+    """Measure how closely `text` tracks `source`; both one sentence per line.
+
+    Without an `embedder`, or when its model cannot be loaded, `semantic` is None with the reason in
+    `semantic_reason`, and sentences are aligned by word overlap instead; every other measure is computed.
+    """
+    scorer = scorer or Scorer(TRACKING_ROUGE_TYPES)
+    src, txt = words(source), words(text)
+    found = fragments(src.tokens, txt.tokens)
+    n_text = len(txt.tokens)
+    longest = max(found, key=lambda f: f.length, default=None)
+    longest_text = ""
+    if longest is not None:
+        start, end = txt.spans[longest.text_start][0], txt.spans[longest.text_start + longest.length - 1][1]
+        longest_text = text[start:end]
+
+    source_sents, text_sents = sentences(source), sentences(text)
+    similarity, reason = _sentence_similarity(source_sents, text_sents, embedder)
+    if similarity is None:
+        alignment = align(lexical_similarity(text_sents, source_sents), method="lexical")
+        semantic = None
+    else:
+        alignment = align(similarity, method="semantic")
+        semantic = float(np.median(similarity.max(axis=1)))
+
+    novel = {n: novel_ngram_ratio(src.tokens, txt.tokens, n) for n in NGRAM_ORDERS}
+    closeness = None if semantic is None or novel[3] is None else (semantic + 1 - novel[3]) / 2
+    return TrackingProfile(
+        source_words=len(src.tokens),
+        text_words=n_text,
+        rouge=scorer.score(target=source, prediction=text),
+        coverage=sum(f.length for f in found) / n_text if n_text else None,
+        density=sum(f.length**2 for f in found) / n_text if n_text else None,
+        compression=len(src.tokens) / n_text if n_text else None,
+        novel_ngrams=novel,
+        longest_fragment=longest.length if longest else 0,
+        longest_fragment_text=longest_text,
+        semantic=semantic,
+        semantic_reason=reason,
+        alignment=alignment,
+        closeness=closeness,
+    )
+
+
+def headline_measures(profile: TrackingProfile) -> dict[str, float | None]:
+    """The measures charts and the validation benchmark show, by name; higher means closer to the source
+    for all of them except `compression` and the novel n-gram shares."""
+    out: dict[str, float | None] = {}
+    for rouge_type, score in profile.rouge.items():
+        out[f"{rouge_type}_p"] = score.precision
+        out[f"{rouge_type}_r"] = score.recall
+        out[f"{rouge_type}_f"] = score.f1
+    out["coverage"] = profile.coverage
+    out["density"] = profile.density
+    out["compression"] = profile.compression
+    for n, share in profile.novel_ngrams.items():
+        out[f"novel_{n}gram"] = share
+    out["longest_fragment"] = float(profile.longest_fragment)
+    out["semantic"] = profile.semantic
+    out["aligned_share"] = profile.alignment.aligned_share
+    out["order"] = profile.alignment.order
+    out["closeness"] = profile.closeness
+    return out
