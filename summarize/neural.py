@@ -23,7 +23,7 @@ from summarize.base import Summary
 from summarize.errors import ConfigError, SumtrackError
 from summarize.gen_cache import SummaryCache, make_key
 from summarize.neural_batch import Batcher, Encoded, Generated, MemoryMeter
-from summarize.neural_chunk import ChunkPlanner
+from summarize.neural_chunk import ChunkPlanner, map_reduce
 from summarize.neural_config import GENERATION_KEYS, Seq2SeqParams
 
 CACHE_FORMAT = 1
@@ -49,22 +49,6 @@ class _Prepared:
     device: torch.device
     dtype: torch.dtype
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Doc:
-    """A document under the chunk policy, carried through map-reduce rounds."""
-
-    index: int
-    units: list[str]
-    total_tokens: int
-    chunks: int = 0
-    generated: int = 0
-    seconds: float = 0.0
-    lost_tokens: int = 0
-    rounds: int = 0
-    size: int = 1 << 62  # tokens of the joined units at the last round
-    result: Generated | None = None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -316,73 +300,14 @@ class Seq2SeqSummarizer:
         keys = [make_key(parts, text) for text in texts]
         hits = self._cache.get_many(keys) if self._cache is not None else {}
         planner = ChunkPlanner(prep.tokenizer, prep.prefix, prep.limit)
-        docs: list[_Doc] = []
-        results: list[Generated | None] = []
-        for i, (text, key) in enumerate(zip(texts, keys, strict=True)):
-            results.append(Generated.from_meta(hits[key].text, hits[key].meta) if key in hits else None)
-            if key not in hits:
-                docs.append(_Doc(i, text.splitlines(), total_tokens=planner.count(text.replace("\n", " "))))
-        self._map_reduce(docs, planner, prep.limit)
-        rows = []
-        for doc in docs:
-            assert doc.result is not None  # _map_reduce finishes every document it is given
-            results[doc.index] = doc.result
-            rows.append((keys[doc.index], doc.result.text, doc.result.meta()))
+        results = [Generated.from_meta(hits[k].text, hits[k].meta) if k in hits else None for k in keys]
+        missing = [i for i, r in enumerate(results) if r is None]
+        done = map_reduce([(i, texts[i].splitlines()) for i in missing], planner, self._generate)
+        for i, generated in zip(missing, done, strict=True):
+            results[i] = generated
         if self._cache is not None:
-            self._cache.put_many(rows)
+            self._cache.put_many((keys[i], g.text, g.meta()) for i, g in zip(missing, done, strict=True))
         return [r for r in results if r is not None]
-
-    def _map_reduce(self, docs: list[_Doc], planner: ChunkPlanner, limit: int) -> None:
-        """Rounds over all unfinished documents at once, so one round's chunks share batches."""
-        pending = list(docs)
-        while pending:
-            jobs: list[tuple[_Doc, str, bool]] = []  # (document, text, final pass?)
-            labels: list[str] = []
-            for doc in pending:
-                joined = " ".join(doc.units)
-                size, doc.size = doc.size, planner.count(joined)
-                # A document that fits gets its final pass; so does one whose chunk summaries stopped
-                # shrinking or that is still too long after max_rounds: that last pass is cut at the limit.
-                final = doc.size <= limit or doc.size >= size or doc.rounds >= planner.max_rounds
-                chunks = [joined] if final else planner.plan(doc.units)
-                jobs += [(doc, chunk, final) for chunk in chunks]
-                name = f"document {doc.index}"
-                labels += (
-                    [name]
-                    if final
-                    else [f"{name}, round {doc.rounds}, chunk {n}" for n in range(len(chunks))]
-                )
-            generated = self._generate([text for _, text, _ in jobs], labels)
-            for doc in pending:
-                doc.units = []
-            for (doc, _, final), g in zip(jobs, generated, strict=True):
-                doc.generated += g.generated_tokens
-                doc.seconds += g.seconds
-                doc.chunks += 1
-                if doc.rounds == 0:
-                    doc.lost_tokens += max(0, g.total_tokens - g.input_tokens)
-                if final:
-                    doc.result = self._finish(doc, g)
-                else:
-                    doc.units.append(" ".join(g.text.split()))
-            for doc in pending:
-                doc.rounds += 1
-            pending = [doc for doc in pending if doc.result is None]
-
-    @staticmethod
-    def _finish(doc: _Doc, last: Generated) -> Generated:
-        # A document that fit from the start is a plain generation; otherwise count the whole map-reduce.
-        if doc.rounds == 0:
-            return last
-        return Generated(
-            text=last.text,
-            input_tokens=doc.total_tokens - doc.lost_tokens,
-            total_tokens=doc.total_tokens,
-            generated_tokens=doc.generated,
-            seconds=doc.seconds,
-            chunks=doc.chunks,
-            truncated=doc.lost_tokens > 0 or last.truncated,
-        )
 
     def _summary(self, g: Generated) -> Summary:
         return Summary(
