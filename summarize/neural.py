@@ -33,6 +33,7 @@ FP16_UNSAFE = T5_FAMILY | {"pegasus", "pegasus_x", "bigbird_pegasus"}
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 # Keys of task_specific_params["summarization"] that are generation settings (the rest, e.g. prefix, are not).
 _TASK_GENERATION_KEYS = (*GENERATION_KEYS, "max_length", "min_length")
+_RUN_INFO_FIRST = ("device", "dtype", "wall_seconds", "generated_tokens_per_second", "peak_memory_bytes")
 _REPORTED_GENERATION_KEYS = (*_TASK_GENERATION_KEYS, "do_sample")
 
 
@@ -341,15 +342,20 @@ class Seq2SeqSummarizer:
         }
 
     def run_info(self) -> dict[str, Any]:
-        info: dict[str, Any] = {"model": self.params.model, "source": self.availability.source}
+        """Cost first (what the console shows), then what identifies the run; plain JSON values."""
         if self._prepared is None:
-            return info | {"loaded": False}
-        prep = self._prepared
-        info |= self.settings() | {"family": prep.family, "device": str(prep.device)}
+            return {"model": self.params.model, "source": self.availability.source, "loaded": False}
+        prep, batcher, meter = self._prepared, self._batcher, self._meter
+        info: dict[str, Any] = {"device": str(prep.device), "dtype": str(prep.dtype).removeprefix("torch.")}
         info |= {key: round(v, 4) if isinstance(v, float) else v for key, v in self._stats.items()}
-        batcher, meter = self._batcher, self._meter
-        info["weights_loaded"] = batcher is not None
-        info |= batcher.stats() if batcher else {"batch_size": self.params.batch_size, "generated_tokens": 0}
+        idle = {
+            "batch_size": self.params.batch_size,
+            "generated_tokens": 0,
+            "generated_tokens_per_second": None,
+        }
+        info |= batcher.stats() if batcher else idle
         info |= meter.stats() if meter else {}
         info["warnings"] = list(prep.warnings)
-        return info
+        info |= {"weights_loaded": batcher is not None, "source": self.availability.source}
+        info |= {"family": prep.family} | self.settings()
+        return {key: info[key] for key in _RUN_INFO_FIRST if key in info} | info

@@ -24,7 +24,7 @@ Source = Literal["folder", "cache", "online"]
 
 PROBE_SECONDS = 2.0
 _SILENCE_MEMO_SECONDS = 60.0
-_silent_since: dict[str, float] = {}  # endpoint -> when it last failed to answer
+_silent_since: dict[str, tuple[float, str]] = {}  # endpoint -> (when it last failed to answer, why)
 
 
 @dataclass(frozen=True)
@@ -72,10 +72,11 @@ def probe(repo_id: str, revision: str | None, timeout: float = PROBE_SECONDS) ->
     """
     base = endpoint()
     now = time.monotonic()
-    if now - _silent_since.get(base, -_SILENCE_MEMO_SECONDS) < _SILENCE_MEMO_SECONDS:
+    if now - _silent_since.get(base, (-_SILENCE_MEMO_SECONDS, ""))[0] < _SILENCE_MEMO_SECONDS:
         return None
     url = f"{base}/api/models/{repo_id}" + (f"/revision/{quote(revision, safe='')}" if revision else "")
     answer: list[int] = []
+    failure: list[str] = []
 
     def ask() -> None:
         try:
@@ -83,14 +84,15 @@ def probe(repo_id: str, revision: str | None, timeout: float = PROBE_SECONDS) ->
                 answer.append(reply.status)
         except urllib.error.HTTPError as exc:
             answer.append(exc.code)
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError) as exc:
+            failure.append(str(getattr(exc, "reason", exc)))
 
     thread = threading.Thread(target=ask, name="sumtrack-hub-probe", daemon=True)
     thread.start()
     thread.join(timeout)
     if not answer:
-        _silent_since[base] = now
+        why = f"could not be reached ({failure[0]})" if failure else f"did not answer within {timeout:g} s"
+        _silent_since[base] = (now, why)
         return None
     return answer[0]
 
@@ -125,10 +127,8 @@ def check_available(model: str, revision: str | None, local_files_only: bool | N
         raise unavailable(model, f"it is not in the Hugging Face cache and {why}")
     status = probe(model, revision)
     if status is None:
-        raise unavailable(
-            model,
-            f"it is not in the Hugging Face cache and {endpoint()} did not answer within {PROBE_SECONDS:g} s",
-        )
+        why = _silent_since.get(endpoint(), (0.0, "did not answer"))[1]
+        raise unavailable(model, f"it is not in the Hugging Face cache and {endpoint()} {why}")
     if status == 404:
         at = f" at revision {revision!r}" if revision else ""
         raise unavailable(

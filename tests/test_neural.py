@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import socket
 import subprocess
 import sys
@@ -14,16 +15,20 @@ from typing import Any
 
 import huggingface_hub.constants
 import pytest
-import tiny_models
 import torch
 from pydantic import ValidationError
 from transformers import BartConfig, GenerationConfig
 
+from eval import config
+from eval.report import write_run
+from eval.runner import Runner
 from summarize import neural_hub, registry
 from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.neural import Seq2SeqSummarizer, generation_config, input_limit, resolve_device, resolve_dtype
 from summarize.neural_batch import Batcher, DeviceMemoryError
 from summarize.neural_config import Seq2SeqParams
+from tests import tiny_models
+from tests.conftest import ARTICLE, SUMMARY
 
 torch.set_num_threads(1)
 LIMIT = tiny_models.MAX_INPUT
@@ -412,3 +417,46 @@ def test_pegasus_newline_token_becomes_a_line_break() -> None:
     batcher = Batcher.__new__(Batcher)
     batcher.newline_token = "<n>"
     assert batcher._clean(" First one.<n>Second one. ") == "First one.\nSecond one."
+
+
+# -- end to end through the runner ------------------------------------------------------------------
+
+
+def test_a_run_reports_an_unavailable_model_and_completes_the_rest(
+    checkpoints: dict[str, Path], tmp_path: Path
+) -> None:
+    data = {
+        "corpus": {
+            "clusters": [
+                {
+                    "id": "c",
+                    "source": {"id": "source", "text": ARTICLE},
+                    "derivatives": [{"id": "d", "text": SUMMARY}],
+                }
+            ]
+        },
+        "rouge": {"types": ["rouge1"]},
+        "aggregate": {"bootstrap": 0},
+        "on_error": "continue",
+        "systems": [
+            {"name": "gone", "type": "seq2seq", "model": "facebook/bart-large-cnn"},
+            {"name": "tiny", "type": "seq2seq", "model": str(checkpoints["bart"]), "long_input": "chunk"},
+            {"name": "lead-1", "type": "lead", "sentences": 1},
+        ],
+    }
+    loaded = config.load_data(data)
+    started = time.perf_counter()
+    result = Runner(loaded).run()
+    assert time.perf_counter() - started < 30
+    status = {s.name: s for s in result.systems}
+    assert status["gone"].status == "unavailable" and "facebook/bart-large-cnn" in (
+        status["gone"].error or ""
+    )
+    assert status["gone"].seconds < 5
+    assert status["tiny"].status == "ok" and status["lead-1"].status == "ok"
+    assert {r.candidate for r in result.scores} >= {"tiny", "lead-1"}
+    write_run(result, loaded, tmp_path / "out")
+    systems = {s["name"]: s for s in json.loads((tmp_path / "out" / "results.json").read_text())["systems"]}
+    info = systems["tiny"]["info"]
+    assert info["device"] == "cpu" and info["dtype"] == "float32" and info["peak_memory_bytes"] > 0
+    assert info["generated_tokens_per_second"] > 0 and info["long_input"] == "chunk"
