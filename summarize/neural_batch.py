@@ -1,0 +1,224 @@
+"""Batched generation with an out-of-memory fallback, and the cost meters (issue 3).
+
+Inputs go to `model.generate` longest first in batches of similar length (less padding; an
+out-of-memory error shows on the first batch), and come back labelled by their position, so the caller
+restores the original order and no row is ever dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psutil
+import torch
+
+from summarize.errors import SumtrackError
+
+
+class DeviceMemoryError(SumtrackError):
+    """One document does not fit in the device's memory even in a batch of its own."""
+
+
+@dataclass(frozen=True)
+class Encoded:
+    label: str  # "document 3" or "document 3, chunk 2": what an error message names
+    ids: list[int]  # the tokens the model sees, cut at the input limit
+    total_tokens: int  # the tokens the whole text has
+
+
+@dataclass(frozen=True)
+class Generated:
+    text: str
+    input_tokens: int
+    total_tokens: int
+    generated_tokens: int
+    seconds: float = 0.0
+    chunks: int = 1
+    truncated: bool = False
+    cached: bool = False
+
+    def meta(self) -> dict[str, Any]:
+        facts = asdict(self)
+        del facts["text"], facts["cached"]
+        return facts
+
+    @classmethod
+    def from_meta(cls, text: str, meta: dict[str, Any]) -> Generated:
+        return cls(text=text, cached=True, **meta)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    # torch.OutOfMemoryError is CUDA's (torch.cuda.OutOfMemoryError is the same class); MPS raises a
+    # plain RuntimeError that says so.
+    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+def generated_counts(sequences: torch.Tensor, eos_ids: Sequence[int]) -> list[int]:
+    """New tokens per row: after the decoder start token, up to and including the first EOS."""
+    body = sequences[:, 1:]
+    if not eos_ids or body.shape[1] == 0:
+        return [body.shape[1]] * sequences.shape[0]
+    is_eos = torch.isin(body, torch.tensor(list(eos_ids), device=body.device))
+    first = is_eos.int().argmax(dim=1) + 1
+    return torch.where(is_eos.any(dim=1), first, body.shape[1]).tolist()
+
+
+class Batcher:
+    """Runs `model.generate` over encoded inputs in length-sorted batches, halving the batch on OOM."""
+
+    def __init__(
+        self,
+        *,
+        model: Any,
+        tokenizer: Any,
+        generation: Any,
+        batch_size: int,
+        seed: int,
+        global_attention: bool,
+        newline_token: str | None,
+        pad_multiple: int | None = None,
+    ) -> None:
+        self.model, self.tokenizer, self.generation = model, tokenizer, generation
+        self.seed = seed
+        self.global_attention = global_attention  # LED: global attention on the first token
+        self.newline_token = newline_token  # PEGASUS CNN/DM writes "<n>" between sentences
+        self.pad_multiple = pad_multiple
+        self.batch_size = batch_size
+        self.batch_size_used = batch_size
+        self.oom_retries = 0
+        self.model_calls = 0
+        self.generated_tokens = 0
+        self.generate_seconds = 0.0
+        eos = generation.eos_token_id
+        self.eos_ids = [eos] if isinstance(eos, int) else list(eos or [])
+
+    def run(self, encoded: Sequence[Encoded]) -> Iterator[tuple[list[int], list[Generated]]]:
+        """Yield (positions in `encoded`, their generations) batch by batch, every position once."""
+        order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i].ids))
+        start = 0
+        while start < len(order):
+            batch = order[start : start + self.batch_size_used]
+            try:
+                generated = self._generate([encoded[i] for i in batch])
+            except RuntimeError as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                self._release()
+                if len(batch) == 1:
+                    item = encoded[batch[0]]
+                    raise DeviceMemoryError(
+                        f"{item.label} ({len(item.ids)} input tokens) does not fit in "
+                        f"{self.model.device} memory even alone: lower max_input_tokens or max_new_tokens, "
+                        "use dtype bfloat16, or run on another device"
+                    ) from exc
+                self.batch_size_used = len(batch) // 2
+                self.oom_retries += 1
+                continue
+            start += len(batch)
+            yield batch, generated
+
+    def _release(self) -> None:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def _generate(self, batch: Sequence[Encoded]) -> list[Generated]:
+        features = self.tokenizer.pad(
+            {"input_ids": [item.ids for item in batch]},
+            pad_to_multiple_of=self.pad_multiple,
+            return_tensors="pt",
+        )
+        inputs = {name: tensor.to(self.model.device) for name, tensor in features.items()}
+        if self.global_attention:
+            inputs["global_attention_mask"] = torch.zeros_like(inputs["input_ids"])
+            inputs["global_attention_mask"][:, 0] = 1
+        torch.manual_seed(self.seed)  # matters only where the checkpoint samples
+        started = time.perf_counter()
+        with torch.inference_mode():
+            sequences = self.model.generate(**inputs, generation_config=self.generation)
+        if sequences.device.type == "cuda":
+            torch.cuda.synchronize(sequences.device)
+        seconds = time.perf_counter() - started
+        texts = self.tokenizer.batch_decode(sequences, skip_special_tokens=True)
+        counts = generated_counts(sequences, self.eos_ids)
+        self.model_calls += 1
+        self.generated_tokens += sum(counts)
+        self.generate_seconds += seconds
+        return [
+            Generated(
+                text=self._clean(text),
+                input_tokens=len(item.ids),
+                total_tokens=item.total_tokens,
+                generated_tokens=count,
+                seconds=seconds / len(batch),
+                truncated=len(item.ids) < item.total_tokens,
+            )
+            for item, text, count in zip(batch, texts, counts, strict=True)
+        ]
+
+    def _clean(self, text: str) -> str:
+        if self.newline_token:
+            text = text.replace(self.newline_token, "\n")
+        return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+    def stats(self) -> dict[str, Any]:
+        rate = self.generated_tokens / self.generate_seconds if self.generate_seconds > 0 else None
+        return {
+            "batch_size": self.batch_size,
+            "batch_size_used": self.batch_size_used,
+            "oom_retries": self.oom_retries,
+            "model_calls": self.model_calls,
+            "generated_tokens": self.generated_tokens,
+            "generate_seconds": round(self.generate_seconds, 4),
+            "generated_tokens_per_second": round(rate, 2) if rate is not None else None,
+        }
+
+
+class MemoryMeter:
+    """Peak memory while inside: torch.cuda.max_memory_allocated on CUDA, sampled process RSS elsewhere.
+
+    RSS is the whole process (Python, torch, anything loaded before), so compare it between systems run
+    the same way; a background thread samples it because the peak comes and goes inside generate().
+    """
+
+    INTERVAL = 0.02
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._process = psutil.Process()
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+
+    def _sample(self) -> None:
+        self.peak = max(self.peak, self._process.memory_info().rss)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.INTERVAL):
+            self._sample()
+
+    def __enter__(self) -> MemoryMeter:
+        if self.device.type != "cuda":
+            self._sample()
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="sumtrack-rss", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._thread = None
+            self._sample()
+        elif self.device.type == "cuda":
+            self.peak = max(self.peak, torch.cuda.max_memory_allocated(self.device))
+
+    def stats(self) -> dict[str, Any]:
+        measure = "torch.cuda.max_memory_allocated" if self.device.type == "cuda" else "process RSS"
+        return {"peak_memory_bytes": self.peak, "peak_memory_measure": measure}

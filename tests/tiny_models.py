@@ -1,0 +1,132 @@
+"""Tiny random-weight BART, PEGASUS, T5 and LED checkpoints with locally trained tokenizers.
+
+Built in seconds, saved with save_pretrained and loaded back through the same from_pretrained path users
+hit, by folder or by repo id from a hub-cache layout. Random weights write junk: tests check mechanics
+(order, token records, cache hits, determinism), never quality.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from transformers import (
+    BartConfig,
+    BartForConditionalGeneration,
+    GenerationConfig,
+    LEDConfig,
+    LEDForConditionalGeneration,
+    PegasusConfig,
+    PegasusForConditionalGeneration,
+    PegasusTokenizer,
+    RobertaTokenizer,
+    T5Config,
+    T5ForConditionalGeneration,
+    T5Tokenizer,
+)
+
+FAMILIES = ("bart", "pegasus", "t5", "led")
+MAX_INPUT = 48  # small, so truncation and chunking happen on a few sentences
+_WORDS = str.split(
+    "the council voted on a new plan for the river park after months of debate and the mayor said "
+    "residents will see work begin next spring while critics argued the cost was too high for a city "
+    "that still faces budget gaps schools roads water bridges report committee federal state funding"
+)
+
+
+def sentences(count: int, seed: int = 0, words: int = 8) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(_WORDS) for _ in range(words)).capitalize() + "." for _ in range(count)]
+
+
+def _bpe_tokenizer(max_length: int) -> RobertaTokenizer:
+    """A byte-level BPE like BART's and LED's, trained on the word list."""
+    trained = Tokenizer(models.BPE())
+    trained.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    trainer = trainers.BpeTrainer(
+        vocab_size=400, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    trained.train_from_iterator(sentences(200), trainer=trainer)
+    model = json.loads(trained.to_str())["model"]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in model["merges"]]
+    return RobertaTokenizer(vocab=model["vocab"], merges=merges, model_max_length=max_length)
+
+
+def _unigram_vocab(specials: list[str]) -> list[tuple[str, float]]:
+    trained = Tokenizer(models.Unigram())
+    trained.pre_tokenizer = pre_tokenizers.Metaspace()
+    trainer = trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>")
+    trained.train_from_iterator(sentences(200), trainer=trainer)
+    return [(piece, float(score)) for piece, score in json.loads(trained.to_str())["model"]["vocab"]]
+
+
+def _t5_tokenizer(max_length: int) -> T5Tokenizer:
+    vocab = _unigram_vocab(["<pad>", "</s>", "<unk>"])
+    return T5Tokenizer(vocab=vocab, extra_ids=0, additional_special_tokens=[], model_max_length=max_length)
+
+
+def _pegasus_tokenizer(max_length: int) -> PegasusTokenizer:
+    specials = ["<pad>", "</s>", "<mask_1>", "<mask_2>", *(f"<unk_{i}>" for i in range(2, 5)), "<unk>"]
+    return PegasusTokenizer(vocab=_unigram_vocab(specials), offset=5, model_max_length=max_length)
+
+
+_SMALL = dict(encoder_layers=1, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2)
+_SMALL |= dict(encoder_ffn_dim=32, decoder_ffn_dim=32, d_model=16)
+
+
+def _model(family: str, tokenizer: object, positions: int) -> torch.nn.Module:
+    ids = dict(
+        vocab_size=len(tokenizer),  # type: ignore[arg-type]
+        pad_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]
+        eos_token_id=tokenizer.eos_token_id,  # type: ignore[attr-defined]
+    )
+    if family == "bart":
+        config = BartConfig(
+            **_SMALL, **ids, bos_token_id=0, decoder_start_token_id=2, max_position_embeddings=positions
+        )
+        return BartForConditionalGeneration(config)
+    if family == "led":
+        config = LEDConfig(
+            **_SMALL, **ids, bos_token_id=0, decoder_start_token_id=2, attention_window=[8],
+            max_encoder_position_embeddings=positions, max_decoder_position_embeddings=positions,
+        )  # fmt: skip
+        return LEDForConditionalGeneration(config)
+    if family == "pegasus":
+        config = PegasusConfig(**_SMALL, **ids, decoder_start_token_id=0, max_position_embeddings=positions)
+        return PegasusForConditionalGeneration(config)
+    config = T5Config(
+        vocab_size=ids["vocab_size"], pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+        d_model=16, d_kv=8, d_ff=32, num_layers=1, num_decoder_layers=1, num_heads=2,
+    )  # fmt: skip
+    return T5ForConditionalGeneration(config)
+
+
+def build(family: str, folder: Path, *, max_input: int = MAX_INPUT, positions: int = 64) -> Path:
+    """Save a tiny `family` checkpoint (tokenizer, weights, generation config) into `folder`."""
+    tokenizer = {"bart": _bpe_tokenizer, "led": _bpe_tokenizer, "pegasus": _pegasus_tokenizer}.get(
+        family, _t5_tokenizer
+    )(max_input)
+    torch.manual_seed(0)
+    model = _model(family, tokenizer, positions)
+    # The checkpoint's own generation defaults, which a config that sets nothing must keep.
+    model.generation_config = GenerationConfig.from_model_config(model.config)
+    model.generation_config.update(max_new_tokens=6, num_beams=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
+    return folder
+
+
+def hub_cache(cache: Path, repo_id: str, checkpoint: Path, commit: str = "0" * 40) -> Path:
+    """Lay `checkpoint` out as the hub cache does (models--org--name/snapshots/<commit>, refs/main)."""
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / commit
+    shutil.copytree(checkpoint, snapshot, dirs_exist_ok=True)
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / "main").write_text(commit)
+    return snapshot
