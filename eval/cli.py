@@ -140,8 +140,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     for problem in result.problems:
         _error(problem.message)
     for system in result.systems:
-        if system.status in ("unavailable", "failed"):
-            _error(f"system {system.name!r} {system.status}: {system.error}")
+        if system.status == "failed":
+            _error(f"system {system.name!r} failed: {system.error}")
+        elif system.status == "unavailable":
+            err.print(f"sumtrack: warning: system {system.name!r} unavailable: {system.error}", markup=False)
     for warning in result.warnings:
         err.print(f"sumtrack: warning: {warning}", markup=False)
     if result.stopped:

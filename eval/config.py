@@ -146,6 +146,14 @@ class AggregateSpec(_Model):
     bootstrap: int = Field(1000, ge=0, description="bootstrap resamples (0: no interval)")
     confidence: float = Field(0.95, gt=0, lt=1)
     seed: int = 0
+    significance: Literal["permutation", "bootstrap", "none"] = Field(
+        "permutation", description="paired test between every two systems over clusters (2+ clusters)"
+    )
+
+
+class TrackingSpec(_Model):
+    enabled: bool = Field(True, description="tracking profile of every text and pairwise matrices")
+    semantic: bool = Field(False, description="sentence-embedding similarity (all-MiniLM-L6-v2; loads torch)")
 
 
 class SystemSpec(_Model):
@@ -170,6 +178,7 @@ class Config(_Model):
     sentences: SentencesSpec = SentencesSpec()
     rouge: RougeSpec = RougeSpec()
     aggregate: AggregateSpec = AggregateSpec()
+    tracking: TrackingSpec = TrackingSpec()
     systems: tuple[SystemSpec, ...] = ()
     on_error: Literal["continue", "stop"] = "continue"
     output: OutputSpec = OutputSpec()

@@ -16,9 +16,10 @@ from typing import Any
 
 import yaml
 
+from eval.aggregate import AggregateRow, ScoreRow
 from eval.config import LoadedConfig
 from eval.report_html import matrices_data, write_html
-from eval.runner import AggregateRow, RunResult, ScoreRow
+from eval.runner import RunResult
 
 SCORE_COLUMNS = ("cluster", "candidate", "target", "metric", "precision", "recall", "f1")
 AGGREGATE_COLUMNS = ("candidate", "target", "metric", "stat", "mean", "low", "high", "n")
@@ -96,6 +97,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         "systems": [asdict(s) for s in result.systems],
         "scores": [asdict(r) for r in result.scores],
         "aggregates": [asdict(r) for r in result.aggregates],
+        "comparisons": [asdict(c) for c in result.comparisons],
         "tracking": [asdict(t) for t in result.tracking],
         "matrices": {cid: matrices_data(m) for cid, m in result.matrices.items()},
         "problems": [asdict(p) for p in result.problems],

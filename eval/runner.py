@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Literal
 
+from eval.aggregate import AggregateRow, Comparison, ScoreRow, aggregate, compare_systems
 from eval.config import LoadedConfig, SystemConfig
 from eval.matrices import Matrix, cluster_matrices
 from eval.rouge import Scorer
 from eval.semantic import Embedder
 from eval.signature import Signature
-from eval.stats import bootstrap_ci
 from eval.tracking import TRACKING_ROUGE_TYPES, TrackingProfile, track
 from summarize import registry
 from summarize.base import Summary, run_info
@@ -47,31 +47,6 @@ class Prepared:
     @property
     def sentences(self) -> list[str]:
         return self.text.split("\n") if self.text else []
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    cluster: str
-    candidate: str
-    target: str
-    metric: str
-    precision: float
-    recall: float
-    f1: float
-    candidate_kind: Role
-    target_kind: str  # a Role, or "references" for the multi-reference row
-
-
-@dataclass(frozen=True)
-class AggregateRow:
-    candidate: str  # a system name, or "derivatives" for all derivatives pooled
-    target: str  # "source", "derivatives" or "references"
-    metric: str
-    stat: Literal["precision", "recall", "f1"]
-    mean: float
-    low: float
-    high: float
-    n: int
 
 
 @dataclass(frozen=True)
@@ -105,6 +80,7 @@ class RunResult:
     summaries: list[tuple[str, Summary, Prepared]] = field(default_factory=list)  # (cluster, raw, prepared)
     scores: list[ScoreRow] = field(default_factory=list)
     aggregates: list[AggregateRow] = field(default_factory=list)
+    comparisons: list[Comparison] = field(default_factory=list)
     tracking: list[Tracked] = field(default_factory=list)
     matrices: dict[str, dict[str, Matrix | str]] = field(default_factory=dict)  # cluster -> metric -> matrix
     systems: list[SystemRun] = field(default_factory=list)
@@ -114,7 +90,13 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.stopped is None and all(s.status == "ok" for s in self.systems)
+        # A model that is not available here is reported, not an error: with on_error: continue the user
+        # asked for the other systems' results (with on_error: stop it sets `stopped`).
+        return (
+            not self.problems
+            and self.stopped is None
+            and all(s.status in ("ok", "unavailable") for s in self.systems)
+        )
 
 
 def versions() -> dict[str, str]:
@@ -145,6 +127,7 @@ def signature_for(loaded: LoadedConfig) -> Signature:
         bootstrap=c.aggregate.bootstrap,
         confidence=c.aggregate.confidence,
         seed=c.aggregate.seed,
+        significance=c.aggregate.significance,
     )
 
 
@@ -179,9 +162,11 @@ class Runner:
     def __init__(
         self, loaded: LoadedConfig, progress: Progress | None = None, embedder: Embedder | None = None
     ) -> None:
-        """`embedder` turns on semantic similarity in the tracking profiles and matrices (it loads torch)."""
+        """`embedder` is used for semantic similarity when the config's tracking.semantic is on (default:
+        a new all-MiniLM-L6-v2 Embedder, loaded on first use; it imports torch)."""
         self.loaded = loaded
-        self.embedder = embedder
+        wanted = loaded.config.tracking.semantic
+        self.embedder = (embedder or Embedder()) if wanted else None
         self.config = loaded.config
         self.progress = progress or (lambda message: None)
         self.scorer = Scorer(
@@ -216,8 +201,17 @@ class Runner:
             self._summarize(system, sources, result)
         self.progress("scoring")
         result.scores = self._score(clusters, result)
-        result.aggregates = aggregate(result.scores, self.config.aggregate)
-        self._track(clusters, result)
+        spec = self.config.aggregate
+        result.aggregates = aggregate(
+            result.scores, seed=spec.seed, samples=spec.bootstrap, confidence=spec.confidence
+        )
+        if spec.significance != "none":
+            systems = [s.name for s in result.systems if s.status == "ok"]
+            result.comparisons = compare_systems(
+                result.scores, systems, method=spec.significance, seed=spec.seed
+            )
+        if self.config.tracking.enabled:
+            self._track(clusters, result)
         return result
 
     def prepare(self, doc: Document, cluster: str, role: Role) -> Prepared:
@@ -375,44 +369,3 @@ def _summaries_by_cluster(result: RunResult) -> dict[str, list[Prepared]]:
     for cluster, _, prepared in result.summaries:
         by_cluster[cluster].append(prepared)
     return by_cluster
-
-
-def _group(row: ScoreRow) -> tuple[str, str] | None:
-    if row.candidate_kind == "derivative" and row.target_kind == "source":
-        return "derivatives", "source"
-    if row.candidate_kind != "system":
-        return None
-    if row.target_kind == "reference":
-        return None  # single references are pooled via the "references" row, or below when only one
-    return row.candidate, {"source": "source", "derivative": "derivatives", "references": "references"}[
-        row.target_kind
-    ]
-
-
-def aggregate(rows: Sequence[ScoreRow], spec: Any) -> list[AggregateRow]:
-    """Means over clusters with a seeded bootstrap interval.
-
-    A unit is one cluster for systems (derivatives of a cluster are averaged first), and one derivative
-    for the "derivatives" group, since derivatives are different texts, not repeated measurements.
-    """
-    multi = {r.cluster for r in rows if r.target_kind == "references"}
-    units: dict[tuple[str, str, str], dict[str, list[tuple[float, float, float]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for row in rows:
-        group = _group(row)
-        if group is None and row.target_kind == "reference" and row.cluster not in multi:
-            group = (row.candidate, "references")
-        if group is None:
-            continue
-        unit = f"{row.cluster}/{row.candidate}" if group[0] == "derivatives" else row.cluster
-        units[(*group, row.metric)][unit].append((row.precision, row.recall, row.f1))
-    out = []
-    for (candidate, target, metric), by_unit in units.items():
-        values = [tuple(sum(v[k] for v in vals) / len(vals) for k in range(3)) for vals in by_unit.values()]
-        for k, stat in enumerate(("precision", "recall", "f1")):
-            ci = bootstrap_ci(
-                [v[k] for v in values], seed=spec.seed, samples=spec.bootstrap, confidence=spec.confidence
-            )
-            out.append(AggregateRow(candidate, target, metric, stat, ci.mean, ci.low, ci.high, ci.n))  # type: ignore[arg-type]
-    return out

@@ -2,7 +2,7 @@
 
 Every number sumtrack writes travels with the string of the settings that made it, e.g.
 `rouge|tok:default|stem:yes|split:nupunkt|clean:yes|norm:NFKC|multiref:best|agg:mean|bs:1000|ci:95|seed:0|
-rouge-score:0.1.2|v:0.1.0`. Each field declares its short key; a test fails when one has none.
+test:permutation|rouge-score:0.1.2|v:0.1.0`. Each field declares its short key; a test fails when one has none.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Signature:
     bootstrap: int = field(default=1000, metadata=_key("bs"))
     confidence: float = field(default=0.95, metadata=_key("ci"))
     seed: int = field(default=0, metadata=_key("seed"))
+    significance: str = field(default="permutation", metadata=_key("test"))
     rouge_score: str = field(default_factory=lambda: _version("rouge-score"), metadata=_key("rouge-score"))
     version: str = field(default=summarize.__version__, metadata=_key("v"))
 

@@ -248,3 +248,46 @@ def test_extractive_summaries_are_scored_on_their_own_sentences() -> None:
     ((_, summary, prepared),) = result.summaries
     assert prepared.sentences == ARTICLE.split("\n")
     assert summary.system == "lead-7"
+
+
+def test_systems_are_compared_with_a_seeded_paired_test_over_clusters() -> None:
+    clusters = [
+        {"id": f"c{i}", "source": {"id": "source", "text": text}, "derivatives": [{"id": "d", "text": SUMMARY}]}
+        for i, text in enumerate([ARTICLE, NEAR_COPY, PARAPHRASE + "\n" + ARTICLE])
+    ]
+    data = {
+        "corpus": {"clusters": clusters},
+        "rouge": {"types": ["rouge1"]},
+        "systems": [
+            {"name": "lead-1", "type": "lead", "sentences": 1},
+            {"name": "lead-1b", "type": "lead", "sentences": 1},
+            {"name": "lead-4", "type": "lead", "sentences": 4},
+        ],
+    }
+    result = run(data)
+    pairs = {(c.system_a, c.system_b, c.target): c for c in result.comparisons}
+    assert set(pairs) == {
+        (a, b, t)
+        for a, b in (("lead-1", "lead-1b"), ("lead-1", "lead-4"), ("lead-1b", "lead-4"))
+        for t in ("source", "derivatives")
+    }
+    same = pairs[("lead-1", "lead-1b", "source")]
+    assert (same.delta, same.p_value, same.n, same.method) == (0.0, 1.0, 3, "permutation")
+    # lead-4 keeps four times the source: its F1 against the source is higher in every cluster, but with
+    # three clusters the smallest possible two-sided p-value of an exact sign-flip test is 2/8.
+    longer = pairs[("lead-1", "lead-4", "source")]
+    assert longer.delta < 0 and longer.p_value == 0.25
+    assert run(data).comparisons == result.comparisons
+    boot = run(data, ("aggregate.significance=bootstrap",)).comparisons
+    assert {c.method for c in boot} == {"bootstrap"} and all(c.low is not None for c in boot)
+    assert run(data, ("aggregate.significance=none",)).comparisons == []
+
+
+def test_tracking_can_be_switched_off_and_is_on_by_default() -> None:
+    data = {"corpus": {"clusters": [inline_cluster(near=NEAR_COPY, other=UNRELATED)]}}
+    result = run(data)
+    profiles = {t.id: t.profile for t in result.tracking}
+    assert set(profiles) == {"near", "other"}
+    assert profiles["near"].coverage > profiles["other"].coverage
+    assert profiles["near"].semantic is None and "not requested" in (profiles["near"].semantic_reason or "")
+    assert run(data, ("tracking.enabled=false",)).tracking == []

@@ -1,0 +1,172 @@
+"""The tidy score table, and what is computed from it: means with intervals, and paired system tests.
+
+Rows are grouped by role and id, never by position. For systems the unit is one cluster (a system's
+scores against the derivatives of one cluster are averaged first); for the derivatives the unit is one
+derivative, since derivatives are different texts, not repeated measurements of one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from eval.significance import Method, compare
+from eval.stats import bootstrap_ci
+
+Role = Literal["source", "derivative", "reference", "system"]
+Stat = Literal["precision", "recall", "f1"]
+STATS: tuple[Stat, ...] = ("precision", "recall", "f1")
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One row of the tidy table: a candidate text scored against a target text on one ROUGE type."""
+
+    cluster: str
+    candidate: str
+    target: str
+    metric: str
+    precision: float
+    recall: float
+    f1: float
+    candidate_kind: Role
+    target_kind: str  # a Role, or "references" for the multi-reference row
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    candidate: str  # a system name, or "derivatives" for all derivatives pooled
+    target: str  # "source", "derivatives" or "references"
+    metric: str
+    stat: Stat
+    mean: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A paired test of two systems' F1 over the clusters both were scored on."""
+
+    system_a: str
+    system_b: str
+    target: str
+    metric: str
+    method: str
+    n: int
+    mean_a: float
+    mean_b: float
+    delta: float  # mean_a - mean_b
+    p_value: float
+    low: float | None  # 95% interval of delta (bootstrap only)
+    high: float | None
+    seed: int
+
+
+_TARGET_GROUP = {"source": "source", "derivative": "derivatives", "references": "references"}
+
+
+def _group(row: ScoreRow, multi: set[str]) -> tuple[str, str] | None:
+    """(candidate group, target group) of a row, or None for rows no mean is taken over."""
+    if row.candidate_kind == "derivative":
+        return ("derivatives", "source") if row.target_kind == "source" else None
+    if row.candidate_kind != "system":
+        return None
+    if row.target_kind == "reference":
+        # With several references the pooled "references" row stands for them; with one, that one does.
+        return None if row.cluster in multi else (row.candidate, "references")
+    return row.candidate, _TARGET_GROUP[row.target_kind]
+
+
+def unit_values(
+    rows: Sequence[ScoreRow],
+) -> dict[tuple[str, str, str], dict[str, tuple[float, float, float]]]:
+    """(candidate group, target group, metric) -> unit id -> mean (precision, recall, f1) of that unit."""
+    multi = {r.cluster for r in rows if r.target_kind == "references"}
+    units: dict[tuple[str, str, str], dict[str, list[tuple[float, float, float]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in rows:
+        group = _group(row, multi)
+        if group is None:
+            continue
+        unit = f"{row.cluster}/{row.candidate}" if group[0] == "derivatives" else row.cluster
+        units[(*group, row.metric)][unit].append((row.precision, row.recall, row.f1))
+    return {
+        key: {
+            unit: (
+                sum(v[0] for v in values) / len(values),
+                sum(v[1] for v in values) / len(values),
+                sum(v[2] for v in values) / len(values),
+            )
+            for unit, values in by_unit.items()
+        }
+        for key, by_unit in units.items()
+    }
+
+
+def aggregate(rows: Sequence[ScoreRow], *, seed: int, samples: int, confidence: float) -> list[AggregateRow]:
+    """Means with a seeded percentile bootstrap interval, for every group, metric and statistic."""
+    out = []
+    for (candidate, target, metric), by_unit in unit_values(rows).items():
+        for k, stat in enumerate(STATS):
+            ci = bootstrap_ci(
+                [v[k] for v in by_unit.values()], seed=seed, samples=samples, confidence=confidence
+            )
+            out.append(AggregateRow(candidate, target, metric, stat, ci.mean, ci.low, ci.high, ci.n))
+    return out
+
+
+def compare_systems(
+    rows: Sequence[ScoreRow],
+    systems: Sequence[str],
+    *,
+    method: Method,
+    seed: int,
+    resamples: int | None = None,
+) -> list[Comparison]:
+    """Paired tests of F1 between every two systems, per target group and metric, over shared clusters.
+
+    Pairs with fewer than two shared clusters are left out: one cluster cannot say anything about
+    significance.
+    """
+    values = unit_values(rows)
+    out = []
+    targets = sorted({target for _, target, _ in values})
+    metrics = list(dict.fromkeys(metric for _, _, metric in values))
+    for target, metric in itertools.product(targets, metrics):
+        for a, b in itertools.combinations(systems, 2):
+            scores_a = values.get((a, target, metric), {})
+            scores_b = values.get((b, target, metric), {})
+            shared = sorted(set(scores_a) & set(scores_b))
+            if len(shared) < 2:
+                continue
+            test = compare(
+                {c: scores_a[c][2] for c in shared},
+                {c: scores_b[c][2] for c in shared},
+                method=method,
+                resamples=resamples,
+                seed=seed,
+            )
+            out.append(
+                Comparison(
+                    a,
+                    b,
+                    target,
+                    metric,
+                    test.method,
+                    test.n,
+                    test.mean_a,
+                    test.mean_b,
+                    test.delta,
+                    test.p_value,
+                    test.low,
+                    test.high,
+                    seed,
+                )
+            )
+    return out
