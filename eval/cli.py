@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from eval import config as config_mod
 from eval.report import tracking_rows, write_run
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
 from eval.runner import Runner, RunResult
+from eval.tables import comparisons_table, systems_table, tracking_table
 from summarize import __version__, registry
 from summarize.corpus import doc_id, read_text
 from summarize.errors import InputError, SumtrackError
@@ -88,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Model loading draws its own progress bars on stderr; the CLI shows one status line instead.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         handler = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list, "score": cmd_score}[
             args.command
@@ -178,14 +182,26 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     out.print(table)
     _print_means(result, "derivatives", "System summaries against the derivatives (mean F1)", metrics)
     _print_means(result, "references", "System summaries against the references (F1)", metrics)
+    if result.tracking:
+        header, profiles = tracking_table(result)
+        if len(clusters) == 1:
+            header, profiles = header[1:], [r[1:] for r in profiles]
+        _print_table(
+            "Tracking profile (against the source; see README: Reading the numbers)", header, profiles
+        )
+    if result.comparisons:
+        _print_table("System comparisons (paired test over clusters, F1)", *comparisons_table(result))
     if result.systems:
-        systems = Table(title="Systems")
-        for column in ("system", "kind", "status", "seconds", "details"):
-            systems.add_column(column)
-        for s in result.systems:
-            detail = s.error or ", ".join(f"{k}={v}" for k, v in s.info.items())
-            systems.add_row(s.name, s.kind, s.status, f"{s.seconds:.2f}", detail)
-        out.print(systems)
+        _print_table("Systems and cost", *systems_table(result))
+
+
+def _print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    table = Table(title=title)
+    for column in header:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
 
 
 def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[str]) -> None:

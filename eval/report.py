@@ -20,6 +20,7 @@ from eval.aggregate import AggregateRow, ScoreRow
 from eval.config import LoadedConfig
 from eval.report_html import matrices_data, write_html
 from eval.runner import RunResult
+from eval.tables import comparisons_table, systems_table, tracking_table
 
 SCORE_COLUMNS = ("cluster", "candidate", "target", "metric", "precision", "recall", "f1")
 AGGREGATE_COLUMNS = ("candidate", "target", "metric", "stat", "mean", "low", "high", "n")
@@ -168,24 +169,16 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             "",
         ]
     if result.systems:
-        out += ["## Systems", ""]
         out += [
-            _md_table(
-                ["system", "type", "kind", "status", "seconds", "details"],
-                [
-                    [
-                        s.name,
-                        s.type,
-                        s.kind,
-                        s.status,
-                        round(s.seconds, 3),
-                        s.error or ", ".join(f"{k}={v}" for k, v in s.info.items()),
-                    ]
-                    for s in result.systems
-                ],
-            ),
+            "## Systems",
+            "",
+            "Wall time includes loading; tokens/s counts generated tokens; peak memory is the "
+            "process RSS on CPU or torch's peak allocation on GPU.",
             "",
         ]
+        out += [_md_table(*systems_table(result)), ""]
+        failed = [s for s in result.systems if s.error]
+        out += [f"- {s.name} ({s.status}): {s.error}" for s in failed] + ([""] if failed else [])
         truncated = [(c, s) for c, s, _ in result.summaries if s.truncated]
         if truncated:
             out += ["Inputs cut to fit the model (truncated):", ""]
@@ -193,6 +186,26 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
                 f"- {s.system} on {c}: saw {s.input_tokens} of {s.total_tokens} tokens" for c, s in truncated
             ]
             out.append("")
+    if result.tracking:
+        out += [
+            "## Tracking profile",
+            "",
+            "Coverage: share of the text's words inside fragments copied from the source; density: mean "
+            "squared fragment length (long copied runs); compression: source words per text word; novel "
+            "2-grams: share of the text's word pairs not in the source; semantic: median best-match "
+            "sentence similarity; order: Kendall's tau of aligned source positions; closeness: mean of "
+            "semantic and shared 3-grams (the best separator of derived from independent text).",
+            "",
+        ]
+        out += [_md_table(*tracking_table(result)), ""]
+    if result.comparisons:
+        out += [
+            "## System comparisons",
+            "",
+            "Paired test over clusters of the two systems' F1 (A - B > 0: A scores higher); p is two-sided.",
+            "",
+        ]
+        out += [_md_table(*comparisons_table(result)), ""]
     dropped = [(d, x) for d in result.documents for x in d.dropped]
     if dropped:
         out += ["## Lines removed by cleaning", ""]

@@ -2,7 +2,8 @@
 
 Every number sumtrack writes travels with the string of the settings that made it, e.g.
 `rouge|tok:default|stem:yes|split:nupunkt|clean:yes|norm:NFKC|multiref:best|agg:mean|bs:1000|ci:95|seed:0|
-test:permutation|rouge-score:0.1.2|v:0.1.0`. Each field declares its short key; a test fails when one has none.
+test:permutation|rouge-score:0.1.2|v:0.1.0`. Each field declares its short key; a test fails when one has
+none.
 """
 
 from __future__ import annotations

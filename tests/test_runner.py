@@ -252,7 +252,11 @@ def test_extractive_summaries_are_scored_on_their_own_sentences() -> None:
 
 def test_systems_are_compared_with_a_seeded_paired_test_over_clusters() -> None:
     clusters = [
-        {"id": f"c{i}", "source": {"id": "source", "text": text}, "derivatives": [{"id": "d", "text": SUMMARY}]}
+        {
+            "id": f"c{i}",
+            "source": {"id": "source", "text": text},
+            "derivatives": [{"id": "d", "text": SUMMARY}],
+        }
         for i, text in enumerate([ARTICLE, NEAR_COPY, PARAPHRASE + "\n" + ARTICLE])
     ]
     data = {
