@@ -361,7 +361,25 @@ def _child(node: Any, part: str, path: list[str], assignment: str) -> Any:
     return node.setdefault(part, {})
 
 
-def _systems(config: Config) -> tuple[SystemConfig, ...]:
+def _local_paths(params: BaseModel, base: Path) -> BaseModel:
+    """Make a system's folder settings relative to the config file, as every other path in it is.
+
+    `cache_dir` is always a path. `model` is a hub repo id ("org/name") unless it names a folder: written as
+    a path ("./m", "../m", "/m", "~/m") or existing beside the config.
+    """
+    update: dict[str, str] = {}
+    cache_dir = getattr(params, "cache_dir", None)
+    if isinstance(cache_dir, str):
+        update["cache_dir"] = str((base / Path(cache_dir).expanduser()).resolve())
+    model = getattr(params, "model", None)
+    if isinstance(model, str):
+        looks_local = model.startswith((".", "/", "~")) or (base / model).is_dir()
+        if looks_local:
+            update["model"] = str((base / Path(model).expanduser()).resolve())
+    return params.model_copy(update=update) if update else params
+
+
+def _systems(config: Config, base: Path) -> tuple[SystemConfig, ...]:
     out = []
     names: set[str] = set()
     for i, spec in enumerate(config.systems):
@@ -377,7 +395,7 @@ def _systems(config: Config) -> tuple[SystemConfig, ...]:
             params = entry.params.model_validate(spec.model_extra or {})
         except ValidationError as exc:
             raise ConfigError(format_errors(exc, entry.params, ("systems", i))) from None
-        out.append(SystemConfig(spec.name, spec.type, entry.kind, params))
+        out.append(SystemConfig(spec.name, spec.type, entry.kind, _local_paths(params, base)))
     return tuple(out)
 
 
@@ -395,7 +413,7 @@ def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = 
     except ValidationError as exc:
         raise ConfigError(format_errors(exc, Config)) from None
     base = path.parent.resolve() if path else Path.cwd()
-    return LoadedConfig(config, path, base, _systems(config), raw)
+    return LoadedConfig(config, path, base, _systems(config, base), raw)
 
 
 def load(path: str | Path, overrides: Sequence[str] = ()) -> LoadedConfig:

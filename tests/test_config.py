@@ -142,3 +142,18 @@ def test_config_models_are_frozen(write) -> None:
     loaded = config.load(make(write, BASE))
     with pytest.raises(Exception, match="frozen"):
         loaded.config.rouge.stem = False  # type: ignore[misc]
+
+
+def test_model_folders_and_cache_dirs_are_relative_to_the_config(write, tmp_path) -> None:
+    (tmp_path / "models" / "mine").mkdir(parents=True)
+    systems = [
+        {"name": "hub", "type": "seq2seq", "model": "facebook/bart-large-cnn", "cache_dir": "cache"},
+        {"name": "folder", "type": "seq2seq", "model": "models/mine"},
+        {"name": "dotted", "type": "seq2seq", "model": "./elsewhere"},
+    ]
+    loaded = config.load(make(write, with_(systems=systems), "sub/../cfg.yaml"))
+    hub, folder, dotted = (s.params for s in loaded.systems)
+    assert hub.model == "facebook/bart-large-cnn"  # type: ignore[attr-defined]
+    assert hub.cache_dir == str(tmp_path / "cache")  # type: ignore[attr-defined]
+    assert folder.model == str(tmp_path / "models" / "mine")  # type: ignore[attr-defined]
+    assert dotted.model == str(tmp_path / "elsewhere")  # type: ignore[attr-defined]
