@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from eval.overrides import apply_override
 from eval.rouge import DEFAULT_TYPES
 from summarize import registry
 from summarize.corpus import DocRef, doc_id
@@ -315,50 +316,6 @@ def format_errors(exc: ValidationError, model: type[BaseModel], prefix: Sequence
             shown = f" (got {got!r})" if err["type"] != "missing" and not isinstance(got, dict) else ""
             lines.append(f"{where}: {message}{shown}")
     return "\n".join(lines)
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-
-
-def apply_override(raw: dict[str, Any], assignment: str) -> None:
-    """Apply `a.b[0].c=value` (or `systems.NAME.key=value`) to the raw config; the value is read as YAML."""
-    if "=" not in assignment:
-        raise ConfigError(f"--set {assignment!r}: expected key.path=value")
-    key, value = assignment.split("=", 1)
-    parts = [p for p in key.replace("[", ".").replace("]", "").split(".") if p]
-    if not parts:
-        raise ConfigError(f"--set {assignment!r}: empty key")
-    node: Any = raw
-    for depth, part in enumerate(parts[:-1]):
-        node = _child(node, part, parts[: depth + 1], assignment)
-    last = parts[-1]
-    if isinstance(node, list):
-        node[_index(node, last, assignment)] = _parse_value(value)
-    elif isinstance(node, dict):
-        node[last] = _parse_value(value)
-    else:
-        raise ConfigError(f"--set {assignment!r}: {'.'.join(parts[:-1])} is not a section")
-
-
-def _index(node: list[Any], part: str, assignment: str) -> int:
-    if part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
-        return int(part)
-    names = [item.get("name") for item in node if isinstance(item, dict)]
-    if part in names:
-        return names.index(part)
-    raise ConfigError(f"--set {assignment!r}: no item {part!r}{did_you_mean(part, [n for n in names if n])}")
-
-
-def _child(node: Any, part: str, path: list[str], assignment: str) -> Any:
-    if isinstance(node, list):
-        return node[_index(node, part, assignment)]
-    if not isinstance(node, dict):
-        raise ConfigError(f"--set {assignment!r}: {'.'.join(path[:-1])} is not a section")
-    return node.setdefault(part, {})
 
 
 def _local_paths(params: BaseModel, base: Path) -> BaseModel:
