@@ -164,8 +164,13 @@ def render_html(data: Mapping[str, Any]) -> str:
         f'<p class="note">Signature: <code>{html.escape(str(data.get("signature", "")))}</code></p>',
     ]
     if data.get("aggregate"):
-        parts.append("<h2>Systems</h2>")
-        parts.append(_table(data["aggregate"], ("system", "metric", "mean", "low", "high"), "aggregate"))
+        parts.append("<h2>Means with bootstrap intervals</h2>")
+        parts.append(
+            '<p class="note">F1 of each system (and of the derivatives pooled) against the source, the '
+            "derivatives and the references: mean over clusters (derivatives: over documents) with the low "
+            "and high ends of the seeded bootstrap interval; n units averaged, n = 1 gives a point.</p>"
+        )
+        parts.append(_table(data["aggregate"], ("system", "metric", "mean", "low", "high", "n"), "aggregate"))
     for index, cluster in enumerate(data.get("clusters", [])):
         parts.append(_cluster_section(index, cluster))
     if data.get("scores"):
