@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from summarize.text import RULES, CleaningOptions, clean, normalize, one_per_line, split_sentences
 from tests.conftest import SOURCE_ID
@@ -153,3 +155,39 @@ def test_syndication_and_weak_promo_phrases_are_dropped_at_the_foot() -> None:
     assert rules_of(text) == {"Sign up to our newsletter today!": "promo"}
     text = "The council met on Monday.\nIt voted.\nThis story appeared first on Example News."
     assert rules_of(text) == {"This story appeared first on Example News.": "end_marker"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "The council met on Monday.",
+                "top of page",
+                "Share This Article",
+                "By Jane Doe",
+                "9 min read",
+                "SiteName",
+                "",
+                "   ",
+                "Subscribe to our newsletter!",
+                "Prices rose by 3%.",
+                "Prices rose by 3%.",
+                "Jane Roe reports on trade for The Daily.",
+                "Привет, мир.",
+                "x\u00a0y  z",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_every_nonblank_line_is_either_kept_or_recorded_as_dropped(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    cleaned = clean(text)
+    normalized = normalize(text).split("\n")
+    kept = cleaned.text.split("\n") if cleaned.text else []
+    assert all(normalized[d.line - 1] == d.text for d in cleaned.dropped)
+    dropped_numbers = {d.line for d in cleaned.dropped}
+    expected_kept = [line for i, line in enumerate(normalized, 1) if line and i not in dropped_numbers]
+    assert kept == expected_kept
+    assert len(dropped_numbers) == len(cleaned.dropped)
