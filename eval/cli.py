@@ -139,7 +139,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = args.out or loaded.output_dir()
     with err.status("starting") as status:
         result = Runner(loaded, progress=lambda message: status.update(message)).run()
-    written = write_run(result, loaded, out_dir)
+    try:
+        written = write_run(result, loaded, out_dir)
+    except OSError as exc:
+        # The results are still printed below, so the run's numbers are not lost with the folder.
+        _error(f"cannot write the run folder {out_dir}: {exc.strerror or exc}")
+        written = []
     _print_result(result, loaded.config.rouge.types)
     for problem in result.problems:
         _error(problem.message)
@@ -152,8 +157,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         err.print(f"sumtrack: warning: {warning}", markup=False)
     if result.stopped:
         _error(f"run stopped early (on_error: stop): {result.stopped}")
-    out.print(f"\nwrote {len(written)} files to {out_dir}", markup=False)
-    return EXIT_OK if result.ok else EXIT_PARTIAL
+    if written:
+        out.print(f"\nwrote {len(written)} files to {out_dir}", markup=False)
+    return EXIT_OK if result.ok and written else EXIT_PARTIAL
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:

@@ -288,3 +288,13 @@ def test_jsonl_corpus_end_to_end(write, tmp_path, capsys) -> None:
     assert "gone.txt: file not found" in line
     rows = list(csv.DictReader((tmp_path / "out" / "scores.csv").open()))
     assert {(r["cluster"], r["candidate"]) for r in rows} == {("a", "near"), ("a", "d2")}
+
+
+def test_an_unwritable_run_folder_is_one_error_and_the_tables_still_print(write, tmp_path, capsys) -> None:
+    cfg = _config(write)
+    blocker = write("blocker", "a file where the run folder should go")
+    code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(blocker / "run"))
+    assert code == 1
+    (line,) = error_lines(stderr)
+    assert line.startswith(f"sumtrack: error: cannot write the run folder {blocker / 'run'}")
+    assert "near" in stdout and "lead-2" in stdout
