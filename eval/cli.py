@@ -18,14 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from eval import config as config_mod
-from eval.report import tracking_rows, write_run
+from eval.report import write_run
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
 from eval.runner import Runner, RunResult
-from eval.tables import comparisons_table, systems_table, tracking_table
+from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
 from summarize import __version__, registry
 from summarize.corpus import doc_id, read_text
 from summarize.errors import InputError, SumtrackError
-from summarize.text import RULES, clean, one_per_line, split_sentences
+from summarize.text import RULES, to_canonical
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -228,24 +228,22 @@ def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[s
 
 def _prepare_for_score(path: Path, raw: bool) -> str:
     text = read_text(path)
-    if raw:
-        return text
-    cleaned = clean(text)
-    sentences = split_sentences(cleaned.text)
-    if not sentences:
-        raise InputError(f"{path}: no text left after cleaning ({len(cleaned.dropped)} lines dropped)")
-    return one_per_line(sentences)
+    return text if raw else to_canonical(text, where=str(path)).text
+
+
+def _warn_no_tokens(scorer: Scorer, text: str, path: Path, tokenizer: str) -> None:
+    if not scorer.tokens(text):
+        err.print(
+            f"sumtrack: warning: {path}: yields no ROUGE tokens with tokenizer {tokenizer!r}; "
+            "try --tokenizer unicode",
+            markup=False,
+        )
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     scorer = Scorer(args.types, stem=not args.no_stem, tokenizer=args.tokenizer)
     source = _prepare_for_score(args.source, args.raw)
-    if not scorer.tokens(source):
-        err.print(
-            f"sumtrack: warning: {args.source}: yields no ROUGE tokens with tokenizer "
-            f"{args.tokenizer!r}; try --tokenizer unicode",
-            markup=False,
-        )
+    _warn_no_tokens(scorer, source, args.source, args.tokenizer)
     rows: list[dict[str, Any]] = []
     failed = False
     for path in args.files:
@@ -255,12 +253,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             _error(str(exc))
             failed = True
             continue
-        if not scorer.tokens(text):
-            err.print(
-                f"sumtrack: warning: {path}: yields no ROUGE tokens with tokenizer {args.tokenizer!r}; "
-                "try --tokenizer unicode",
-                markup=False,
-            )
+        _warn_no_tokens(scorer, text, path, args.tokenizer)
         for metric, s in scorer.score(target=source, prediction=text).items():
             rows.append(
                 {

@@ -1,4 +1,4 @@
-"""Writers for a run directory: JSON, CSV, JSONL and Markdown, all read from one RunResult.
+"""Writers for a run directory: JSON, CSV, JSONL, Markdown and HTML, all read from one RunResult.
 
 Files are written to a temporary name and renamed, so an interrupted write never leaves half a file.
 """
@@ -18,9 +18,9 @@ import yaml
 
 from eval.aggregate import AggregateRow, ScoreRow
 from eval.config import LoadedConfig
-from eval.report_html import matrices_data, write_html
+from eval.report_html import matrices_data, render_html
 from eval.runner import RunResult
-from eval.tables import comparisons_table, systems_table, tracking_table
+from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
 
 SCORE_COLUMNS = ("cluster", "candidate", "target", "metric", "precision", "recall", "f1")
 AGGREGATE_COLUMNS = ("candidate", "target", "metric", "stat", "mean", "low", "high", "n")
@@ -114,22 +114,6 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def tracking_rows(result: RunResult) -> list[tuple[str, str, str, int, dict[str, ScoreRow]]]:
-    """(cluster, candidate, kind, words, {metric: row}) for every text scored against its source."""
-    words = {(d.cluster, d.id): d.words for d in result.documents}
-    words.update({(c, p.id): p.words for c, _, p in result.summaries})
-    grouped: dict[tuple[str, str], dict[str, ScoreRow]] = {}
-    kinds: dict[tuple[str, str], str] = {}
-    for row in result.scores:
-        if row.target_kind == "source":
-            grouped.setdefault((row.cluster, row.candidate), {})[row.metric] = row
-            kinds[(row.cluster, row.candidate)] = row.candidate_kind
-    return [
-        (c, cand, kinds[(c, cand)], words.get((c, cand), 0), metrics)
-        for (c, cand), metrics in grouped.items()
-    ]
 
 
 def report_md(result: RunResult, metrics: Sequence[str]) -> str:
@@ -227,7 +211,7 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
 
 
 def html_data(result: RunResult) -> dict[str, Any]:
-    """The dict `eval.report_html.write_html` renders (see its docstring), from a run's result."""
+    """The dict `eval.report_html.render_html` renders (see its docstring), from a run's result."""
     texts = {(d.cluster, d.id): d for d in result.documents}
     texts.update({(c, p.id): p for c, _, p in result.summaries})
     clusters = []
@@ -284,12 +268,10 @@ def write_run(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> list[Pa
         "cleaning.jsonl": cleaning_jsonl(result),
         "results.json": json.dumps(results_dict(result), indent=2, ensure_ascii=False, default=str) + "\n",
         "report.md": report_md(result, loaded.config.rouge.types),
+        "report.html": render_html(html_data(result)),
     }
     written = []
     for name, text in files.items():
         _write(out_dir / name, text)
         written.append(out_dir / name)
-    tmp = write_html(out_dir / ".report.html.tmp", html_data(result))
-    os.replace(tmp, out_dir / "report.html")
-    written.append(out_dir / "report.html")
     return written

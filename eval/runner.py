@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Literal
 
-from eval.aggregate import AggregateRow, Comparison, ScoreRow, aggregate, compare_systems
+from eval.aggregate import AggregateRow, Comparison, Role, ScoreRow, aggregate, compare_systems
 from eval.config import LoadedConfig, SystemConfig
 from eval.matrices import Matrix, cluster_matrices
 from eval.rouge import Scorer
@@ -26,10 +26,9 @@ from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import Cluster, Document, LoadedCorpus, Problem, load_cluster, load_jsonl
 from summarize.errors import ConfigError, InputError, ModelUnavailableError, SumtrackError
-from summarize.text import DroppedLine, clean, one_per_line, split_sentences
+from summarize.text import DroppedLine, one_per_line, split_sentences, to_canonical
 
 Progress = Callable[[str], None]
-Role = Literal["source", "derivative", "reference", "system"]
 
 
 @dataclass(frozen=True)
@@ -216,22 +215,17 @@ class Runner:
 
     def prepare(self, doc: Document, cluster: str, role: Role) -> Prepared:
         """Clean and split one document; raises InputError when nothing is left."""
-        cleaned = clean(doc.text, self.cleaning)
-        sentences = split_sentences(cleaned.text, self.config.sentences.split)
-        where = f"{doc.path or doc.id}"
-        if not sentences:
-            rules = sorted({d.rule for d in cleaned.dropped})
-            detail = f" (cleaning dropped {len(cleaned.dropped)} lines: {', '.join(rules)})" if rules else ""
-            raise InputError(f"{where}: no text left after cleaning{detail}")
-        text = one_per_line(sentences)
+        canonical = to_canonical(
+            doc.text, self.cleaning, self.config.sentences.split, str(doc.path or doc.id)
+        )
         return Prepared(
             cluster,
             doc.id,
             role,
-            text,
-            len(text.split()),
+            canonical.text,
+            len(canonical.text.split()),
             str(doc.path) if doc.path else None,
-            cleaned.dropped,
+            canonical.dropped,
         )
 
     def _prepare(self, clusters: Iterable[Cluster], result: RunResult) -> dict[str, list[Prepared]]:
@@ -250,7 +244,7 @@ class Runner:
                 if not self.scorer.tokens(prepared.text):
                     hint = (
                         "; set rouge.tokenizer: unicode to keep letters of every script"
-                        if (tokenizer == "default")
+                        if tokenizer == "default"
                         else ""
                     )
                     result.warnings.append(

@@ -1,16 +1,35 @@
 """Tables a person reads, built once from a RunResult and shown by the console and the Markdown report.
 
-Each builder returns (header, rows) with every cell already formatted as text; "-" marks a value that does
-not apply (an extractive system has no device) or could not be computed (no semantic model).
+Each `*_table` builder returns (header, rows) with every cell already formatted as text; "-" marks a value
+that does not apply (an extractive system has no device) or could not be computed (no semantic model).
+`tracking_rows` hands the ROUGE-against-the-source rows over unformatted, since the console and the report
+show different columns of them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from eval.aggregate import ScoreRow
 from eval.runner import RunResult, SystemRun
 
 Table = tuple[list[str], list[list[str]]]
+
+
+def tracking_rows(result: RunResult) -> list[tuple[str, str, str, int, dict[str, ScoreRow]]]:
+    """(cluster, candidate, kind, words, {metric: row}) for every text scored against its source."""
+    words = {(d.cluster, d.id): d.words for d in result.documents}
+    words.update({(c, p.id): p.words for c, _, p in result.summaries})
+    grouped: dict[tuple[str, str], dict[str, ScoreRow]] = {}
+    kinds: dict[tuple[str, str], str] = {}
+    for row in result.scores:
+        if row.target_kind == "source":
+            grouped.setdefault((row.cluster, row.candidate), {})[row.metric] = row
+            kinds[(row.cluster, row.candidate)] = row.candidate_kind
+    return [
+        (c, cand, kinds[(c, cand)], words.get((c, cand), 0), metrics)
+        for (c, cand), metrics in grouped.items()
+    ]
 
 
 def _num(value: Any, digits: int = 3) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from summarize.errors import InputError
+
 NormalForm = Literal["NFKC", "NFC", "none"]
 
 # Characters that render as nothing or as a plain space but defeat exact matching.
@@ -205,6 +207,19 @@ def split_sentences(text: str, mode: SplitMode = "nupunkt") -> list[str]:
         return paragraphs
     tokenize = _nupunkt()
     return [s.strip() for p in paragraphs for s in tokenize(p) if s.strip()]
+
+
+def to_canonical(
+    text: str, options: CleaningOptions | None = None, split: SplitMode = "nupunkt", where: str = "text"
+) -> Cleaned:
+    """Clean `text` and put it in canonical form (one sentence per line); InputError when nothing is left."""
+    cleaned = clean(text, options)
+    sentences = split_sentences(cleaned.text, split)
+    if not sentences:
+        rules = sorted({d.rule for d in cleaned.dropped})
+        detail = f" (cleaning dropped {len(cleaned.dropped)} lines: {', '.join(rules)})" if rules else ""
+        raise InputError(f"{where}: no text left after cleaning{detail}")
+    return Cleaned(one_per_line(sentences), cleaned.dropped)
 
 
 def one_per_line(sentences: Sequence[str]) -> str:

@@ -191,3 +191,18 @@ def test_every_nonblank_line_is_either_kept_or_recorded_as_dropped(lines: list[s
     expected_kept = [line for i, line in enumerate(normalized, 1) if line and i not in dropped_numbers]
     assert kept == expected_kept
     assert len(dropped_numbers) == len(cleaned.dropped)
+
+
+def test_to_canonical_splits_and_names_the_text_when_nothing_is_left() -> None:
+    from summarize.errors import InputError
+    from summarize.text import to_canonical
+
+    canonical = to_canonical("top of page\nOne sentence. Two sentences.\nThree.", where="doc.txt")
+    assert canonical.text == "One sentence.\nTwo sentences.\nThree."
+    assert [d.rule for d in canonical.dropped] == ["page_chrome"]
+    with pytest.raises(
+        InputError,
+        match=r"^doc.txt: no text left after cleaning \(cleaning dropped 2 lines: "
+        r"end_marker, page_chrome\)$",
+    ):
+        to_canonical("top of page\nShare This Article", where="doc.txt")
