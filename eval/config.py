@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from eval.overrides import apply_override
 from eval.rouge import DEFAULT_TYPES
 from summarize import registry
-from summarize.corpus import DocRef, doc_id
+from summarize.corpus import DocRef, doc_id, repeated
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
 from summarize.text import RULES, CleaningOptions
 
@@ -241,8 +241,7 @@ class LoadedConfig:
         refs = [
             r for k, s in enumerate(specs) for r in self._refs(s, f"{where}[{k}]") if r.path not in exclude
         ]
-        ids = [r.id for r in refs]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = repeated([r.id for r in refs])
         if dupes:
             raise ConfigError(f"{where}: document ids {dupes} appear twice; give them distinct 'id's")
         return tuple(refs)

@@ -24,7 +24,15 @@ from eval.signature import Signature
 from eval.tracking import TRACKING_ROUGE_TYPES, TrackingProfile, track
 from summarize import registry
 from summarize.base import Summary, run_info
-from summarize.corpus import Cluster, Document, LoadedCorpus, Problem, load_cluster, load_jsonl
+from summarize.corpus import (
+    Cluster,
+    Document,
+    LoadedCorpus,
+    Problem,
+    load_cluster,
+    load_jsonl,
+    repeated,
+)
 from summarize.errors import ConfigError, InputError, ModelUnavailableError, SumtrackError
 from summarize.text import DroppedLine, one_per_line, split_sentences, to_canonical
 
@@ -148,8 +156,7 @@ def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
             continue
         corpus.clusters += part.clusters
         corpus.problems += part.problems
-    ids = [c.id for c in corpus.clusters]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    dupes = repeated([c.id for c in corpus.clusters])
     if dupes:
         raise ConfigError(f"corpus: cluster ids {dupes} appear twice; give each cluster a distinct 'id'")
     return corpus

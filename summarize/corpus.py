@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,12 +120,10 @@ def doc_id(path: Path) -> str:
     return path.stem
 
 
-def unique_ids(ids: Sequence[str], where: str) -> None:
-    seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            raise InputError(f"{where}: document id {i!r} appears twice; give the documents distinct ids")
-        seen.add(i)
+def repeated(ids: Sequence[str]) -> list[str]:
+    """The ids that occur more than once, sorted (rows are matched by id, so ids must be unique)."""
+    counts = Counter(ids)
+    return sorted(i for i, n in counts.items() if n > 1)
 
 
 def _jsonl_doc(value: Any, role: Role, base: Path, where: str, default_id: str, encoding: str) -> Document:

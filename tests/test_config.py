@@ -157,3 +157,11 @@ def test_model_folders_and_cache_dirs_are_relative_to_the_config(write, tmp_path
     assert hub.cache_dir == str(tmp_path / "cache")  # type: ignore[attr-defined]
     assert folder.model == str(tmp_path / "models" / "mine")  # type: ignore[attr-defined]
     assert dotted.model == str(tmp_path / "elsewhere")  # type: ignore[attr-defined]
+
+
+def test_two_documents_with_one_id_are_refused(write) -> None:
+    write("a/x.txt", "text")
+    write("b/x.txt", "text")
+    data = {"corpus": {"clusters": [{"source": "src.txt", "derivatives": ["a/x.txt", "b/x.txt"]}]}}
+    with pytest.raises(ConfigError, match=r"derivatives: document ids \['x'\] appear twice"):
+        config.load(make(write, data)).clusters()

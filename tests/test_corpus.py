@@ -95,3 +95,10 @@ def test_jsonl_inline_and_path_documents(write, tmp_path) -> None:
     assert any(":3: expected an object with a 'source'" in m for m in messages)
     assert any("unknown keys ['extra']" in m for m in messages)
     assert any(":5: invalid JSON" in m for m in messages)
+
+
+def test_repeated_lists_each_duplicate_id_once() -> None:
+    from summarize.corpus import repeated
+
+    assert repeated(["a", "b", "a", "c", "b", "a"]) == ["a", "b"]
+    assert repeated(["a", "b"]) == []

@@ -295,3 +295,9 @@ def test_tracking_can_be_switched_off_and_is_on_by_default() -> None:
     assert profiles["near"].coverage > profiles["other"].coverage
     assert profiles["near"].semantic is None and "not requested" in (profiles["near"].semantic_reason or "")
     assert run(data, ("tracking.enabled=false",)).tracking == []
+
+
+def test_two_clusters_with_one_id_are_refused() -> None:
+    clusters = [inline_cluster(summary=SUMMARY), inline_cluster(near=NEAR_COPY)]
+    with pytest.raises(Exception, match=r"cluster ids \['c'\] appear twice"):
+        run({"corpus": {"clusters": clusters}})
