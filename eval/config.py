@@ -22,6 +22,7 @@ from eval.overrides import apply_override
 from eval.rouge import DEFAULT_TYPES
 from summarize import registry
 from summarize.corpus import DocRef, doc_id, repeated
+from summarize.datasets import DatasetOptions
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
 from summarize.text import RULES, CleaningOptions
 
@@ -90,9 +91,31 @@ class ClusterSpec(_Model):
         return value
 
 
+class DatasetSpec(_Model):
+    """A Hugging Face `datasets` corpus: one row per cluster (summarize/datasets.py reads it)."""
+
+    path: str = Field(min_length=1, description="hub id, save_to_disk folder, or .parquet/.json(l)/.csv file")
+    name: str | None = Field(None, description="the dataset's config name (hub datasets)")
+    split: str | None = Field(None, description="default: the only split")
+    revision: str | None = None
+    id_column: str | None = Field(None, description="default: the row number")
+    source_column: str
+    reference_columns: tuple[str, ...] = Field((), description="each a text or a list-of-texts column")
+    derivative_columns: tuple[str, ...] = ()
+    output_columns: tuple[str, ...] = Field((), description="each one existing system's summaries")
+    limit: int | None = Field(None, ge=1)
+    shuffle_seed: int | None = Field(None, description="shuffle the rows (before limit) with this seed")
+
+    @field_validator("reference_columns", "derivative_columns", "output_columns", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 class CorpusSpec(_Model):
     clusters: tuple[ClusterSpec, ...] = ()
     jsonl: tuple[str, ...] = Field((), description="JSONL files, one cluster per line")
+    dataset: DatasetSpec | None = Field(None, description="a Hugging Face datasets corpus")
     encoding: str = "utf-8"
 
     @field_validator("jsonl", mode="before")
@@ -102,8 +125,8 @@ class CorpusSpec(_Model):
 
     @model_validator(mode="after")
     def _not_empty(self) -> CorpusSpec:
-        if not self.clusters and not self.jsonl:
-            raise ValueError("the corpus is empty: give 'clusters' or 'jsonl'")
+        if not self.clusters and not self.jsonl and self.dataset is None:
+            raise ValueError("the corpus is empty: give 'clusters', 'jsonl' or 'dataset'")
         return self
 
 
@@ -219,6 +242,19 @@ class LoadedConfig:
 
     def jsonl_files(self) -> list[Path]:
         return [self.resolve(p) for p in self.config.corpus.jsonl]
+
+    def dataset_options(self) -> DatasetOptions | None:
+        """The `corpus.dataset` section with a local path made relative to the config file."""
+        spec = self.config.corpus.dataset
+        if spec is None:
+            return None
+        path = spec.path
+        local = self.base / Path(path).expanduser()
+        if path.startswith((".", "/", "~")) or local.exists():
+            path = str(local.resolve())
+        values = spec.model_dump()
+        values["path"] = path
+        return DatasetOptions(**values)
 
     def output_dir(self) -> Path:
         if self.config.output.dir:

@@ -27,12 +27,12 @@ from summarize.base import Summary, run_info
 from summarize.corpus import (
     Cluster,
     Document,
-    LoadedCorpus,
     Problem,
     load_cluster,
     load_jsonl,
     repeated,
 )
+from summarize.datasets import DatasetCorpus, load_dataset_corpus
 from summarize.errors import ConfigError, InputError, ModelUnavailableError, SumtrackError
 from summarize.text import DroppedLine, one_per_line, split_sentences, to_canonical
 
@@ -138,8 +138,8 @@ def signature_for(loaded: LoadedConfig) -> Signature:
     )
 
 
-def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
-    corpus = LoadedCorpus()
+def load_corpus(loaded: LoadedConfig) -> DatasetCorpus:
+    corpus = DatasetCorpus()
     encoding = loaded.config.corpus.encoding
     for files in loaded.clusters():
         cluster, problems = load_cluster(
@@ -156,6 +156,12 @@ def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
             continue
         corpus.clusters += part.clusters
         corpus.problems += part.problems
+    options = loaded.dataset_options()
+    if options is not None:
+        part = load_dataset_corpus(options)
+        corpus.clusters += part.clusters
+        corpus.problems += part.problems
+        corpus.outputs.update(part.outputs)
     dupes = repeated([c.id for c in corpus.clusters])
     if dupes:
         raise ConfigError(f"corpus: cluster ids {dupes} appear twice; give each cluster a distinct 'id'")
@@ -205,6 +211,8 @@ class Runner:
                 result.systems.append(SystemRun(system.name, system.type, system.kind, "skipped"))
                 continue
             self._summarize(system, sources, result)
+        for column, texts in corpus.outputs.items():
+            self._existing(column, texts, sources, result)
         self.progress("scoring")
         result.scores = self._score(clusters, result)
         spec = self.config.aggregate
@@ -312,6 +320,21 @@ class Runner:
                 result.warnings.append(
                     f"system {system.name!r} produced an empty summary for {source.cluster!r}"
                 )
+
+    def _existing(
+        self, name: str, texts: dict[str, str], sources: Sequence[Prepared], result: RunResult
+    ) -> None:
+        """An existing system's summaries (a dataset's output column), scored like every system."""
+        if name in {s.name for s in self.loaded.systems}:
+            raise ConfigError(f"corpus.dataset.output_columns: {name!r} is also the name of a system")
+        result.systems.append(SystemRun(name, "outputs", "abstractive"))
+        for source in sources:
+            text = texts.get(source.cluster)
+            if text is None:  # the row's problem is already recorded
+                continue
+            canonical = one_per_line(split_sentences(text, "nupunkt"))
+            prepared = Prepared(source.cluster, name, "system", canonical, len(canonical.split()))
+            result.summaries.append((source.cluster, Summary(text=text, system=name), prepared))
 
     def _track(self, clusters: dict[str, list[Prepared]], result: RunResult) -> None:
         """Tracking profile of every text against its source, and each cluster's pairwise matrices."""
