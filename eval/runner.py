@@ -7,6 +7,7 @@ problem never loses what the others computed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections import defaultdict
@@ -22,6 +23,7 @@ from eval.rouge import Scorer
 from eval.semantic import Embedder
 from eval.signature import Signature
 from eval.tracking import TRACKING_ROUGE_TYPES, TrackingProfile, track
+from eval.tracking import sentences as text_sentences
 from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import (
@@ -339,6 +341,12 @@ class Runner:
     def _track(self, clusters: dict[str, list[Prepared]], result: RunResult) -> None:
         """Tracking profile of every text against its source, and each cluster's pairwise matrices."""
         by_cluster = _summaries_by_cluster(result)
+        if self.embedder is not None:
+            # Every sentence of the run in a few batched model calls; tracking and matrices then look up.
+            every = [d.text for docs in clusters.values() for d in docs]
+            every += [t.text for found in by_cluster.values() for t in found]
+            with contextlib.suppress(ModelUnavailableError):  # each profile records the reason
+                self.embedder.prefetch(s for text in every for s in text_sentences(text))
         for number, (cid, docs) in enumerate(clusters.items(), 1):
             self.progress(f"tracking cluster {cid} ({number}/{len(clusters)})")
             source = docs[0]
