@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from eval.execution import ExecutionOptions
 from eval.overrides import apply_override
 from eval.rouge import DEFAULT_TYPES
 from summarize import registry
@@ -180,6 +181,25 @@ class TrackingSpec(_Model):
     semantic: bool = Field(False, description="sentence-embedding similarity (all-MiniLM-L6-v2; loads torch)")
 
 
+class ExecutionSpec(_Model):
+    """Where per-cluster work runs (eval/execution.py): this machine's cores, or Ray."""
+
+    engine: Literal["local", "ray"] = "local"
+    workers: int | None = Field(None, ge=1, description="worker processes or Ray CPUs (default: the cores)")
+    address: str | None = Field(None, description="ray: null starts a local instance; auto; ray://host:port")
+
+    @model_validator(mode="after")
+    def _address(self) -> ExecutionSpec:
+        try:
+            self.options()
+        except ConfigError as exc:
+            raise ValueError(str(exc).split(": ", 1)[-1]) from None
+        return self
+
+    def options(self) -> ExecutionOptions:
+        return ExecutionOptions(engine=self.engine, workers=self.workers, address=self.address)
+
+
 class SystemSpec(_Model):
     """A system's name and type; its other keys are checked against the type's own settings."""
 
@@ -206,6 +226,7 @@ class Config(_Model):
     systems: tuple[SystemSpec, ...] = ()
     on_error: Literal["continue", "stop"] = "continue"
     output: OutputSpec = OutputSpec()
+    execution: ExecutionSpec = ExecutionSpec()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ process may use (or `threads`), so concurrent calls do not fight over cores.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.execution import available_cores
 from summarize.errors import ModelUnavailableError
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -185,14 +185,6 @@ class Embedder:
 def sentence_key(sentence: str) -> bytes:
     """The cache key of a sentence: 16 bytes of BLAKE2b, whatever the sentence's length."""
     return hashlib.blake2b(sentence.encode("utf-8"), digest_size=16).digest()
-
-
-def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the platform tells, else all)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
