@@ -1,4 +1,4 @@
-"""Per-cluster functions for the execution tests: module-level, so spawned processes and Ray can import them."""
+"""Per-cluster functions for the execution tests, module-level so spawned processes and Ray import them."""
 
 from __future__ import annotations
 
