@@ -23,7 +23,7 @@ from eval.overrides import apply_override
 from eval.rouge import DEFAULT_TYPES
 from summarize import registry
 from summarize.corpus import DocRef, doc_id, repeated
-from summarize.datasets import DatasetOptions
+from summarize.datasets import FILE_BUILDERS, DatasetOptions
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
 from summarize.text import RULES, CleaningOptions
 
@@ -271,7 +271,7 @@ class LoadedConfig:
             return None
         path = spec.path
         local = self.base / Path(path).expanduser()
-        if path.startswith((".", "/", "~")) or local.exists():
+        if path.startswith((".", "/", "~")) or local.exists() or local.suffix.lower() in FILE_BUILDERS:
             path = str(local.resolve())
         values = spec.model_dump()
         values["path"] = path
@@ -454,4 +454,7 @@ def check_files(loaded: LoadedConfig) -> list[str]:
             if ref.path is not None and not ref.path.is_file():
                 problems.append(f"cluster {cluster.id!r}: {ref.path}: file not found")
     problems += [f"corpus.jsonl: {p}: file not found" for p in loaded.jsonl_files() if not p.is_file()]
+    dataset = loaded.dataset_options()
+    if dataset is not None and Path(dataset.path).is_absolute() and not Path(dataset.path).exists():
+        problems.append(f"corpus.dataset.path: {dataset.path}: not found")
     return problems

@@ -141,7 +141,9 @@ def open_dataset(options: DatasetOptions) -> Any:
     try:
         import datasets
     except ImportError as exc:  # pragma: no cover - datasets is a dependency of the extra
-        raise InputError(f"{_WHERE}: needs the 'datasets' package (pip install datasets): {exc}") from None
+        raise InputError(
+            f"{_WHERE}: needs the 'datasets' package (pip install 'sumtrack[datasets]'): {exc}"
+        ) from None
     local = Path(options.path).expanduser()
     with _quiet():
         if local.is_dir():

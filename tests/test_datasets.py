@@ -173,3 +173,17 @@ def test_the_config_refuses_a_misspelt_dataset_key():
         ConfigError, match=r"corpus.dataset.source_colum: unknown key; did you mean 'source_column'"
     ):
         config.load_data({"corpus": {"dataset": {"path": "x.parquet", "source_colum": "a"}}})
+
+
+def test_a_data_file_is_found_beside_the_config_and_validate_reports_a_missing_one(tmp_path):
+    (tmp_path / "sub").mkdir()
+    spec = {"path": "sub/corpus.parquet", "source_column": "article"}
+    (tmp_path / "c.yaml").write_text(json.dumps({"corpus": {"dataset": spec}}), encoding="utf-8")
+    loaded = config.load(tmp_path / "c.yaml")
+    assert loaded.dataset_options().path == str(tmp_path / "sub" / "corpus.parquet")  # type: ignore[union-attr]
+    assert config.check_files(loaded) == [
+        f"corpus.dataset.path: {tmp_path / 'sub' / 'corpus.parquet'}: not found"
+    ]
+    hub = config.load_data({"corpus": {"dataset": {"path": "org/name", "source_column": "a"}}})
+    assert hub.dataset_options().path == "org/name"  # type: ignore[union-attr]
+    assert config.check_files(hub) == []
