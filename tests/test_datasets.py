@@ -187,3 +187,27 @@ def test_a_data_file_is_found_beside_the_config_and_validate_reports_a_missing_o
     hub = config.load_data({"corpus": {"dataset": {"path": "org/name", "source_column": "a"}}})
     assert hub.dataset_options().path == "org/name"  # type: ignore[union-attr]
     assert config.check_files(hub) == []
+
+
+def test_sumtrack_run_writes_the_output_columns_scores(tmp_path, capsys):
+    import csv
+
+    from eval.cli import main
+
+    path = write(tmp_path, "parquet")
+    spec = {
+        "path": path.name,
+        "id_column": "id",
+        "source_column": "article",
+        "reference_columns": ["highlights"],
+        "output_columns": ["model_a", "model_b"],
+    }
+    data = {"corpus": {"dataset": spec}, "tracking": {"enabled": False}, "aggregate": {"bootstrap": 0}}
+    (tmp_path / "c.yaml").write_text(json.dumps(data), encoding="utf-8")
+    assert main(["run", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "out")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    with (tmp_path / "out" / "scores.csv").open() as f:
+        rows = [r for r in csv.DictReader(f) if r["target"] == "highlights" and r["metric"] == "rouge1"]
+    assert {(r["cluster"], r["candidate"]) for r in rows} == {
+        (f"a{k}", m) for k in range(5) for m in ("model_a", "model_b")
+    }
