@@ -140,17 +140,17 @@ def signature_for(loaded: LoadedConfig) -> Signature:
 
 def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
     corpus = LoadedCorpus()
-    encoding = loaded.config.corpus.encoding
+    encoding, max_chars = loaded.config.corpus.encoding, loaded.config.corpus.max_chars
     for files in loaded.clusters():
         cluster, problems = load_cluster(
-            files.id, files.source, files.derivatives, files.references, encoding
+            files.id, files.source, files.derivatives, files.references, encoding, max_chars
         )
         corpus.problems += problems
         if cluster is not None:
             corpus.clusters.append(cluster)
     for path in loaded.jsonl_files():
         try:
-            part = load_jsonl(path, encoding)
+            part = load_jsonl(path, encoding, max_chars)
         except InputError as exc:
             corpus.problems.append(Problem("-", str(path), str(exc)))
             continue
