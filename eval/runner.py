@@ -50,6 +50,9 @@ class Prepared:
     words: int
     path: str | None = None
     dropped: tuple[DroppedLine, ...] = ()
+    encoding: str | None = None  # the codec its file was read with (None: inline text)
+    kept: tuple[DroppedLine, ...] = ()  # lines the rules matched but kept: dropping them would gut the text
+    warning: str = ""
 
     @property
     def sentences(self) -> list[str]:
@@ -233,6 +236,9 @@ class Runner:
             len(canonical.text.split()),
             str(doc.path) if doc.path else None,
             canonical.dropped,
+            doc.encoding,
+            canonical.kept,
+            canonical.warning,
         )
 
     def _prepare(self, clusters: Iterable[Cluster], result: RunResult) -> dict[str, list[Prepared]]:
@@ -248,6 +254,8 @@ class Runner:
                     if doc.role == "source":
                         break
                     continue
+                if prepared.warning:
+                    result.warnings.append(f"{prepared.path or prepared.id}: {prepared.warning}")
                 if not self.scorer.tokens(prepared.text):
                     hint = (
                         "; set rouge.tokenizer: unicode to keep letters of every script"
