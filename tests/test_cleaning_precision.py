@@ -98,3 +98,29 @@ def test_the_seed_chrome_is_all_caught_and_nothing_else(seeds) -> None:
         caught += len(set(got) & set(chrome))
         expected += len(chrome)
     assert (caught, expected) == (18, 18)
+
+
+def test_a_one_paragraph_source_that_mentions_a_newsletter_keeps_its_cluster(write) -> None:
+    """SummEval shape: every article one line, references one line each (issue 11)."""
+    import yaml
+
+    from eval import config
+    from eval.runner import Runner
+
+    source = (
+        "The ministry's newsletter said on Friday that our readers had asked about the sightings. "
+        "Our mission is to explain, the editor wrote, and subscribers were told to click here for updates. "
+        "Defense Minister Gen Nakatani said the objects were balloons, and the ministry will publish photos."
+    )
+    write("src.txt", source)
+    write("ref.txt", "Defense Minister Gen Nakatani reports he has not seen any ufos from space.")
+    write("d.txt", "1. Dog-food taster")
+    cluster = {"id": "ufo", "source": "src.txt", "derivatives": ["d.txt"], "references": ["ref.txt"]}
+    data = {
+        "corpus": {"clusters": [cluster]},
+        "systems": [{"name": "lead-1", "type": "lead", "sentences": 1}],
+    }
+    result = Runner(config.load(write("cfg.yaml", yaml.safe_dump(data)))).run()
+    assert result.ok and not result.warnings, (result.problems, result.warnings)
+    assert all(d.dropped == () for d in result.documents)
+    assert {(r.candidate, r.target) for r in result.scores} >= {("lead-1", "ref"), ("d", "src")}
