@@ -216,6 +216,8 @@ def test_every_nonblank_line_is_either_kept_or_recorded_as_dropped(lines: list[s
     expected_kept = [line for i, line in enumerate(normalized, 1) if line and i not in dropped_numbers]
     assert kept == expected_kept
     assert len(dropped_numbers) == len(cleaned.dropped)
+    # Never more than half of the words go (a cleaner cannot gut a text).
+    assert sum(len(d.text.split()) for d in cleaned.dropped) <= 0.5 * len(text.split())
 
 
 def test_to_canonical_splits_and_names_the_text_when_nothing_is_left() -> None:
