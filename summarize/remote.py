@@ -128,7 +128,7 @@ def _server_message(data: bytes) -> str:
         message = error.get("message") if isinstance(error, dict) else error
         message = message or body.get("detail") or body.get("message")
     text = str(message) if message else data.decode("utf-8", "replace")
-    text = " ".join(text.split())
+    text = " ".join(text.split()) or "(no message)"
     return text[:300] + ("..." if len(text) > 300 else "")
 
 
