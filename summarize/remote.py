@@ -55,8 +55,9 @@ class RequestError(SumtrackError):
 
 
 class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
+        self.status = status  # None: no HTTP answer at all (timeout, refused or dropped connection)
         self.retry_after = retry_after
 
 
@@ -226,7 +227,7 @@ class Endpoint:
             return answer
         message = f"HTTP {status} {response.reason}: {_server_message(data)}"
         if status in _RETRY_STATUSES or status >= 500:
-            raise _Retryable(message, parse_retry_after(response.getheader("Retry-After")))
+            raise _Retryable(message, status, parse_retry_after(response.getheader("Retry-After")))
         hint = {
             401: "; check the key in the variable api_key_env names",
             403: "; check the key in the variable api_key_env names",
@@ -277,6 +278,7 @@ class OpenAISummarizer:
         self._rng_lock = threading.Lock()
         self._budget = RetryBudget(params.max_retry_seconds)
         self._stop = threading.Event()
+        self._answered = threading.Event()  # some request got an HTTP answer: failures may be transient
         self._stats: dict[str, Any] = {"wall_seconds": 0.0, "documents": 0, "cached_documents": 0}
         self._stats |= {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0}
         self._stats |= {"request_seconds": 0.0, "stopped_at_max_tokens": 0, "served_model": None}
@@ -321,8 +323,14 @@ class OpenAISummarizer:
             started = time.perf_counter()
             try:
                 answer = self.endpoint.post(body)
+                self._answered.set()
                 return parse_reply(answer, time.perf_counter() - started, url)
             except _Retryable as exc:
+                if exc.status is not None:
+                    self._answered.set()
+                elif not self._answered.is_set():
+                    # Until the server has answered once, silence means it is not there: fail now.
+                    raise EndpointUnavailableError(f"{url} does not answer: {exc}") from None
                 if attempt >= p.max_retries:
                     raise RequestError(
                         f"{label}: {url}: {exc} (gave up after {attempt + 1} attempts; "
@@ -339,6 +347,7 @@ class OpenAISummarizer:
                 attempt += 1
                 continue
             except RequestError as exc:
+                self._answered.set()
                 raise RequestError(f"{label}: {exc}") from None
 
     def _key_parts(self) -> dict[str, Any]:
@@ -390,23 +399,25 @@ class OpenAISummarizer:
                 self._cache.put_many([(keys[i], reply.text, reply.meta())])
 
         workers = min(self.params.concurrency, len(missing))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"sumtrack-{self.name}") as pool:
-            futures: dict[Future[Reply], int] = {
-                pool.submit(self._request, labels[i], self.body(texts[i])): i for i in missing
-            }
-            try:
-                for future in as_completed(futures):
-                    store(futures[future], future.result())
-            except BaseException:
-                # Stop the others, then keep every reply that did arrive: a rerun sends only the rest.
-                self._stop.set()
-                for future in futures:
-                    future.cancel()
-                for future, i in futures.items():
-                    finished = future.done() and not future.cancelled()
-                    if i not in stored and finished and future.exception() is None:
-                        store(i, future.result())
-                raise
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"sumtrack-{self.name}")
+        futures: dict[Future[Reply], int] = {
+            pool.submit(self._request, labels[i], self.body(texts[i])): i for i in missing
+        }
+        try:
+            for future in as_completed(futures):
+                store(futures[future], future.result())
+        except BaseException:
+            # Stop retries and queued requests, let those in flight finish, and keep every reply that
+            # arrived: a rerun sends only the rest.
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, i in futures.items():
+                finished = future.done() and not future.cancelled()
+                if i not in stored and finished and future.exception() is None:
+                    store(i, future.result())
+            raise
+        finally:
+            pool.shutdown(wait=True)
 
     def _count(self, reply: Reply) -> None:
         self._stats["requests"] += 1

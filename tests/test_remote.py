@@ -6,7 +6,9 @@ Nothing here mocks the HTTP layer: every request crosses a real socket to a real
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -241,6 +243,39 @@ def test_an_unresolvable_host_is_unavailable(tmp_path: Path) -> None:
     summarizer = openai("http://no-such-host.invalid:8000/v1", tmp_path, cache=False)
     with pytest.raises(ModelUnavailableError, match=r"no-such-host\.invalid.*does not answer"):
         summarizer.summarize([ARTICLE])
+
+
+def test_a_server_that_accepts_but_never_answers_fails_after_one_timeout_not_after_retries(
+    tmp_path: Path,
+) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # the kernel completes connections; nothing ever reads or answers them
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        summarizer = openai(url, tmp_path, timeout=0.5, backoff_seconds=0.01)
+        with pytest.raises(
+            ModelUnavailableError, match=r"does not answer: no response within timeout 0\.5 s"
+        ):
+            summarizer.summarize([ARTICLE])
+        listener.setblocking(False)
+        connections = []
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                connections.append(listener.accept()[0])
+        assert len(connections) == 2  # the probe and one request: no retry before a first answer
+        for connection in connections:
+            connection.close()
+    finally:
+        listener.close()
+
+
+def test_a_dropped_first_connection_is_not_retried(tmp_path: Path) -> None:
+    with Scripted(["drop"]) as server:
+        summarizer = openai(server.base_url, tmp_path, backoff_seconds=0.01)
+        with pytest.raises(ModelUnavailableError, match=r"does not answer: connection failed"):
+            summarizer.summarize([ARTICLE])
+    assert len(server.requests) == 1
 
 
 # -- retries ---------------------------------------------------------------------------------------------
