@@ -24,7 +24,8 @@ from eval.report import write_run
 from eval.runner import Runner, RunResult
 from summarize import registry
 from summarize.errors import ConfigError, ModelUnavailableError
-from summarize.remote import OpenAISummarizer, RequestError, parse_retry_after
+from summarize.remote import OpenAISummarizer, RequestError
+from summarize.remote_http import parse_retry_after
 from tests.conftest import ARTICLE, SUMMARY, UNRELATED
 from tests.tiny_causal_server import Serve, build_llama, free_port
 
