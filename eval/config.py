@@ -342,8 +342,12 @@ def _local_paths(params: BaseModel, base: Path) -> BaseModel:
     cache_dir = getattr(params, "cache_dir", None)
     if isinstance(cache_dir, str):
         update["cache_dir"] = str((base / Path(cache_dir).expanduser()).resolve())
+    # `path` (type: outputs) is a file or folder; a server's `model` (type: openai) is the server's to read.
+    path = getattr(params, "path", None)
+    if isinstance(path, str):
+        update["path"] = str((base / Path(path).expanduser()).resolve())
     model = getattr(params, "model", None)
-    if isinstance(model, str):
+    if isinstance(model, str) and getattr(params, "model_is_local_path", True):
         looks_local = model.startswith((".", "/", "~")) or (base / model).is_dir()
         if looks_local:
             update["model"] = str((base / Path(model).expanduser()).resolve())
@@ -412,4 +416,8 @@ def check_files(loaded: LoadedConfig) -> list[str]:
             if ref.path is not None and not ref.path.is_file():
                 problems.append(f"cluster {cluster.id!r}: {ref.path}: file not found")
     problems += [f"corpus.jsonl: {p}: file not found" for p in loaded.jsonl_files() if not p.is_file()]
+    for system in loaded.systems:
+        path = getattr(system.params, "path", None)
+        if isinstance(path, str) and not Path(path).exists():
+            problems.append(f"system {system.name!r}: {path}: file or folder not found")
     return problems

@@ -290,9 +290,10 @@ class Runner:
             return
         self.progress(f"summarizing with {system.name} ({len(sources)} documents)")
         start = time.perf_counter()
+        summarizer = None
         try:
             summarizer = registry.create(system.name, system.type, system.params)
-            summaries = summarizer.summarize([s.text for s in sources])
+            summaries = _summaries_of(summarizer, sources)
             if len(summaries) != len(sources):
                 raise RuntimeError(f"returned {len(summaries)} summaries for {len(sources)} texts")
             run.info = run_info(summarizer)
@@ -303,11 +304,15 @@ class Runner:
         except Exception as exc:  # a broken system must not lose the other systems' results
             run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
         run.seconds = time.perf_counter() - start
+        result.problems += getattr(summarizer, "problems", [])  # bad lines of a type: outputs file
         if run.status != "ok":
             if self.config.on_error == "stop":
                 result.stopped = f"system {system.name!r} {run.status}: {run.error}"
             return
         for source, summary in zip(sources, summaries, strict=True):
+            if summary is None:
+                _no_summary(system.name, source.cluster, result)
+                continue
             sentences = (
                 [s for s in summary.text.split("\n") if s.strip()]
                 if system.kind == "extractive"
@@ -371,6 +376,24 @@ class Runner:
             for cand, per_type in zip(candidates, scores, strict=True)
             for metric, s in per_type.items()
         ]
+
+
+def _summaries_of(summarizer: Any, sources: Sequence[Prepared]) -> list[Summary | None]:
+    """summarize(texts), or summarize_clusters(ids, texts) where a system has it: `type: outputs` looks
+    summaries up by cluster id (None: none for that cluster); remote systems name clusters in errors."""
+    texts = [s.text for s in sources]
+    by_cluster = getattr(summarizer, "summarize_clusters", None)
+    if callable(by_cluster):
+        return list(by_cluster([s.cluster for s in sources], texts))
+    return list(summarizer.summarize(texts))
+
+
+def _no_summary(system: str, cluster: str, result: RunResult) -> None:
+    """A cluster a system has no summary for is a problem, unless one already says why (a bad file)."""
+    if not any(p.cluster == cluster and p.document == system for p in result.problems):
+        result.problems.append(
+            Problem(cluster, system, f"system {system!r} has no summary for cluster {cluster!r}")
+        )
 
 
 def _summaries_by_cluster(result: RunResult) -> dict[str, list[Prepared]]:
