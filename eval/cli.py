@@ -151,8 +151,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     for system in result.systems:
         if system.status == "failed":
             _error(f"system {system.name!r} failed: {system.error}")
-        elif system.status == "unavailable":
-            err.print(f"sumtrack: warning: system {system.name!r} unavailable: {system.error}", markup=False)
     for warning in result.warnings:
         err.print(f"sumtrack: warning: {warning}", markup=False)
     if result.stopped:
@@ -211,7 +209,11 @@ def _print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]
 
 
 def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[str]) -> None:
-    means = {(a.candidate, a.metric): a for a in result.aggregates if a.target == target and a.stat == "f1"}
+    means = {
+        (a.candidate.id, a.metric): a
+        for a in result.aggregates
+        if a.candidate.kind == "system" and a.target.kind == target and a.stat == "f1"
+    }
     systems = list(dict.fromkeys(candidate for candidate, _ in means))
     if not systems:
         return
