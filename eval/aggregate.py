@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 from eval.results import ALL, ALL_DERIVATIVES, ALL_REFERENCES, Kind, Ref
 from eval.significance import Method, compare
@@ -62,6 +62,16 @@ class AggregateRow:
     high: float
     n: int
 
+    def record(self) -> dict[str, Any]:
+        """A flat dict with kinds and ids in their own fields, as aggregates.csv and results.json hold it."""
+        return {
+            "candidate_kind": self.candidate.kind,
+            "candidate": self.candidate.id,
+            "target_kind": self.target.kind,
+            "target": self.target.id,
+            **{k: v for k, v in asdict(self).items() if k not in ("candidate", "target")},
+        }
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -80,6 +90,11 @@ class Comparison:
     low: float | None  # 95% interval of delta (bootstrap only)
     high: float | None
     seed: int
+
+    def record(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["target_kind"], data["target"] = self.target.kind, self.target.id
+        return data
 
 
 def _group(row: ScoreRow, multi: set[str]) -> tuple[Ref, Ref] | None:

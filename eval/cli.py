@@ -18,14 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from eval import config as config_mod
-from eval.report import write_run
-from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
+from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
 from eval.runner import Runner, RunResult
 from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+from eval.writers import write_run
 from summarize import __version__, registry
-from summarize.corpus import doc_id, read_text
-from summarize.errors import InputError, SumtrackError
-from summarize.text import RULES, to_canonical
+from summarize.corpus import doc_id
+from summarize.errors import SumtrackError
+from summarize.text import RULES
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -228,49 +228,62 @@ def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[s
     out.print(table)
 
 
-def _prepare_for_score(path: Path, raw: bool) -> str:
-    text = read_text(path)
-    return text if raw else to_canonical(text, where=str(path)).text
-
-
-def _warn_no_tokens(scorer: Scorer, text: str, path: Path, tokenizer: str) -> None:
-    if not scorer.tokens(text):
-        err.print(
-            f"sumtrack: warning: {path}: yields no ROUGE tokens with tokenizer {tokenizer!r}; "
-            "try --tokenizer unicode",
-            markup=False,
-        )
+def score_config(args: argparse.Namespace) -> dict[str, Any]:
+    """`sumtrack score`'s arguments as a config: one cluster, the files as its derivatives, no tracking."""
+    paths = [p.expanduser().resolve() for p in args.files]
+    return {
+        "name": "score",
+        "corpus": {
+            "clusters": [
+                {
+                    "id": doc_id(args.source),
+                    "source": {"path": str(args.source.expanduser().resolve())},
+                    "derivatives": [{"path": str(p)} for p in paths],
+                }
+            ]
+        },
+        "cleaning": {"enabled": not args.raw, "normalize": "none" if args.raw else "NFKC"},
+        "sentences": {"split": "lines" if args.raw else "nupunkt"},
+        "rouge": {"types": list(args.types), "stem": not args.no_stem, "tokenizer": args.tokenizer},
+        "aggregate": {"bootstrap": 0, "significance": "none"},
+        "tracking": {"enabled": False},
+    }
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    scorer = Scorer(args.types, stem=not args.no_stem, tokenizer=args.tokenizer)
-    source = _prepare_for_score(args.source, args.raw)
-    _warn_no_tokens(scorer, source, args.source, args.tokenizer)
-    rows: list[dict[str, Any]] = []
-    failed = False
-    for path in args.files:
-        try:
-            text = _prepare_for_score(path, args.raw)
-        except InputError as exc:
-            _error(str(exc))
-            failed = True
-            continue
-        _warn_no_tokens(scorer, text, path, args.tokenizer)
-        for metric, s in scorer.score(target=source, prediction=text).items():
-            rows.append(
-                {
-                    "candidate": doc_id(path),
-                    "target": doc_id(args.source),
-                    "metric": metric,
-                    "precision": s.precision,
-                    "recall": s.recall,
-                    "f1": s.f1,
-                }
-            )
+    """Scores through the same library entry point as `run` (eval.runner.Runner), with the same settings."""
+    from eval.runner import Runner
+
+    result = Runner(config_mod.load_data(score_config(args))).run()
+    if not any(d.role == "source" for d in result.documents):
+        for problem in result.problems:
+            _error(problem.message)
+        return EXIT_USAGE
+    for problem in result.problems:
+        _error(problem.message)
+    for warning in result.warnings:
+        hint = (
+            "; try --tokenizer unicode"
+            if "no ROUGE tokens" in warning and args.tokenizer == "default"
+            else ""
+        )
+        err.print(f"sumtrack: warning: {warning.split('; set rouge.tokenizer')[0]}{hint}", markup=False)
+    rows: list[dict[str, Any]] = [
+        {
+            "candidate": r.candidate,
+            "target": r.target,
+            "metric": r.metric,
+            "precision": r.precision,
+            "recall": r.recall,
+            "f1": r.f1,
+        }
+        for r in result.scores
+    ]
     if args.json:
         print(json.dumps(rows, indent=2))
+        err.print(f"signature: {result.signature}", markup=False)
     else:
-        table = Table(title=f"ROUGE against {args.source}")
+        table = Table(title=f"ROUGE against {args.source}", caption=result.signature)
         for column in ("candidate", "metric", "precision", "recall", "f1"):
             table.add_column(column, justify="right" if column in ("precision", "recall", "f1") else "left")
         for r in rows:
@@ -278,7 +291,8 @@ def cmd_score(args: argparse.Namespace) -> int:
                 r["candidate"], r["metric"], f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}"
             )
         out.print(table)
-    return EXIT_PARTIAL if failed else EXIT_OK
+        out.print(f"signature: {result.signature}", markup=False)
+    return EXIT_PARTIAL if result.problems else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from eval._rouge_tokens import TokenizerName
 from eval.overrides import apply_override
 from eval.rouge import DEFAULT_TYPES, MultiRef, RougeType
 from eval.significance import Significance
+from eval.writers import FORMATS, Format
 from summarize import registry
 from summarize.corpus import DocRef, doc_id, repeated
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
@@ -158,6 +159,7 @@ class OutputSpec(_Model):
     dir: str | None = Field(
         None, description="run directory (default: runs/<name> beside the config's folder)"
     )
+    formats: tuple[Format, ...] = Field(FORMATS, description="writers to run (config.resolved.yaml always)")
 
 
 class Config(_Model):

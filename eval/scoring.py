@@ -20,6 +20,7 @@ from summarize.text import DroppedLine
 if TYPE_CHECKING:
     from eval.rouge import Scorer
 
+
 @dataclass(frozen=True)
 class Prepared:
     """A document or a system summary after cleaning and sentence splitting."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ import pytest
 from rouge_score import rouge_scorer
 
 from eval.cli import main
+from eval.writers import read_csv
 from tests.conftest import ARTICLE, DERIVATIVE_IDS, NEAR_COPY, REPO, SOURCE_ID, SUMMARY, UNRELATED
 
 
@@ -37,17 +37,36 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
         "aggregates.csv",
         "summaries.jsonl",
         "cleaning.jsonl",
+        "rows.csv",
         "results.json",
         "report.md",
         "report.html",
     }
-    with (out / "scores.csv").open() as f:
-        rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["cluster", "candidate", "target", "metric", "precision", "recall", "f1"]
-    against_source = {r["candidate"] for r in rows if r["target"] == SOURCE_ID}
+    signature, rows = read_csv(out / "scores.csv")
+    assert list(rows[0]) == [
+        "cluster",
+        "candidate_kind",
+        "candidate",
+        "target_kind",
+        "target",
+        "metric",
+        "precision",
+        "recall",
+        "f1",
+    ]
+    against_source = {
+        r["candidate"] for r in rows if r["target"] == SOURCE_ID and r["target_kind"] == "source"
+    }
     assert set(DERIVATIVE_IDS) <= against_source
     results = json.loads((out / "results.json").read_text())
-    assert results["signature"].startswith("rouge|tok:default|stem:yes|split:nupunkt|clean:yes")
+    assert signature == results["signature"] == read_csv(out / "aggregates.csv")[0]
+    assert results["signature"].startswith("rouge|tok:default|stem:porter-nltk|multiref:best|split:nupunkt|")
+    assert "|nltk:" in signature and "|nupunkt:" in signature
+    # Unavailable systems are reported in results.json, not only on the console.
+    unavailable = [s["name"] for s in results["systems"] if s["status"] == "unavailable"]
+    assert all(
+        any(repr(name) in w and "unavailable" in w for w in results["warnings"]) for name in unavailable
+    )
     assert results["versions"]["rouge-score"] == "0.1.2"
     assert all(s["status"] in ("ok", "unavailable") for s in results["systems"])
     tracked = {t["id"] for t in results["tracking"]}
@@ -286,7 +305,7 @@ def test_jsonl_corpus_end_to_end(write, tmp_path, capsys) -> None:
     assert code == 1
     (line,) = error_lines(stderr)
     assert "gone.txt: file not found" in line
-    rows = list(csv.DictReader((tmp_path / "out" / "scores.csv").open()))
+    rows = read_csv(tmp_path / "out" / "scores.csv")[1]
     assert {(r["cluster"], r["candidate"]) for r in rows} == {("a", "near"), ("a", "d2")}
 
 
