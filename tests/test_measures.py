@@ -1,8 +1,8 @@
 """One test per registered measure, each on a pair worked out on paper.
 
 Tiny pair (stemming changes none of these words):
-  source: the cat sat on the mat        (6 words; bigrams: the cat, cat sat, sat on, on the, the mat)
-  text:   the cat lay on the mat today  (7 words; bigrams: the cat, cat lay, lay on, on the, the mat, mat today)
+  source: the cat sat on the mat (6 words; bigrams: the cat, cat sat, sat on, on the, the mat)
+  text: the cat lay on the mat today (7 words; bigrams: the cat, cat lay, lay on, on the, the mat, mat today)
   ROUGE-1 hits: the x2, cat, on, mat = 5 -> P 5/7, R 5/6, F 10/13
   ROUGE-2 hits: the cat, on the, the mat = 3 -> P 3/6, R 3/5, F 6/11
   ROUGE-L: LCS "the cat on the mat" = 5 -> as ROUGE-1
