@@ -12,20 +12,23 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from eval import config as config_mod
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
-from eval.runner import Runner, RunResult
-from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
-from eval.writers import write_run
 from summarize import __version__, registry
 from summarize.corpus import doc_id
 from summarize.errors import SumtrackError
 from summarize.text import RULES
+
+if TYPE_CHECKING:
+    from eval.runner import RunResult
+
+# `--help`, `list` and `validate` start fast: numpy, nltk, torch and the run machinery (eval.runner,
+# eval.tables, eval.writers) are imported inside the commands that use them.
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -135,6 +138,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from eval.runner import Runner
+    from eval.writers import write_run
+
     loaded = config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
     with err.status("starting") as status:
@@ -161,6 +167,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
+    from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+
     rows = tracking_rows(result)
     clusters = sorted({r[0] for r in rows})
     title = "How closely each text tracks its source (ROUGE against the source)"
