@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eval import config as config_mod
+from eval._rouge_tokens import TOKENIZERS
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
 from summarize import __version__, registry
 from summarize.corpus import doc_id
@@ -83,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--no-stem", action="store_true", help="turn off Porter stemming")
     score.add_argument(
         "--tokenizer",
-        choices=("default", "unicode"),
+        choices=TOKENIZERS,
         default="default",
         help="unicode keeps letters of every script (default: rouge-score's, ASCII only)",
     )

@@ -144,12 +144,19 @@ class Results:
     clusters: list[str] = field(default_factory=list)
     matrix_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unavailable: dict[str, dict[str, str]] = field(default_factory=dict)  # cluster -> metric -> reason
+    _by_family: dict[str, list[Row]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            self._by_family.setdefault(row.family, []).append(row)
 
     def add(self, scores: ClusterScores) -> None:
         if scores.cluster in self.clusters:
             raise ValueError(f"Results.add: cluster {scores.cluster!r} was added already")
         self.clusters.append(scores.cluster)
         self.rows.extend(scores.rows)
+        for row in scores.rows:
+            self._by_family.setdefault(row.family, []).append(row)
         self.tracked.extend(scores.tracked)
         if scores.matrix_labels:
             self.matrix_labels[scores.cluster] = scores.matrix_labels
@@ -165,7 +172,8 @@ class Results:
         candidate: Ref | None = None,
         target: Ref | None = None,
     ) -> Iterator[Row]:
-        for row in self.rows:
+        """Rows matching every given field, in the order they were added."""
+        for row in self.rows if family is None else self._by_family.get(family, []):
             if (
                 (family is None or row.family == family)
                 and (cluster is None or row.cluster == cluster)

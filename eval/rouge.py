@@ -156,9 +156,9 @@ class Scorer:
             allowed = ", ".join(ROUGE_TYPES)
             raise ValueError(f"ROUGE types {unknown or list(types)!r}: expected some of {allowed}")
         if tokenizer not in TOKENIZERS:
-            raise ValueError(f"tokenizer {tokenizer!r}: expected one of {', '.join(TOKENIZERS)}")
+            raise ValueError(f"tokenizer {tokenizer!r}: expected {_either(TOKENIZERS)}")
         if multi_ref not in MULTI_REFS:
-            raise ValueError(f"multi_ref {multi_ref!r}: expected one of {', '.join(MULTI_REFS)}")
+            raise ValueError(f"multi_ref {multi_ref!r}: expected {_either(MULTI_REFS)}")
         self.types = tuple(types)
         self.stem = stem
         self.tokenizer_name = tokenizer
@@ -223,6 +223,10 @@ class Scorer:
         if len(cache) > _TARGET_CACHE_SIZE:
             cache.popitem(last=False)
         return prepared
+
+
+def _either(choices: Sequence[str]) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
 
 
 def _text(role: str, value: object) -> str:
