@@ -7,6 +7,7 @@ still written); 2 the config or the command line is wrong and nothing ran.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import os
 import sys
@@ -21,7 +22,7 @@ from eval import config as config_mod
 from eval._rouge_tokens import TOKENIZERS
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
 from summarize import __version__, registry
-from summarize.corpus import doc_id
+from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id
 from summarize.errors import SumtrackError
 from summarize.text import RULES
 
@@ -89,6 +90,18 @@ def _parser() -> argparse.ArgumentParser:
         help="unicode keeps letters of every script (default: rouge-score's, ASCII only)",
     )
     score.add_argument("--types", nargs="+", default=list(DEFAULT_TYPES), choices=ROUGE_TYPES, metavar="TYPE")
+    score.add_argument(
+        "--encoding",
+        type=_codec,
+        default=AUTO,
+        help="codec of the files: auto (a byte-order mark, else UTF-8, else detected) or a codec name",
+    )
+    score.add_argument(
+        "--max-chars",
+        type=int,
+        default=DEFAULT_MAX_CHARS,
+        help=f"refuse files longer than this many characters (default {DEFAULT_MAX_CHARS:,})",
+    )
     return parser
 
 
@@ -237,6 +250,17 @@ def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[s
     out.print(table)
 
 
+def _codec(value: str) -> str:
+    if value != AUTO:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise argparse.ArgumentTypeError(
+                f"unknown encoding {value!r}: expected auto or a codec name"
+            ) from None
+    return value
+
+
 def score_config(args: argparse.Namespace) -> dict[str, Any]:
     """`sumtrack score`'s arguments as a config: one cluster, the files as its derivatives, no tracking."""
     paths = [p.expanduser().resolve() for p in args.files]
@@ -249,7 +273,9 @@ def score_config(args: argparse.Namespace) -> dict[str, Any]:
                     "source": {"path": str(args.source.expanduser().resolve())},
                     "derivatives": [{"path": str(p)} for p in paths],
                 }
-            ]
+            ],
+            "encoding": args.encoding,
+            "max_chars": args.max_chars,
         },
         "cleaning": {"enabled": not args.raw, "normalize": "none" if args.raw else "NFKC"},
         "sentences": {"split": "lines" if args.raw else "nupunkt"},
@@ -264,12 +290,15 @@ def cmd_score(args: argparse.Namespace) -> int:
     from eval.runner import Runner
 
     result = Runner(config_mod.load_data(score_config(args))).run()
-    if not any(d.role == "source" for d in result.documents):
-        for problem in result.problems:
-            _error(problem.message)
-        return EXIT_USAGE
+    # Reading advice names the config keys (corpus.encoding, corpus.max_chars); here they are options.
+    options = dict(zip(CONFIG_OPTIONS, ("--encoding", "--max-chars"), strict=True))
     for problem in result.problems:
-        _error(problem.message)
+        message = problem.message
+        for key, option in options.items():
+            message = message.replace(key, option)
+        _error(message)
+    if not any(d.role == "source" for d in result.documents):
+        return EXIT_USAGE
     for warning in result.warnings:
         hint = (
             "; try --tokenizer unicode"

@@ -108,6 +108,13 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             ),
             "",
         ]
+    codecs = [d for d in result.documents if d.encoding not in (None, "utf-8")]
+    if codecs:
+        out += ["## Files not read as plain UTF-8", ""]
+        out += [
+            _md_table(["cluster", "document", "encoding"], [[d.cluster, d.id, d.encoding] for d in codecs]),
+            "",
+        ]
     if result.problems or result.warnings or result.stopped:
         out += ["## Problems", ""]
         out += [f"- {p.message}" for p in result.problems]

@@ -32,6 +32,9 @@ class Prepared:
     words: int
     path: str | None = None
     dropped: tuple[DroppedLine, ...] = ()
+    encoding: str | None = None  # the codec its file was read with (None: inline text)
+    kept: tuple[DroppedLine, ...] = ()  # lines the rules matched but kept: dropping them would gut the text
+    warning: str = ""
 
     @property
     def sentences(self) -> list[str]:

@@ -142,6 +142,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
                 "words": d.words,
                 "sentences": len(d.sentences),
                 "dropped_lines": len(d.dropped),
+                "encoding": d.encoding,
             }
             for d in result.documents
         ],
@@ -176,14 +177,25 @@ def summaries_jsonl(result: RunResult) -> str:
 
 
 def cleaning_jsonl(result: RunResult) -> str:
+    """One record per line a rule matched: "kept": true where the line stayed because dropping every
+    match would have removed most of its document."""
     return "".join(
         json.dumps(
-            {"cluster": d.cluster, "document": d.id, "line": x.line, "rule": x.rule, "text": x.text},
+            {
+                "cluster": d.cluster,
+                "document": d.id,
+                "line": x.line,
+                "rule": x.rule,
+                "text": x.text,
+                "kept": kept,
+                "encoding": d.encoding,
+            },
             ensure_ascii=False,
         )
         + "\n"
         for d in result.documents
-        for x in d.dropped
+        for lines, kept in ((d.dropped, False), (d.kept, True))
+        for x in lines
     )
 
 
