@@ -321,7 +321,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         err.print(f"signature: {result.signature}", markup=False)
     else:
-        table = Table(title=f"ROUGE against {args.source}", caption=result.signature)
+        table = Table(title=f"ROUGE against {args.source}")
         for column in ("candidate", "metric", "precision", "recall", "f1"):
             table.add_column(column, justify="right" if column in ("precision", "recall", "f1") else "left")
         for r in rows:

@@ -188,6 +188,16 @@ def test_score_bad_candidate_gets_one_line_and_the_others_are_still_scored(write
     assert {r["candidate"] for r in json.loads(stdout)} == {"good"}
 
 
+def test_score_prints_the_signature_of_the_settings_it_ran_with(write, capsys) -> None:
+    src, near = write("src.txt", ARTICLE), write("near.txt", NEAR_COPY)
+    code, stdout, _ = cli(capsys, "score", "--source", str(src), str(near), "--tokenizer", "unicode")
+    assert code == 0
+    (line,) = [x for x in stdout.splitlines() if x.startswith("signature: ")]
+    assert line.startswith("signature: rouge|tok:unicode|stem:porter-orig|")
+    code, stdout, stderr = cli(capsys, "score", "--source", str(src), str(near), "--no-stem", "--json")
+    assert json.loads(stdout) and "signature: rouge|tok:default|stem:no|" in stderr
+
+
 def test_score_missing_or_bad_source_exits_2(write, tmp_path, capsys) -> None:
     good = write("good.txt", SUMMARY)
     code, _, stderr = cli(capsys, "score", "--source", str(tmp_path / "nope.txt"), str(good))
