@@ -148,6 +148,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     out.print(f"ROUGE types: {', '.join(ROUGE_TYPES)} (default: {', '.join(DEFAULT_TYPES)})", markup=False)
     out.print("ROUGE tokenizers: default (rouge-score's: ASCII letters and digits), unicode (every script)")
     out.print(f"Cleaning rules: {', '.join(RULES)}", markup=False)
+    from eval.writers import all_writers  # light: the writers import what they need when they run
+
+    formats = "; ".join(f"{w.name} ({', '.join(w.files)})" for w in all_writers())
+    out.print(f"Output formats (output.formats): {formats}", markup=False)
     return EXIT_OK
 
 

@@ -293,6 +293,7 @@ def test_list_shows_systems_and_metrics(capsys) -> None:
     assert code == 0
     for name in ("lead", "textrank", "lexrank", "centroid", "random", "rougeLsum", "unicode"):
         assert name in stdout
+    assert "Output formats (output.formats): csv (scores.csv, aggregates.csv, rows.csv); json" in stdout
 
 
 def test_console_script_is_installed_or_module_runs() -> None:
