@@ -77,6 +77,20 @@ class Embedder:
         self._cache: dict[bytes, np.ndarray] = {}
         self._db: sqlite3.Connection | None = None
 
+    @property
+    def model_name(self) -> str:
+        return MODEL_NAME if self.model_path is None else Path(self.model_path).name
+
+    def signature_fields(self) -> dict[str, str]:
+        """This embedder's part of the signature: the model and the library that runs it."""
+        from eval.rouge import package_version
+
+        weights = package_version(_PACKAGE) if self.model_path is None else "local"
+        return {
+            "embedder": f"{self.model_name}@{weights}",
+            "sentence_transformers": package_version("sentence-transformers"),
+        }
+
     def _load(self) -> Any:
         if self._failure is not None:
             raise self._failure
@@ -143,7 +157,8 @@ class Embedder:
         return self._db
 
     def _model_id(self) -> str:
-        return str(self.model_path or MODEL_NAME)
+        # The model and its weights' version (a package update must not reuse old vectors) and its path.
+        return f"{self.signature_fields()['embedder']}|{self.model_path or ''}"
 
     def _read_disk(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
         db, out = self._connect(), {}
