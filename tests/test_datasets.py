@@ -190,9 +190,8 @@ def test_a_data_file_is_found_beside_the_config_and_validate_reports_a_missing_o
 
 
 def test_sumtrack_run_writes_the_output_columns_scores(tmp_path, capsys):
-    import csv
-
     from eval.cli import main
+    from eval.writers import read_csv
 
     path = write(tmp_path, "parquet")
     spec = {
@@ -206,8 +205,8 @@ def test_sumtrack_run_writes_the_output_columns_scores(tmp_path, capsys):
     (tmp_path / "c.yaml").write_text(json.dumps(data), encoding="utf-8")
     assert main(["run", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "out")]) == 0
     assert "Traceback" not in capsys.readouterr().err
-    with (tmp_path / "out" / "scores.csv").open() as f:
-        rows = [r for r in csv.DictReader(f) if r["target"] == "highlights" and r["metric"] == "rouge1"]
+    _, rows = read_csv(tmp_path / "out" / "scores.csv")
+    rows = [r for r in rows if r["target"] == "highlights" and r["metric"] == "rouge1"]
     assert {(r["cluster"], r["candidate"]) for r in rows} == {
         (f"a{k}", m) for k in range(5) for m in ("model_a", "model_b")
     }
