@@ -162,7 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
     with err.status("starting") as status:
-        result = Runner(loaded, progress=lambda message: status.update(message)).run()
+        result = Runner(loaded, progress=lambda message: status.update(message), store_dir=out_dir).run()
     try:
         written = write_run(result, loaded, out_dir)
     except OSError as exc:

@@ -7,22 +7,21 @@ problem never loses what the others computed.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from eval.aggregate import AggregateRow, Comparison, Role, ScoreRow, aggregate, compare_systems
 from eval.config import LoadedConfig, SystemConfig
 from eval.matrices import Matrix
 from eval.results import Results, Tracked
-from eval.scoring import ClusterTexts, Prepared, score_cluster
+from eval.scoring import ClusterTexts, Prepared
 from eval.semantic import Embedder
 from eval.settings import Settings
-from eval.tracking import sentences as text_sentences
 from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import (
@@ -36,6 +35,9 @@ from summarize.corpus import (
 from summarize.datasets import DatasetCorpus, load_dataset_corpus
 from summarize.errors import ConfigError, InputError, ModelUnavailableError, SumtrackError
 from summarize.text import one_per_line, split_sentences
+
+if TYPE_CHECKING:
+    from eval.store import ClusterStore
 
 Progress = Callable[[str], None]
 
@@ -144,11 +146,19 @@ class Runner:
     """One run of one config. `run()` returns the RunResult; nothing is printed or written."""
 
     def __init__(
-        self, loaded: LoadedConfig, progress: Progress | None = None, embedder: Embedder | None = None
+        self,
+        loaded: LoadedConfig,
+        progress: Progress | None = None,
+        embedder: Embedder | None = None,
+        store_dir: Path | None = None,
     ) -> None:
         """`embedder` is used for semantic similarity when the config's tracking.semantic is on (default:
-        the settings' all-MiniLM-L6-v2 Embedder, loaded on first use; it imports torch)."""
+        the settings' all-MiniLM-L6-v2 Embedder, loaded on first use; it imports torch). With `store_dir`
+        (the run folder) each finished cluster is recorded there as it finishes, and a run interrupted
+        with the same settings, corpus and systems resumes from the clusters recorded (eval/store.py)."""
         self.loaded = loaded
+        self.store_dir = store_dir
+        self.options = loaded.config.execution.options()
         self.config = loaded.config
         self.progress = progress or (lambda message: None)
         self.settings = Settings.from_config(loaded.config)
@@ -157,6 +167,14 @@ class Runner:
             self.components = self.components.with_embedder(embedder)
 
     def run(self) -> RunResult:
+        if self.options.engine != "ray":
+            return self._run()
+        from eval.execution import ray_session
+
+        with ray_session(self.options):  # one Ray instance for generation and scoring
+            return self._run()
+
+    def _run(self) -> RunResult:
         result = RunResult(
             name=self.config.name,
             signature=str(self.components.signature()),
@@ -308,27 +326,46 @@ class Runner:
             result.summaries.append((source.cluster, summary, prepared))
 
     def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> None:
-        """Each cluster through `score_cluster`, its rows appended to the results table as it finishes."""
+        """Each cluster through `score_cluster` on the configured engine (eval.cluster_work), its rows
+        appended to the results table, in corpus order, as it finishes."""
+        from eval.cluster_work import fingerprint, score_clusters
+
         by_cluster = _summaries_by_cluster(result)
-        embedder = self.components.embedder
-        if embedder is not None:
-            # Every sentence of the run in a few batched model calls; tracking and matrices then look up.
-            every = [d.text for docs in clusters.values() for d in docs]
-            every += [t.text for found in by_cluster.values() for t in found]
-            with contextlib.suppress(ModelUnavailableError):  # each profile records the reason
-                embedder.prefetch(s for text in every for s in text_sentences(text))
-        for number, (cid, docs) in enumerate(clusters.items(), 1):
-            self.progress(f"scoring cluster {cid} ({number}/{len(clusters)})")
-            texts = ClusterTexts(
+        items = [
+            ClusterTexts(
                 cid,
                 docs[0],
                 tuple(d for d in docs[1:] if d.role == "derivative"),
                 tuple(d for d in docs[1:] if d.role == "reference"),
                 tuple(by_cluster.get(cid, ())),
             )
-            scores = score_cluster(texts, self.settings, self.components)
-            result.results.add(scores)
-            result.warnings += [w for w in scores.warnings if w not in result.warnings]
+            for cid, docs in clusters.items()
+        ]
+        store = None
+        if self.store_dir is not None and items:
+            store = _open_store(self.store_dir, fingerprint(result.signature, self.settings, items))
+            if store.done():
+                self.progress(f"resuming: {len(store.done())} clusters already scored")
+        try:
+            scored = score_clusters(items, self.settings, self.components.embedder, self.options, store)
+            for number, scores in enumerate(scored, 1):
+                self.progress(f"scored cluster {scores.cluster} ({number}/{len(items)})")
+                result.results.add(scores)
+                result.warnings += [w for w in scores.warnings if w not in result.warnings]
+        finally:
+            if store is not None:
+                store.close()
+
+
+def _open_store(folder: Path, fingerprint: str) -> ClusterStore:
+    """The run folder's cluster store; one made with other settings or another corpus is started afresh
+    (its clusters would not be this run's)."""
+    from eval.store import FILE_NAME, ClusterStore
+
+    try:
+        return ClusterStore.open(folder / FILE_NAME, fingerprint)
+    except ConfigError:
+        return ClusterStore.open(folder / FILE_NAME, fingerprint, resume=False)
 
 
 def _summaries_of(summarizer: Any, sources: Sequence[Prepared]) -> list[Summary | None]:

@@ -76,6 +76,27 @@ class Embedder:
         self._failure: ModelUnavailableError | None = None
         self._cache: dict[bytes, np.ndarray] = {}
         self._db: sqlite3.Connection | None = None
+        self._lookup_only = False
+
+    @classmethod
+    def lookup_only(cls, vectors: dict[bytes, np.ndarray], failure: str | None = None) -> Embedder:
+        """An embedder that only looks up `vectors` (keyed by `sentence_key`) and never loads a model: a
+        worker process scoring clusters whose sentences the driver embedded. `failure`: why the driver has
+        no vectors (the semantic model is missing); every lookup then raises it, as the driver's would."""
+        embedder = cls()
+        embedder._cache = vectors
+        embedder._lookup_only = True
+        if failure is not None:
+            embedder._failure = ModelUnavailableError(failure)
+        return embedder
+
+    def vectors(self, sentences: Iterable[str]) -> dict[bytes, np.ndarray]:
+        """`sentence_key -> vector` for `sentences`, from the cache (call `prefetch` first)."""
+        return {key: self._cache[key] for key in map(sentence_key, sentences)}
+
+    def forget(self) -> None:
+        """Drop the in-memory vectors (a run embedding block after block keeps memory flat)."""
+        self._cache = {}
 
     @property
     def model_name(self) -> str:
@@ -94,6 +115,8 @@ class Embedder:
     def _load(self) -> Any:
         if self._failure is not None:
             raise self._failure
+        if self._lookup_only:
+            raise RuntimeError("Embedder.lookup_only: a sentence was not embedded by the driver")
         if self._model is None:
             try:
                 path = self.model_path or bundled_model_path()
