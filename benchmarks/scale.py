@@ -11,17 +11,18 @@ and tracking have real overlap to find.
 
     python benchmarks/scale.py --clusters 100                   # without and with semantic tracking
     python benchmarks/scale.py --clusters 1000 --no-semantic
-    python benchmarks/scale.py --clusters 100 --workers 2 --engine ray   # recorded in the config; see below
+    python benchmarks/scale.py --clusters 100 --workers 2 --engine local
 
-`--workers` and `--engine` are written into the config's `execution` section. Today's runner does not read
-that section yet (the runner integration of eval/execution.py is a later step), so those cases measure the
-single-process runner and say so.
+Each case is a config's `execution` section: `--workers 1 0` (one worker, then the machine's cores) on the
+local engine, and `--engine ray` (a local Ray instance over the cores). Wall time is the run's own; CPU time
+adds the worker processes (not Ray's, which run outside this process tree).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -140,16 +141,26 @@ def run_case(config: dict) -> dict:
     from eval import config as config_module
     from eval.runner import Runner
 
-    loaded = config_module.load_data(config)
     start = time.perf_counter()
+    loaded = config_module.load_data(config)
     result = Runner(loaded).run()
     seconds = time.perf_counter() - start
-    clusters = len({d.cluster for d in result.documents})
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"clusters": clusters, "seconds": seconds, "peak_mib": peak_kib / 1024, "ok": result.ok}
+    clusters = len(result.results.clusters)
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+    return {
+        "clusters": clusters,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_mib": me.ru_maxrss / 1024,
+        "worker_peak_mib": children.ru_maxrss / 1024,  # the largest worker (Ray's own processes excepted)
+        "ok": result.ok,
+    }
 
 
 def measure(config: dict) -> dict:
+    """Run the case in a fresh process; its wall time is from start-up to the end (imports included)."""
+    start = time.perf_counter()
     child = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps(config)],
         capture_output=True,
@@ -158,7 +169,9 @@ def measure(config: dict) -> dict:
     )
     if child.returncode != 0:
         raise SystemExit(f"case failed:\n{child.stderr[-3000:]}")
-    return json.loads(child.stdout.strip().splitlines()[-1])
+    got: dict = json.loads(child.stdout.strip().splitlines()[-1])
+    got["end_to_end"] = time.perf_counter() - start
+    return got
 
 
 def main() -> None:
@@ -170,8 +183,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--semantic", dest="semantic", action="store_true", default=None)
     parser.add_argument("--no-semantic", dest="semantic", action="store_false")
-    parser.add_argument("--workers", type=int, default=None, help="execution.workers (hook: not used yet)")
-    parser.add_argument("--engine", choices=("local", "ray"), default="local", help="hook: not used yet")
+    parser.add_argument(
+        "--workers", type=int, nargs="*", default=[1, 0], help="execution.workers to measure (0: the cores)"
+    )
+    parser.add_argument("--engine", choices=("local", "ray"), nargs="*", default=["local", "ray"])
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -184,16 +199,22 @@ def main() -> None:
         generate(args.clusters, corpus, seed=args.seed, references=args.references)
         print(f"generated {args.clusters} clusters in {time.perf_counter() - start:.1f} s: {corpus}")
         semantic_cases = [False, True] if args.semantic is None else [args.semantic]
-        unused = " (execution not read by today's runner)" if args.workers or args.engine != "local" else ""
+        cases = [("local", w or None) for w in args.workers if "local" in args.engine]
+        cases += [("ray", None)] if "ray" in args.engine else []
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         for semantic in semantic_cases:
-            config = config_for(corpus, semantic=semantic, workers=args.workers, engine=args.engine)
-            got = measure(config)
-            print(
-                f"semantic={'on ' if semantic else 'off'} engine={args.engine} workers={args.workers or 1}"
-                f"{unused}: {got['clusters']} clusters in {got['seconds']:.1f} s = "
-                f"{got['clusters'] / got['seconds']:.2f} clusters/s, peak memory {got['peak_mib']:.0f} MiB"
-                f"{'' if got['ok'] else ' (run reported problems)'}"
-            )
+            for engine, workers in cases:
+                config = config_for(corpus, semantic=semantic, workers=workers, engine=engine)
+                got = measure(config)
+                print(
+                    f"semantic={'on ' if semantic else 'off'} engine={engine} "
+                    f"workers={workers or 'cores'}: {got['clusters']} clusters in {got['seconds']:.1f} s "
+                    f"({got['end_to_end']:.1f} s with start-up) = {got['clusters'] / got['seconds']:.2f} "
+                    f"clusters/s, CPU {got['cpu_seconds']:.1f} s, peak memory {got['peak_mib']:.0f} MiB "
+                    f"(largest worker {got['worker_peak_mib']:.0f} MiB), load now {os.getloadavg()[0]:.1f}"
+                    f"{'' if got['ok'] else ' (run reported problems)'}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

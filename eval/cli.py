@@ -157,6 +157,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from eval.runner import Runner
+    from eval.store import FILE_NAME as STORE_FILE
     from eval.writers import write_run
 
     loaded = config_mod.load(args.config, args.overrides)
@@ -165,6 +166,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = Runner(loaded, progress=lambda message: status.update(message), store_dir=out_dir).run()
     try:
         written = write_run(result, loaded, out_dir)
+        # The run folder now holds every number: the per-cluster store kept for resuming has done its job.
+        (out_dir / STORE_FILE).unlink(missing_ok=True)
     except OSError as exc:
         # The results are still printed below, so the run's numbers are not lost with the folder.
         _error(f"cannot write the run folder {out_dir}: {exc.strerror or exc}")

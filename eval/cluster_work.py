@@ -59,9 +59,7 @@ def score_job(settings: Settings, job: ClusterJob) -> ClusterScores:
 
 
 def texts_of(cluster: ClusterTexts) -> list[str]:
-    return [
-        t.text for t in (cluster.source, *cluster.derivatives, *cluster.references, *cluster.summaries)
-    ]
+    return [t.text for t in (cluster.source, *cluster.derivatives, *cluster.references, *cluster.summaries)]
 
 
 def jobs(clusters: Iterable[ClusterTexts], embedder: Embedder | None) -> Iterator[ClusterJob]:
@@ -101,10 +99,7 @@ def fingerprint(signature: str, settings: Settings, clusters: Sequence[ClusterTe
 def encode(scores: ClusterScores) -> dict[str, Any]:
     """A cluster's results as JSON-able data (floats exact through repr); `decode` reverses it."""
     return {
-        "rows": [
-            _row(r)
-            for r in scores.rows
-        ],
+        "rows": [_row(r) for r in scores.rows],
         "tracked": [[t.id, t.kind, asdict(t.profile)] for t in scores.tracked],
         "labels": list(scores.matrix_labels),
         "unavailable": [list(pair) for pair in scores.unavailable],
@@ -113,7 +108,8 @@ def encode(scores: ClusterScores) -> dict[str, Any]:
 
 
 def _row(r: Row) -> list[Any]:
-    return [r.candidate.kind, r.candidate.id, r.target.kind, r.target.id, r.family, r.measure, r.stat, r.value]
+    candidate, target = r.candidate, r.target
+    return [candidate.kind, candidate.id, target.kind, target.id, r.family, r.measure, r.stat, r.value]
 
 
 def decode(cluster: str, record: dict[str, Any]) -> ClusterScores:

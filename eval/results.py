@@ -145,6 +145,8 @@ class Results:
     matrix_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unavailable: dict[str, dict[str, str]] = field(default_factory=dict)  # cluster -> metric -> reason
     _by_family: dict[str, list[Row]] = field(default_factory=dict, repr=False, compare=False)
+    # score_rows() of the rows so far: every writer reads it, and it only changes when a cluster is added.
+    _score_rows: tuple[int, list[ScoreRow]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for row in self.rows:
@@ -185,6 +187,13 @@ class Results:
 
     def score_rows(self) -> list[ScoreRow]:
         """The "rouge" family as one row per (cluster, candidate, target, ROUGE type) with P, R and F1."""
+        if self._score_rows is not None and self._score_rows[0] == len(self.rows):
+            return list(self._score_rows[1])
+        out = self._make_score_rows()
+        self._score_rows = (len(self.rows), out)
+        return list(out)
+
+    def _make_score_rows(self) -> list[ScoreRow]:
         from eval.aggregate import ScoreRow
 
         stats: dict[tuple[str, Ref, Ref, str], dict[str, float]] = {}

@@ -100,8 +100,8 @@ def _pairs(
         texts, target_ref = target.text, target.ref
     scores = scorer.score_many(target=texts, predictions=[c.text for c in candidates])
     return [
-        Row(cluster, candidate.ref, target_ref, "rouge", rouge_type, stat, getattr(score, stat))
-        for candidate, per_type in zip(candidates, scores, strict=True)
+        Row(cluster, ref, target_ref, "rouge", rouge_type, stat, getattr(score, stat))
+        for ref, per_type in zip([c.ref for c in candidates], scores, strict=True)  # one Ref per text
         for rouge_type, score in per_type.items()
         for stat in ROUGE_STATS
     ]
@@ -121,8 +121,9 @@ def _tracking(cluster: ClusterTexts, parts: Components) -> tuple[tuple[Tracked, 
     for text in _texts(cluster):
         profile = track(source.text, text.text, scorer=parts.tracking_scorer, embedder=parts.embedder)
         tracked.append(Tracked(cluster.id, text.id, text.role, profile))
+        ref, source_ref = text.ref, source.ref
         rows += [
-            Row(cluster.id, text.ref, source.ref, "tracking", m.name, "value", m.compute(profile))
+            Row(cluster.id, ref, source_ref, "tracking", m.name, "value", m.compute(profile))
             for m in measures
         ]
     return tuple(tracked), rows

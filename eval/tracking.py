@@ -23,6 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,9 @@ class Words:
     spans: tuple[tuple[int, int], ...]
 
 
+@lru_cache(maxsize=64)
 def words(text: str) -> Words:
+    """Cached: a cluster's source is measured against every one of its texts (issue 12)."""
     matches = list(_WORD.finditer(text))
     return Words(tuple(m.group().lower() for m in matches), tuple(m.span() for m in matches))
 
@@ -85,8 +88,13 @@ def novel_ngram_ratio(source: Sequence[str], text: Sequence[str], n: int) -> flo
     grams = [tuple(text[i : i + n]) for i in range(len(text) - n + 1)]
     if not grams:
         return None
-    known = {tuple(source[i : i + n]) for i in range(len(source) - n + 1)}
+    known = _ngram_set(tuple(source), n)
     return sum(g not in known for g in grams) / len(grams)
+
+
+@lru_cache(maxsize=32)
+def _ngram_set(source: tuple[str, ...], n: int) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(source[i : i + n]) for i in range(len(source) - n + 1))
 
 
 def copied_char_spans(source: str, text: str, *, min_length: int = 3) -> tuple[list[tuple[int, int]], ...]:
