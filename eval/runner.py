@@ -341,11 +341,17 @@ class Runner:
             )
             for cid, docs in clusters.items()
         ]
-        store = None
+        store: ClusterStore | None = None
         if self.store_dir is not None and items:
-            store = _open_store(self.store_dir, fingerprint(result.signature, self.settings, items))
-            if store.done():
-                self.progress(f"resuming: {len(store.done())} clusters already scored")
+            try:
+                store = _open_store(self.store_dir, fingerprint(result.signature, self.settings, items))
+            except OSError as exc:  # the run folder's own error comes when it is written; score anyway
+                result.warnings.append(
+                    f"cannot keep finished clusters in {self.store_dir}: {exc.strerror or exc}; "
+                    "an interrupted run will start over"
+                )
+        if store is not None and store.done():
+            self.progress(f"resuming: {len(store.done())} clusters already scored")
         try:
             scored = score_clusters(items, self.settings, self.components.embedder, self.options, store)
             for number, scores in enumerate(scored, 1):
