@@ -87,7 +87,9 @@ def jobs(clusters: Iterable[ClusterTexts], embedder: Embedder | None) -> Iterato
 def fingerprint(signature: str, settings: Settings, clusters: Sequence[ClusterTexts]) -> str:
     """What a store's results depend on: the signature, what is computed, and every text scored."""
     digest = hashlib.sha256()
-    head = [signature, settings.tracking, settings.semantic, settings.embedding_model]
+    # The signature holds the tokenizer, stemming and multi-reference rule, but not which types are scored;
+    # cleaning and splitting show in the texts themselves.
+    head = [signature, settings.rouge_types, settings.tracking, settings.semantic, settings.embedding_model]
     digest.update(json.dumps(head).encode())
     for cluster in clusters:
         parts = (cluster.source, *cluster.derivatives, *cluster.references, *cluster.summaries)

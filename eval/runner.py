@@ -11,12 +11,14 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from eval.aggregate import AggregateRow, Comparison, Role, ScoreRow, aggregate, compare_systems
 from eval.config import LoadedConfig, SystemConfig
+from eval.execution import ExecutionOptions
 from eval.matrices import Matrix
 from eval.results import Results, Tracked
 from eval.scoring import ClusterTexts, Prepared
@@ -273,11 +275,15 @@ class Runner:
         start = time.perf_counter()
         summarizer = None
         try:
-            summarizer = registry.create(system.name, system.type, system.params)
-            summaries = _summaries_of(summarizer, sources)
+            if self.options.engine == "ray" and _generates_on_ray(system.type):
+                summaries = _generate_on_ray(system, sources, self.options)
+                run.info = {"engine": "ray"}
+            else:
+                summarizer = registry.create(system.name, system.type, system.params)
+                summaries = _summaries_of(summarizer, sources)
+                run.info = run_info(summarizer)
             if len(summaries) != len(sources):
                 raise RuntimeError(f"returned {len(summaries)} summaries for {len(sources)} texts")
-            run.info = run_info(summarizer)
         except ModelUnavailableError as exc:
             run.status, run.error = "unavailable", str(exc)
             result.warnings.append(f"system {system.name!r} unavailable: {exc}")
@@ -372,6 +378,35 @@ def _open_store(folder: Path, fingerprint: str) -> ClusterStore:
         return ClusterStore.open(folder / FILE_NAME, fingerprint)
     except ConfigError:
         return ClusterStore.open(folder / FILE_NAME, fingerprint, resume=False)
+
+
+def _generates_on_ray(system_type: str) -> bool:
+    """Systems that compute their summaries (extractive, Hugging Face models) run as Ray actors; existing
+    outputs and remote servers are looked up or called from the driver."""
+    from summarize import extractive, neural_config
+
+    return system_type in {t.name for t in (*extractive.SYSTEM_TYPES, *neural_config.SYSTEM_TYPES)}
+
+
+def _generate_on_ray(
+    system: SystemConfig, sources: Sequence[Prepared], options: ExecutionOptions
+) -> list[Summary | None]:
+    """The system over the sources as Ray Data batches: the model loaded once per actor; a system that
+    asks for GPUs (`num_gpus`, or a cuda device) gets one actor per GPU share the cluster has, extractive
+    systems one actor per worker."""
+    import ray
+
+    from eval.execution import generate_with_ray, num_gpus_for
+
+    factory = partial(registry.create, system.name, system.type, system.params)
+    gpus = num_gpus_for(system.params)
+    if gpus:
+        actors = max(1, int(ray.cluster_resources().get("GPU", 0) // gpus))
+    elif system.kind == "extractive":
+        actors = options.worker_count
+    else:
+        actors = 1  # a CPU model per actor would multiply its memory
+    return generate_with_ray(factory, [s.text for s in sources], options, actors=actors, num_gpus=gpus)
 
 
 def _summaries_of(summarizer: Any, sources: Sequence[Prepared]) -> list[Summary | None]:
