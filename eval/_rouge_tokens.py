@@ -9,10 +9,14 @@ rule, Greek final sigma, looks only at cased neighbours).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-from nltk.stem import porter
+from eval._porter import PorterStemmer
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TokenizerName = Literal["default", "unicode"]
 
@@ -24,6 +28,11 @@ _VALID_DEFAULT = re.compile(r"^[a-z0-9]+$")
 # every script.
 _UNICODE_SEPARATOR = re.compile(r"(?:[^\w\n]|_)+")
 _ASCII_WORD = re.compile(r"^[a-z0-9]+$")
+# The same tokens found directly, with every newline and text break ("\x00", between the texts of a batch)
+# kept as a token of its own, so that a whole batch is tokenized by one C-level call.
+_DEFAULT_FIND = re.compile(r"[a-z0-9]+|[\n\x00]")
+_UNICODE_FIND = re.compile(r"[^\W_]+|[\n\x00]")
+_LINE, _TEXT, _DROPPED = -2, -3, -1
 
 # Distinct tokens kept in a scorer's stem memo before it starts afresh (bounds memory on huge corpora).
 _MEMO_LIMIT = 1 << 20
@@ -35,11 +44,13 @@ class LineTokenizer:
     def __init__(self, name: TokenizerName, *, stem: bool) -> None:
         if name == "default":
             self._separator = _DEFAULT_SEPARATOR
-            stemmer = porter.PorterStemmer() if stem else None
+            self._find = _DEFAULT_FIND
+            stemmer = PorterStemmer("nltk") if stem else None
             self._finish = self._default_token
         else:
             self._separator = _UNICODE_SEPARATOR
-            stemmer = porter.PorterStemmer("ORIGINAL_ALGORITHM") if stem else None
+            self._find = _UNICODE_FIND
+            stemmer = PorterStemmer("original") if stem else None
             self._finish = self._unicode_token
         self._stem: Callable[[str], str] | None = stemmer.stem if stemmer else None
         self._memo: dict[str, str | None] = {}
@@ -58,6 +69,50 @@ class LineTokenizer:
         spaced = self._separator.sub(" ", text.lower())
         return [tokens for line in spaced.split("\n") if (tokens := self._finish_line(line.split()))]
 
+    def encode(self, texts: Sequence[str]) -> Encoded:
+        """Every text's tokens as integer ids, each distinct token tokenized and stemmed once."""
+        import numpy as np
+
+        # A NUL separates like a space under both rules, so a text's own NULs can become spaces.
+        joined = "\x00".join(t.replace("\x00", " ") if "\x00" in t else t for t in texts).lower()
+        raw = self._find.findall(joined)
+        first_seen: dict[str, int] = dict.fromkeys(raw, 0)
+        ids: dict[str, int] = {}
+        codes = np.empty(len(first_seen), np.int32)
+        for index, token in enumerate(first_seen):
+            first_seen[token] = index
+            if token == "\n":
+                codes[index] = _LINE
+            elif token == "\x00":
+                codes[index] = _TEXT
+            else:
+                final = self._finish_raw(token)
+                codes[index] = _DROPPED if final is None else ids.setdefault(final, len(ids))
+        stream = codes[np.fromiter(map(first_seen.__getitem__, raw), np.int32, len(raw))]
+        keep = stream >= 0
+        tokens = stream[keep]
+        text_of = np.cumsum(stream == _TEXT)[keep]
+        line_of = np.cumsum(stream <= _LINE)[keep]
+        text_off = np.searchsorted(text_of, np.arange(len(texts) + 1)).astype(np.int64)
+        new_line = np.ones(len(tokens), bool)
+        new_line[1:] = line_of[1:] != line_of[:-1]
+        sent_start = np.flatnonzero(new_line)
+        sent_off = np.append(sent_start, len(tokens)).astype(np.int64)
+        text_sent = np.searchsorted(sent_start, text_off).astype(np.int64)
+        return Encoded(tokens, text_off, text_sent, sent_off, len(ids))
+
+    def _finish_raw(self, raw: str) -> str | None:
+        if self._stem is None:
+            return raw
+        memo = self._memo
+        try:
+            return memo[raw]
+        except KeyError:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            token = memo[raw] = self._finish(raw)
+            return token
+
     def _finish_line(self, raws: list[str]) -> list[str]:
         if self._stem is None:  # the separators leave only valid tokens
             return raws
@@ -73,3 +128,15 @@ class LineTokenizer:
             if token is not None:
                 out.append(token)
         return out
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A batch of texts as token ids: text k is tokens[text_off[k]:text_off[k + 1]], its sentences
+    (non-empty lines) are text_sent[k] to text_sent[k + 1] - 1, sentence s is tokens[sent_off[s]:sent_off[s + 1]]."""
+
+    tokens: np.ndarray
+    text_off: np.ndarray
+    text_sent: np.ndarray
+    sent_off: np.ndarray
+    vocab: int

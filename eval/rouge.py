@@ -12,13 +12,16 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from nltk.stem import porter
 from rouge_score.tokenizers import Tokenizer
 
 from eval._rouge_lcs import SentenceRows
 from eval._rouge_tokens import LineTokenizer, TokenizerName
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ROUGE_TYPES: tuple[str, ...] = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
 DEFAULT_TYPES: tuple[str, ...] = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -170,6 +173,38 @@ class Scorer:
         targets = [self._target(t) for t in self._target_texts(target)]
         return [self._score(targets, self._prepare(_text("prediction", p))) for p in predictions]
 
+    def score_pairs(
+        self,
+        *,
+        targets: Sequence[str | Sequence[str]],
+        predictions: Sequence[str],
+        workers: int = 1,
+    ) -> list[dict[str, Score]]:
+        """Scores predictions[k] against targets[k] (one text, or several references) for every k, in order.
+
+        Equal to calling `score` pair by pair, and much faster on many pairs: the batch is tokenized at
+        once (each distinct text and token once) and counted by compiled code (eval._rouge_kernels).
+        `workers` > 1 splits a large batch over that many processes; the numbers are the same.
+        """
+        if isinstance(targets, str) or isinstance(predictions, str):
+            raise TypeError("score_pairs: targets and predictions must be sequences of texts, not one string")
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise ValueError(f"workers {workers!r}: expected a whole number, 1 or more")
+        predictions = [_text("prediction", p) for p in predictions]
+        refs = [self._target_texts(t) for t in targets]
+        if len(refs) != len(predictions):
+            raise ValueError(
+                f"score_pairs: {len(refs)} targets but {len(predictions)} predictions; expected one target per prediction"
+            )
+        from eval._rouge_batch import PARALLEL_MIN_PAIRS, pair_floats, parallel_floats
+
+        if workers > 1 and len(predictions) >= PARALLEL_MIN_PAIRS:
+            settings = (self.tokenizer_name, self.stem, self.types, self.multi_ref)
+            floats = parallel_floats(settings, refs, predictions, workers)
+        else:
+            floats = pair_floats(self._tokenizer, self.types, self.multi_ref, refs, predictions)
+        return _score_dicts(self.types, floats)
+
     def _score(self, targets: list[_Text], prediction: _Text) -> dict[str, Score]:
         out: dict[str, Score] = {}
         for rouge_type in self.types:
@@ -201,6 +236,13 @@ class Scorer:
         if len(cache) > _TARGET_CACHE_SIZE:
             cache.popitem(last=False)
         return prepared
+
+
+def _score_dicts(types: Sequence[str], floats: np.ndarray) -> list[dict[str, Score]]:
+    """One {type: Score} per row of a (pairs, types, 3) array of precision, recall and F1."""
+    columns = [floats[:, k, :].tolist() for k in range(len(types))]
+    scores = [[Score(p, r, f) for p, r, f in column] for column in columns]
+    return [dict(zip(types, row, strict=True)) for row in zip(*scores, strict=True)] if scores else []
 
 
 def _text(role: str, value: object) -> str:
