@@ -22,6 +22,8 @@ from numba import njit
 
 ROUGE_L = 0
 ROUGE_LSUM = -1
+# Pairs of texts with at most this many n-grams multiplied are matched by list walking, not sorting.
+_SHORT_PRODUCT = 1 << 16
 _ONE = np.uint64(1)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -45,6 +47,35 @@ def _unigram_hits(tok, t0, t1, p0, p1, count):  # pragma: no cover - compiled
             count[tok[j]] -= 1
     for i in range(t0, t1):
         count[tok[i]] = 0
+    return hits
+
+
+@njit(cache=True, nogil=True)
+def _ngram_hits_short(tok, t0, tc, p0, pc, order, head, nxt, used):  # pragma: no cover - compiled
+    """Clipped n-gram matches for short texts: each prediction n-gram takes the first unused equal
+    target n-gram, found through the target's n-grams listed by first token (at most tc * pc steps)."""
+    for i in range(tc - 1, -1, -1):
+        t = tok[t0 + i]
+        nxt[i] = head[t]
+        head[t] = i
+        used[i] = False
+    hits = 0
+    for j in range(pc):
+        i = head[tok[p0 + j]]
+        while i >= 0:
+            if not used[i]:
+                same = True
+                for s in range(1, order):
+                    if tok[t0 + i + s] != tok[p0 + j + s]:
+                        same = False
+                        break
+                if same:
+                    used[i] = True
+                    hits += 1
+                    break
+            i = nxt[i]
+    for i in range(tc):
+        head[tok[t0 + i]] = -1
     return hits
 
 
@@ -157,60 +188,112 @@ def _lcs_length(tok, r0, r1, c0, c1, head, nxt):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _backtrack(tok, r0, rows, c0, c1, cols, words, union):  # pragma: no cover - compiled
+    """rouge-score's _backtrack_norec on the stored columns: take a match, else go left where the column
+    rises at the current row (LCS[i][j-1] > LCS[i-1][j] exactly there), else go up."""
+    i = rows
+    j = c1 - c0
+    while i > 0 and j > 0:
+        if tok[r0 + i - 1] == tok[c0 + j - 1]:
+            union[i - 1] = True
+            i -= 1
+            j -= 1
+        elif (cols[(j - 1) * words + ((i - 1) >> 6)] >> np.uint64((i - 1) & 63)) & _ONE == 0:
+            j -= 1
+        else:
+            i -= 1
+
+
+@njit(cache=True, nogil=True)
+def _union_short(tok, r0, r1, sent_off, s0, s1, maskw, cols, union):  # pragma: no cover - compiled
+    """_union_rows for a sentence of at most 64 tokens: one word per column, match masks by token."""
+    rows = r1 - r0
+    top = _ALL if rows == 64 else (_ONE << np.uint64(rows)) - _ONE
+    for i in range(r0, r1):
+        maskw[tok[i]] |= _ONE << np.uint64(i - r0)
+    for s in range(s0, s1):
+        c0 = sent_off[s]
+        c1 = sent_off[s + 1]
+        v = top
+        for j in range(c0, c1):
+            match = maskw[tok[j]]
+            if match != 0:
+                u = v & match
+                v = ((v + u) | (v & ~u)) & top
+            cols[j - c0] = v
+        if v != top:  # some token in common
+            _backtrack(tok, r0, rows, c0, c1, cols, 1, union)
+    for i in range(r0, r1):
+        maskw[tok[i]] = 0
+
+
+@njit(cache=True, nogil=True)
 def _union_rows(tok, r0, r1, sent_off, s0, s1, head, nxt, union):  # pragma: no cover - compiled
     """Sets union[i] for the rows i of sentence r0..r1 on rouge-score's LCS with any sentence s0..s1."""
     rows = r1 - r0
     words = (rows + 63) >> 6
     top = _ALL if rows % 64 == 0 else (_ONE << np.uint64(rows % 64)) - _ONE
     u = np.zeros(words, np.uint64)
+    longest = 1
+    for s in range(s0, s1):
+        longest = max(longest, sent_off[s + 1] - sent_off[s])
+    cols = np.empty(longest * words, np.uint64)
+    v = np.empty(words, np.uint64)
     _link(tok, r0, r1, head, nxt)
     for s in range(s0, s1):
         c0 = sent_off[s]
         c1 = sent_off[s + 1]
-        cols = np.empty((c1 - c0, words), np.uint64)
-        v = np.full(words, _ALL, np.uint64)
+        v[:] = _ALL
         v[words - 1] = top
+        any_match = False
         for j in range(c0, c1):
-            _column(v, u, words, top, tok[j], head, nxt)
-            cols[j - c0, :] = v
-        i = rows
-        j = c1 - c0
-        while i > 0 and j > 0:
-            if tok[r0 + i - 1] == tok[c0 + j - 1]:
-                union[i - 1] = True
-                i -= 1
-                j -= 1
-            elif (cols[j - 1, (i - 1) >> 6] >> np.uint64((i - 1) & 63)) & _ONE == 0:
-                j -= 1  # the column rises at row i: LCS[i][j-1] > LCS[i-1][j]
-            else:
-                i -= 1
+            any_match |= _column(v, u, words, top, tok[j], head, nxt)
+            cols[(j - c0) * words : (j - c0 + 1) * words] = v
+        if any_match:
+            _backtrack(tok, r0, rows, c0, c1, cols, words, union)
     _unlink(tok, r0, r1, head)
 
 
 @njit(cache=True, nogil=True)
-def _lsum_hits(tok, text_sent, sent_off, target, prediction, head, nxt, count, pooled):  # pragma: no cover
+def _lsum_hits(tok, text_sent, sent_off, target, prediction, head, nxt, count, pooled, maskw, cols):  # pragma: no cover
     p_s0 = text_sent[prediction]
     p_s1 = text_sent[prediction + 1]
     for j in range(sent_off[p_s0], sent_off[p_s1]):
         count[tok[j]] += 1
+    union = np.zeros(text_off_len(sent_off, text_sent, target), np.bool_)
     for r in range(text_sent[target], text_sent[target + 1]):
         r0 = sent_off[r]
         r1 = sent_off[r + 1]
-        union = np.zeros(r1 - r0, np.bool_)
-        _union_rows(tok, r0, r1, sent_off, p_s0, p_s1, head, nxt, union)
-        for i in range(r1 - r0):
-            if union[i]:
-                pooled[tok[r0 + i]] += 1
+        shared = False  # a sentence with no token of the prediction has no LCS to trace
+        for i in range(r0, r1):
+            if count[tok[i]] > 0:
+                shared = True
+                break
+        if not shared:
+            continue
+        here = union[r0 - sent_off[text_sent[target]] : r1 - sent_off[text_sent[target]]]
+        if r1 - r0 <= 64:
+            _union_short(tok, r0, r1, sent_off, p_s0, p_s1, maskw, cols, here)
+        else:
+            _union_rows(tok, r0, r1, sent_off, p_s0, p_s1, head, nxt, here)
+    first = sent_off[text_sent[target]]
+    for i in range(union.shape[0]):
+        if union[i]:
+            pooled[tok[first + i]] += 1
     hits = 0
-    for r in range(text_sent[target], text_sent[target + 1]):
-        for i in range(sent_off[r], sent_off[r + 1]):
-            t = tok[i]
-            if pooled[t] > 0:
-                hits += min(pooled[t], count[t])
-                pooled[t] = 0
+    for i in range(union.shape[0]):
+        t = tok[first + i]
+        if pooled[t] > 0:
+            hits += min(pooled[t], count[t])
+            pooled[t] = 0
     for j in range(sent_off[p_s0], sent_off[p_s1]):
         count[tok[j]] = 0
     return hits
+
+
+@njit(cache=True, nogil=True)
+def text_off_len(sent_off, text_sent, text):  # pragma: no cover - compiled
+    return sent_off[text_sent[text + 1]] - sent_off[text_sent[text]]
 
 
 @njit(cache=True, nogil=True)
@@ -229,6 +312,12 @@ def pair_counts(tok, text_off, text_sent, sent_off, targets, predictions, codes,
     for t in range(text_off.shape[0] - 1):
         longest = max(longest, text_off[t + 1] - text_off[t])
     nxt = np.empty(longest, np.int64)
+    used = np.empty(longest, np.bool_)
+    longest_sentence = 1
+    for t in range(sent_off.shape[0] - 1):
+        longest_sentence = max(longest_sentence, sent_off[t + 1] - sent_off[t])
+    cols = np.empty(longest_sentence, np.uint64)
+    maskw = np.zeros(vocab, np.uint64)
     for k in range(pairs):
         t0 = text_off[targets[k]]
         t1 = text_off[targets[k] + 1]
@@ -246,6 +335,8 @@ def pair_counts(tok, text_off, text_sent, sent_off, targets, predictions, codes,
                 if tc > 0 and pc > 0:
                     if code == 1:
                         hits = _unigram_hits(tok, t0, t1, p0, p1, count)
+                    elif tc * pc <= _SHORT_PRODUCT:
+                        hits = _ngram_hits_short(tok, t0, tc, p0, pc, code, head, nxt, used)
                     else:
                         hits = _ngram_hits(tok, t0, tc, p0, pc, code, vocab)
                 out[k, c, 0] = hits
@@ -263,7 +354,7 @@ def pair_counts(tok, text_off, text_sent, sent_off, targets, predictions, codes,
                     hits = lcs
                 else:
                     hits = _lsum_hits(
-                        tok, text_sent, sent_off, targets[k], predictions[k], head, nxt, count, pooled
+                        tok, text_sent, sent_off, targets[k], predictions[k], head, nxt, count, pooled, maskw, cols
                     )
             out[k, c, 0] = hits
             out[k, c, 1] = m

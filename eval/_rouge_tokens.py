@@ -32,7 +32,7 @@ _ASCII_WORD = re.compile(r"^[a-z0-9]+$")
 # kept as a token of its own, so that a whole batch is tokenized by one C-level call.
 _DEFAULT_FIND = re.compile(r"[a-z0-9]+|[\n\x00]")
 _UNICODE_FIND = re.compile(r"[^\W_]+|[\n\x00]")
-_LINE, _TEXT, _DROPPED = -2, -3, -1
+_DROPPED = -1  # a stem that is no valid token (rouge-score drops it)
 
 # Distinct tokens kept in a scorer's stem memo before it starts afresh (bounds memory on huge corpora).
 _MEMO_LIMIT = 1 << 20
@@ -73,32 +73,33 @@ class LineTokenizer:
         """Every text's tokens as integer ids, each distinct token tokenized and stemmed once."""
         import numpy as np
 
+        from eval._rouge_scan import LINE, TEXT, assemble, scan
+
         # A NUL separates like a space under both rules, so a text's own NULs can become spaces.
         joined = "\x00".join(t.replace("\x00", " ") if "\x00" in t else t for t in texts).lower()
-        raw = self._find.findall(joined)
-        first_seen: dict[str, int] = dict.fromkeys(raw, 0)
+        if self._find is _DEFAULT_FIND:
+            # Only [a-z0-9] survive this rule, so every other character may become "?" (one byte each,
+            # so byte offsets are character offsets) and the scan runs compiled.
+            stream, starts, lengths = scan(np.frombuffer(joined.encode("ascii", "replace"), np.uint8))
+            distinct = [joined[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
+        else:
+            raw = self._find.findall(joined)
+            first_seen: dict[str, int] = dict.fromkeys(raw, 0)
+            for index, token in enumerate(first_seen):
+                first_seen[token] = index
+            stream = np.fromiter(map(first_seen.__getitem__, raw), np.int32, len(raw))
+            distinct = list(first_seen)
         ids: dict[str, int] = {}
-        codes = np.empty(len(first_seen), np.int32)
-        for index, token in enumerate(first_seen):
-            first_seen[token] = index
+        codes = np.empty(len(distinct), np.int32)
+        for index, token in enumerate(distinct):
             if token == "\n":
-                codes[index] = _LINE
+                codes[index] = LINE
             elif token == "\x00":
-                codes[index] = _TEXT
+                codes[index] = TEXT
             else:
                 final = self._finish_raw(token)
                 codes[index] = _DROPPED if final is None else ids.setdefault(final, len(ids))
-        stream = codes[np.fromiter(map(first_seen.__getitem__, raw), np.int32, len(raw))]
-        keep = stream >= 0
-        tokens = stream[keep]
-        text_of = np.cumsum(stream == _TEXT)[keep]
-        line_of = np.cumsum(stream <= _LINE)[keep]
-        text_off = np.searchsorted(text_of, np.arange(len(texts) + 1)).astype(np.int64)
-        new_line = np.ones(len(tokens), bool)
-        new_line[1:] = line_of[1:] != line_of[:-1]
-        sent_start = np.flatnonzero(new_line)
-        sent_off = np.append(sent_start, len(tokens)).astype(np.int64)
-        text_sent = np.searchsorted(sent_start, text_off).astype(np.int64)
+        tokens, text_off, text_sent, sent_off = assemble(stream, codes, len(texts))
         return Encoded(tokens, text_off, text_sent, sent_off, len(ids))
 
     def _finish_raw(self, raw: str) -> str | None:
