@@ -47,9 +47,8 @@ def _measure(cv: str, length: int) -> int:
 
 def _ends_cvc(word: str, cv: str, length: int, nltk: bool) -> bool:
     """Porter's *o for the first `length` letters of `word`."""
-    if length >= 3:
-        if cv[length - 3 : length] == "cvc" and word[length - 1] not in "wxy":
-            return True
+    if length >= 3 and cv[length - 3 : length] == "cvc" and word[length - 1] not in "wxy":
+        return True
     return nltk and length == 2 and cv[0:2] == "vc"
 
 
@@ -63,7 +62,8 @@ _STEP2_TAIL = (
     ("aliti", "al"), ("iviti", "ive"), ("biliti", "ble"),
 )  # fmt: skip
 _STEP3 = (
-    ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""), ("ness", ""),
+    ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""),
+    ("ness", ""),
 )  # fmt: skip
 _STEP4 = (
     "al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion", "ou", "ism",
@@ -150,10 +150,8 @@ class PorterStemmer:
             return word
         n = len(word) - 1
         cv = _cv(word)
-        if self._nltk:
-            ok = n > 1 and cv[n - 1] == "c"
-        else:
-            ok = "v" in cv[:n]
+        # NLTK: y -> i after a consonant that is not the first letter; original: after any vowel.
+        ok = (n > 1 and cv[n - 1] == "c") if self._nltk else "v" in cv[:n]
         return word[:-1] + "i" if ok else word
 
     def _step2(self, word: str) -> str:

@@ -104,7 +104,8 @@ def parallel_floats(
     bounds = [(i, min(i + size, len(predictions))) for i in range(0, len(predictions), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         parts = [
-            pool.submit(_chunk_floats, settings, list(targets[a:b]), list(predictions[a:b])) for a, b in bounds
+            pool.submit(_chunk_floats, settings, list(targets[a:b]), list(predictions[a:b]))
+            for a, b in bounds
         ]
         return np.concatenate([part.result() for part in parts])
 

@@ -255,7 +255,9 @@ def _union_rows(tok, r0, r1, sent_off, s0, s1, head, nxt, union):  # pragma: no 
 
 
 @njit(cache=True, nogil=True)
-def _lsum_hits(tok, text_sent, sent_off, target, prediction, head, nxt, count, pooled, maskw, cols):  # pragma: no cover
+def _lsum_hits(
+    tok, text_sent, sent_off, target, prediction, head, nxt, count, pooled, maskw, cols
+):  # pragma: no cover
     p_s0 = text_sent[prediction]
     p_s1 = text_sent[prediction + 1]
     for j in range(sent_off[p_s0], sent_off[p_s1]):
@@ -354,7 +356,17 @@ def pair_counts(tok, text_off, text_sent, sent_off, targets, predictions, codes,
                     hits = lcs
                 else:
                     hits = _lsum_hits(
-                        tok, text_sent, sent_off, targets[k], predictions[k], head, nxt, count, pooled, maskw, cols
+                        tok,
+                        text_sent,
+                        sent_off,
+                        targets[k],
+                        predictions[k],
+                        head,
+                        nxt,
+                        count,
+                        pooled,
+                        maskw,
+                        cols,
                     )
             out[k, c, 0] = hits
             out[k, c, 1] = m

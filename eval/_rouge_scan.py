@@ -1,4 +1,4 @@
-"""Compiled tokenizing for rouge-score's default rule ([a-z0-9] runs of lowercased text), a whole batch at once.
+"""Compiled tokenizing for rouge-score's default rule ([a-z0-9] runs of lowercased text), a batch at once.
 
 The batch arrives as one ASCII byte string (texts joined by NUL, lowercased, every other character
 replaced by "?", a separator like any non-[a-z0-9] byte). `scan` gives every token an id from an
@@ -30,7 +30,7 @@ def _hash(buf, start, end):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _same(buf, a, b, length):  # pragma: no cover - compiled
-    for i in range(length):
+    for i in range(length):  # noqa: SIM110 - a loop numba compiles
         if buf[a + i] != buf[b + i]:
             return False
     return True
@@ -101,7 +101,10 @@ def scan(buf):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def assemble(stream, codes, texts):  # pragma: no cover - compiled
-    """Token ids (codes[raw id]; a raw id or code LINE or TEXT is a break, other negative codes are dropped) with text, sentence and per-text sentence offsets."""
+    """Token ids (codes[raw id]) with text, sentence and per-text sentence offsets.
+
+    A raw id or code LINE or TEXT is a break; tokens with other negative codes are dropped.
+    """
     tokens = np.empty(stream.shape[0], np.int32)
     text_off = np.zeros(texts + 1, np.int64)
     text_sent = np.zeros(texts + 1, np.int64)

@@ -133,8 +133,11 @@ class LineTokenizer:
 
 @dataclass(frozen=True)
 class Encoded:
-    """A batch of texts as token ids: text k is tokens[text_off[k]:text_off[k + 1]], its sentences
-    (non-empty lines) are text_sent[k] to text_sent[k + 1] - 1, sentence s is tokens[sent_off[s]:sent_off[s + 1]]."""
+    """A batch of texts as token ids.
+
+    Text k is tokens[text_off[k]:text_off[k + 1]]; its sentences (non-empty lines) are numbers
+    text_sent[k] to text_sent[k + 1] - 1; sentence s is tokens[sent_off[s]:sent_off[s + 1]].
+    """
 
     tokens: np.ndarray
     text_off: np.ndarray

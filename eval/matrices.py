@@ -38,9 +38,13 @@ def symmetric_matrix(metric: str, labels: Sequence[str], similarity: Callable[[s
 def rouge2_matrix(texts: Mapping[str, str], *, scorer: Scorer | None = None) -> Matrix:
     """ROUGE-2 F1 between every pair of texts (id -> text, one sentence per line)."""
     scorer = scorer or Scorer(("rouge2",))
-    return symmetric_matrix(
-        "rouge2_f1", list(texts), lambda a, b: scorer.score(target=texts[a], prediction=texts[b])["rouge2"].f1
+    labels = list(texts)
+    pairs = [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :]]
+    scores = scorer.score_pairs(
+        targets=[texts[a] for a, _ in pairs], predictions=[texts[b] for _, b in pairs]
     )
+    f1 = {pair: s["rouge2"].f1 for pair, s in zip(pairs, scores, strict=True)}
+    return symmetric_matrix("rouge2_f1", labels, lambda a, b: f1[(a, b)])
 
 
 def semantic_matrix(texts: Mapping[str, str], embedder: Embedder) -> Matrix:

@@ -194,7 +194,8 @@ class Scorer:
         refs = [self._target_texts(t) for t in targets]
         if len(refs) != len(predictions):
             raise ValueError(
-                f"score_pairs: {len(refs)} targets but {len(predictions)} predictions; expected one target per prediction"
+                f"score_pairs: {len(refs)} targets but {len(predictions)} predictions;"
+                " expected one target per prediction"
             )
         from eval._rouge_batch import PARALLEL_MIN_PAIRS, pair_floats, parallel_floats
 

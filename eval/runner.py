@@ -320,14 +320,17 @@ class Runner:
             self.progress(f"tracking cluster {cid} ({number}/{len(clusters)})")
             source = docs[0]
             texts = [t for t in (*docs[1:], *by_cluster.get(cid, [])) if t.text]
+            rouge = self.tracking_scorer.score_pairs(
+                targets=[source.text] * len(texts), predictions=[t.text for t in texts]
+            )
             result.tracking += [
                 Tracked(
                     cid,
                     t.id,
                     t.role,
-                    track(source.text, t.text, scorer=self.tracking_scorer, embedder=self.embedder),
+                    track(source.text, t.text, scorer=self.tracking_scorer, embedder=self.embedder, rouge=r),
                 )
-                for t in texts
+                for t, r in zip(texts, rouge, strict=True)
             ]
             everything = {source.id: source.text, **{t.id: t.text for t in texts}}
             result.matrices[cid] = cluster_matrices(everything, embedder=self.embedder)
@@ -357,7 +360,9 @@ class Runner:
             target_id, target_kind = "references", "references"
         else:
             texts, target_id, target_kind = target.text, target.id, target.role
-        scores = self.scorer.score_many(target=texts, predictions=[c.text for c in candidates])
+        scores = self.scorer.score_pairs(
+            targets=[texts] * len(candidates), predictions=[c.text for c in candidates]
+        )
         return [
             ScoreRow(cid, cand.id, target_id, metric, s.precision, s.recall, s.f1, cand.role, target_kind)
             for cand, per_type in zip(candidates, scores, strict=True)

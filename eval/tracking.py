@@ -163,12 +163,19 @@ def _sentence_similarity(
 
 
 def track(
-    source: str, text: str, *, scorer: Scorer | None = None, embedder: Embedder | None = None
+    source: str,
+    text: str,
+    *,
+    scorer: Scorer | None = None,
+    embedder: Embedder | None = None,
+    rouge: dict[str, Score] | None = None,
 ) -> TrackingProfile:
     """Measure how closely `text` tracks `source`; both one sentence per line.
 
     Without an `embedder`, or when its model cannot be loaded, `semantic` is None with the reason in
     `semantic_reason`, and sentences are aligned by word overlap instead; every other measure is computed.
+    `rouge` is the scorer's score of (source, text) when the caller has it already (from one score_pairs
+    call over many texts).
     """
     scorer = scorer or Scorer(TRACKING_ROUGE_TYPES)
     src, txt = words(source), words(text)
@@ -194,7 +201,7 @@ def track(
     return TrackingProfile(
         source_words=len(src.tokens),
         text_words=n_text,
-        rouge=scorer.score(target=source, prediction=text),
+        rouge=rouge if rouge is not None else scorer.score(target=source, prediction=text),
         coverage=sum(f.length for f in found) / n_text if n_text else None,
         density=sum(f.length**2 for f in found) / n_text if n_text else None,
         compression=len(src.tokens) / n_text if n_text else None,

@@ -56,7 +56,9 @@ def test_1004_pairs_equal_rouge_score(stem):
 
 @pytest.mark.parametrize("stem", [True, False])
 def test_unicode_tokenizer_pairs_equal_rouge_score(stem):
-    pairs = seed_pairs() + short_pairs(100, seed=1) + [("Σίσυφος ΟΔΟΣ\nİstanbul café", "οδος σίσυφος café\nx")]
+    pairs = (
+        seed_pairs() + short_pairs(100, seed=1) + [("Σίσυφος ΟΔΟΣ\nİstanbul café", "οδος σίσυφος café\nx")]
+    )
     ours = Scorer(ROUGE_TYPES, stem=stem, tokenizer="unicode").score_pairs(
         targets=[t for t, _ in pairs], predictions=[p for _, p in pairs]
     )
@@ -71,7 +73,9 @@ def test_same_as_score_with_repeats_empties_and_several_references():
     for multi_ref in ("best", "sum"):
         scorer = Scorer(ROUGE_TYPES, multi_ref=multi_ref)
         batch = scorer.score_pairs(targets=targets, predictions=predictions)
-        assert batch == [scorer.score(target=t, prediction=p) for t, p in zip(targets, predictions, strict=True)]
+        assert batch == [
+            scorer.score(target=t, prediction=p) for t, p in zip(targets, predictions, strict=True)
+        ]
 
 
 def test_workers_give_the_same_numbers(monkeypatch):
@@ -98,7 +102,9 @@ def test_long_prediction_against_a_normal_source_stays_bounded():
     prediction = "the dog sat on a mat then ran\n" * 5000
     types = ["rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum"]
     ours = Scorer(types).score_pairs(targets=[source], predictions=[prediction])[0]
-    assert triples(ours) == triples(rouge_scorer.RougeScorer(types, use_stemmer=True).score(source, prediction))
+    assert triples(ours) == triples(
+        rouge_scorer.RougeScorer(types, use_stemmer=True).score(source, prediction)
+    )
     assert ours["rougeL"].recall == 9 / 15
 
 
