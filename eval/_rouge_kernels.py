@@ -170,6 +170,24 @@ def _column(v, u, words, top, token, head, nxt):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _lcs_short(tok, r0, r1, c0, c1, maskw):  # pragma: no cover - compiled
+    """_lcs_length for at most 64 rows: one word, match masks by token."""
+    rows = r1 - r0
+    top = _ALL if rows == 64 else (_ONE << np.uint64(rows)) - _ONE
+    for i in range(r0, r1):
+        maskw[tok[i]] |= _ONE << np.uint64(i - r0)
+    v = top
+    for j in range(c0, c1):
+        match = maskw[tok[j]]
+        if match != 0:
+            u = v & match
+            v = ((v + u) | (v & ~u)) & top
+    for i in range(r0, r1):
+        maskw[tok[i]] = 0
+    return rows - _popcount(v)
+
+
+@njit(cache=True, nogil=True)
 def _lcs_length(tok, r0, r1, c0, c1, head, nxt):  # pragma: no cover - compiled
     rows = r1 - r0
     words = (rows + 63) >> 6
@@ -348,11 +366,12 @@ def pair_counts(tok, text_off, text_sent, sent_off, targets, predictions, codes,
             hits = 0
             if m > 0 and n > 0:
                 if code == ROUGE_L:
-                    if lcs < 0:
-                        if m <= n:
-                            lcs = _lcs_length(tok, t0, t1, p0, p1, head, nxt)
+                    if lcs < 0:  # bits over the shorter text: the LCS length is symmetric
+                        r0, r1, c0, c1 = (t0, t1, p0, p1) if m <= n else (p0, p1, t0, t1)
+                        if r1 - r0 <= 64:
+                            lcs = _lcs_short(tok, r0, r1, c0, c1, maskw)
                         else:
-                            lcs = _lcs_length(tok, p0, p1, t0, t1, head, nxt)
+                            lcs = _lcs_length(tok, r0, r1, c0, c1, head, nxt)
                     hits = lcs
                 else:
                     hits = _lsum_hits(

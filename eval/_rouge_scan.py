@@ -2,7 +2,7 @@
 
 The batch arrives as one ASCII byte string (texts joined by NUL, lowercased, every other character
 replaced by "?", a separator like any non-[a-z0-9] byte). `scan` gives every token an id from an
-open-addressing table keyed by its bytes, in first-seen order, so Python only ever handles distinct
+open-addressing table keyed by its bytes (FNV-1a hashes, compared in full on a hit), in first-seen order, so Python only ever handles distinct
 tokens (to stem them); newlines and text breaks come out as the codes LINE and TEXT.
 """
 
@@ -15,25 +15,67 @@ LINE = -2
 TEXT = -3
 
 
-@njit(cache=True, nogil=True)
-def _is_token_byte(b):  # pragma: no cover - compiled
-    return (97 <= b <= 122) or (48 <= b <= 57)
+# Byte classes: 1 token byte ([a-z0-9]), 2 newline, 3 NUL (text break), 0 separator.
+_CLASS = np.zeros(256, np.uint8)
+_CLASS[ord("a") : ord("z") + 1] = 1
+_CLASS[ord("0") : ord("9") + 1] = 1
+_CLASS[10] = 2
+_CLASS[0] = 3
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
 
 
 @njit(cache=True, nogil=True)
-def _hash(buf, start, end):  # pragma: no cover - compiled
-    h = np.uint64(14695981039346656037)
-    for i in range(start, end):
-        h = (h ^ np.uint64(buf[i])) * np.uint64(1099511628211)
-    return h
+def _scan_part(buf, i, stream, size, table, hashes, starts, lengths, distinct):  # pragma: no cover
+    """Scans from byte i until the end, or until the table is half full; returns (i, size, distinct).
 
-
-@njit(cache=True, nogil=True)
-def _same(buf, a, b, length):  # pragma: no cover - compiled
-    for i in range(length):  # noqa: SIM110 - a loop numba compiles
-        if buf[a + i] != buf[b + i]:
-            return False
-    return True
+    Kept apart from `scan` so that no array is reassigned inside the hot loop (numba then keeps it fast).
+    """
+    n = buf.shape[0]
+    mask = table.shape[0] - 1
+    while i < n:
+        c = _CLASS[buf[i]]
+        if c != 1:
+            if c == 2:
+                stream[size] = LINE
+                size += 1
+            elif c == 3:
+                stream[size] = TEXT
+                size += 1
+            i += 1
+            continue
+        start = i
+        h = _FNV_OFFSET
+        while i < n and _CLASS[buf[i]] == 1:
+            h = (h ^ np.uint64(buf[i])) * _FNV_PRIME
+            i += 1
+        length = i - start
+        slot = np.int64(h & np.uint64(mask))
+        while True:
+            d = table[slot]
+            if d < 0:
+                starts[distinct] = start
+                lengths[distinct] = length
+                hashes[distinct] = h
+                table[slot] = distinct
+                d = distinct
+                distinct += 1
+                break
+            if hashes[d] == h and lengths[d] == length:
+                a = starts[d]
+                same = True
+                for k in range(length):
+                    if buf[a + k] != buf[start + k]:
+                        same = False
+                        break
+                if same:
+                    break
+            slot = (slot + 1) & mask
+        stream[size] = d
+        size += 1
+        if 2 * distinct >= table.shape[0]:
+            break
+    return i, size, distinct
 
 
 @njit(cache=True, nogil=True)
@@ -43,59 +85,40 @@ def scan(buf):  # pragma: no cover - compiled
     entries = 0  # tokens, newlines and text breaks: the stream's exact length
     inside = False
     for i in range(n):
-        b = buf[i]
-        word = _is_token_byte(b)
-        if (word and not inside) or b == 10 or b == 0:
-            entries += 1
-        inside = word
+        c = _CLASS[buf[i]]
+        if c == 1:
+            if not inside:
+                entries += 1
+            inside = True
+        else:
+            inside = False
+            if c != 0:
+                entries += 1
     stream = np.empty(entries, np.int32)
-    size = 0
-    capacity = 1024
+    capacity = 4096
     table = np.full(capacity, -1, np.int64)
-    starts = np.empty(256, np.int64)
-    lengths = np.empty(256, np.int64)
-    distinct = 0
+    hashes = np.empty(capacity // 2, np.uint64)
+    starts = np.empty(capacity // 2, np.int64)
+    lengths = np.empty(capacity // 2, np.int64)
     i = 0
-    while i < n:
-        b = buf[i]
-        if b == 10 or b == 0:
-            stream[size] = LINE if b == 10 else TEXT
-            size += 1
-            i += 1
-            continue
-        if not _is_token_byte(b):
-            i += 1
-            continue
-        start = i
-        while i < n and _is_token_byte(buf[i]):
-            i += 1
-        length = i - start
-        slot = np.int64(_hash(buf, start, i) & np.uint64(capacity - 1))
-        while True:
-            d = table[slot]
-            if d < 0:
-                if distinct == starts.shape[0]:
-                    starts = np.concatenate((starts, np.empty(distinct, np.int64)))
-                    lengths = np.concatenate((lengths, np.empty(distinct, np.int64)))
-                starts[distinct] = start
-                lengths[distinct] = length
-                table[slot] = distinct
-                d = distinct
-                distinct += 1
-                if 2 * distinct > capacity:  # keep the table at most half full
-                    capacity *= 2
-                    table = np.full(capacity, -1, np.int64)
-                    for k in range(distinct):
-                        s = np.int64(_hash(buf, starts[k], starts[k] + lengths[k]) & np.uint64(capacity - 1))
-                        while table[s] >= 0:
-                            s = (s + 1) & (capacity - 1)
-                        table[s] = k
-                break
-            if lengths[d] == length and _same(buf, starts[d], start, length):
-                break
-            slot = (slot + 1) & (capacity - 1)
-        stream[size] = d
-        size += 1
+    size = 0
+    distinct = 0
+    while True:
+        i, size, distinct = _scan_part(buf, i, stream, size, table, hashes, starts, lengths, distinct)
+        if 2 * distinct < capacity:
+            break
+        # Half full: double the table and rebuild it from the kept hashes.
+        capacity *= 2
+        mask = capacity - 1
+        table = np.full(capacity, -1, np.int64)
+        for k in range(distinct):
+            slot = np.int64(hashes[k] & np.uint64(mask))
+            while table[slot] >= 0:
+                slot = (slot + 1) & mask
+            table[slot] = k
+        hashes = np.concatenate((hashes, np.empty(capacity // 2 - distinct, np.uint64)))
+        starts = np.concatenate((starts, np.empty(capacity // 2 - distinct, np.int64)))
+        lengths = np.concatenate((lengths, np.empty(capacity // 2 - distinct, np.int64)))
     return stream[:size], starts[:distinct], lengths[:distinct]
 
 
