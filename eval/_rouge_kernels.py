@@ -274,13 +274,13 @@ def _union_rows(tok, r0, r1, sent_off, s0, s1, head, nxt, union):  # pragma: no 
 
 @njit(cache=True, nogil=True)
 def _lsum_hits(
-    tok, text_sent, sent_off, target, prediction, head, nxt, count, pooled, maskw, cols
+    tok, text_sent, sent_off, target, prediction, head, nxt, count, pooled, maskw, cols, flags
 ):  # pragma: no cover
     p_s0 = text_sent[prediction]
     p_s1 = text_sent[prediction + 1]
     for j in range(sent_off[p_s0], sent_off[p_s1]):
         count[tok[j]] += 1
-    union = np.zeros(text_off_len(sent_off, text_sent, target), np.bool_)
+    union = flags[: text_off_len(sent_off, text_sent, target)]  # all False between calls
     for r in range(text_sent[target], text_sent[target + 1]):
         r0 = sent_off[r]
         r1 = sent_off[r + 1]
@@ -302,6 +302,7 @@ def _lsum_hits(
             pooled[tok[first + i]] += 1
     hits = 0
     for i in range(union.shape[0]):
+        union[i] = False
         t = tok[first + i]
         if pooled[t] > 0:
             hits += min(pooled[t], count[t])
@@ -333,6 +334,7 @@ def pair_counts(tok, text_off, text_sent, sent_off, targets, predictions, codes,
         longest = max(longest, text_off[t + 1] - text_off[t])
     nxt = np.empty(longest, np.int64)
     used = np.empty(longest, np.bool_)
+    flags = np.zeros(longest, np.bool_)
     longest_sentence = 1
     for t in range(sent_off.shape[0] - 1):
         longest_sentence = max(longest_sentence, sent_off[t + 1] - sent_off[t])
@@ -386,6 +388,7 @@ def pair_counts(tok, text_off, text_sent, sent_off, targets, predictions, codes,
                         pooled,
                         maskw,
                         cols,
+                        flags,
                     )
             out[k, c, 0] = hits
             out[k, c, 1] = m

@@ -1,9 +1,10 @@
 """Compiled tokenizing for rouge-score's default rule ([a-z0-9] runs of lowercased text), a batch at once.
 
-The batch arrives as one ASCII byte string (texts joined by NUL, lowercased, every other character
-replaced by "?", a separator like any non-[a-z0-9] byte). `scan` gives every token an id from an
-open-addressing table keyed by its bytes (FNV-1a hashes, compared in full on a hit), in first-seen order, so Python only ever handles distinct
-tokens (to stem them); newlines and text breaks come out as the codes LINE and TEXT.
+The batch arrives as one ASCII byte string (texts joined by NUL, every other character replaced by
+"?", a separator like any non-[a-zA-Z0-9] byte); ASCII letters are lowercased as they are read.
+`scan` gives every token an id from an open-addressing table keyed by its bytes (FNV-1a hashes,
+compared in full on a hit), in first-seen order, so Python only ever handles distinct tokens (to stem
+them); newlines and text breaks come out as the codes LINE and TEXT.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ LINE = -2
 TEXT = -3
 
 
-# Byte classes: 1 token byte ([a-z0-9]), 2 newline, 3 NUL (text break), 0 separator.
+# Byte classes: 1 token byte ([a-z0-9], and A-Z, lowercased as read), 2 newline, 3 NUL (text break),
+# 0 separator. _LOWER maps each byte to its lowercase.
 _CLASS = np.zeros(256, np.uint8)
 _CLASS[ord("a") : ord("z") + 1] = 1
+_CLASS[ord("A") : ord("Z") + 1] = 1
 _CLASS[ord("0") : ord("9") + 1] = 1
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[ord("A") : ord("Z") + 1] += 32
 _CLASS[10] = 2
 _CLASS[0] = 3
 _FNV_OFFSET = np.uint64(14695981039346656037)
@@ -47,7 +52,7 @@ def _scan_part(buf, i, stream, size, table, hashes, starts, lengths, distinct): 
         start = i
         h = _FNV_OFFSET
         while i < n and _CLASS[buf[i]] == 1:
-            h = (h ^ np.uint64(buf[i])) * _FNV_PRIME
+            h = (h ^ np.uint64(_LOWER[buf[i]])) * _FNV_PRIME
             i += 1
         length = i - start
         slot = np.int64(h & np.uint64(mask))
@@ -65,7 +70,7 @@ def _scan_part(buf, i, stream, size, table, hashes, starts, lengths, distinct): 
                 a = starts[d]
                 same = True
                 for k in range(length):
-                    if buf[a + k] != buf[start + k]:
+                    if _LOWER[buf[a + k]] != _LOWER[buf[start + k]]:
                         same = False
                         break
                 if same:

@@ -76,13 +76,19 @@ class LineTokenizer:
         from eval._rouge_scan import LINE, TEXT, assemble, scan
 
         # A NUL separates like a space under both rules, so a text's own NULs can become spaces.
-        joined = "\x00".join(t.replace("\x00", " ") if "\x00" in t else t for t in texts).lower()
+        joined = "\x00".join(t.replace("\x00", " ") if "\x00" in t else t for t in texts)
         if self._find is _DEFAULT_FIND:
             # Only [a-z0-9] survive this rule, so every other character may become "?" (one byte each,
-            # so byte offsets are character offsets) and the scan runs compiled.
+            # so byte offsets are character offsets) and the scan runs compiled, lowercasing ASCII. Only
+            # two other characters lowercase to anything in [a-z0-9]; where they occur, lowercase first.
+            if "\u0130" in joined or "\u212a" in joined:  # İ -> i + dot above, Kelvin sign -> k
+                joined = joined.lower()
             stream, starts, lengths = scan(np.frombuffer(joined.encode("ascii", "replace"), np.uint8))
-            distinct = [joined[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)]
+            distinct = [
+                joined[s : s + n].lower() for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)
+            ]
         else:
+            joined = joined.lower()
             raw = self._find.findall(joined)
             first_seen: dict[str, int] = dict.fromkeys(raw, 0)
             for index, token in enumerate(first_seen):

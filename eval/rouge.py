@@ -241,9 +241,12 @@ class Scorer:
 
 def _score_dicts(types: Sequence[str], floats: np.ndarray) -> list[dict[str, Score]]:
     """One {type: Score} per row of a (pairs, types, 3) array of precision, recall and F1."""
-    columns = [floats[:, k, :].tolist() for k in range(len(types))]
-    scores = [[Score(p, r, f) for p, r, f in column] for column in columns]
-    return [dict(zip(types, row, strict=True)) for row in zip(*scores, strict=True)] if scores else []
+    # Flat lists of floats: no inner list per pair for the garbage collector to walk.
+    scores = [
+        list(map(Score, floats[:, k, 0].tolist(), floats[:, k, 1].tolist(), floats[:, k, 2].tolist()))
+        for k in range(len(types))
+    ]
+    return [dict(zip(types, row, strict=True)) for row in zip(*scores, strict=True)]
 
 
 def _text(role: str, value: object) -> str:
