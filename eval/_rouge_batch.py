@@ -29,19 +29,26 @@ def pair_floats(
     tokenizer: LineTokenizer,
     types: Sequence[str],
     multi_ref: str,
-    targets: Sequence[Sequence[str]],
+    targets: Sequence[str] | Sequence[Sequence[str]],
     predictions: Sequence[str],
 ) -> np.ndarray:
-    """Precision, recall and F1 per pair and type; targets[k] holds pair k's references (one or more)."""
+    """Precision, recall and F1 per pair and type.
+
+    targets[k] is pair k's target text, or a list of its references (one or more), when any pair has a list.
+    """
     import numpy as np
 
     from eval._rouge_kernels import pair_counts
 
     index: dict[str, int] = {}
-    target_ids = [index.setdefault(t, len(index)) for refs in targets for t in refs]
+    if all(type(t) is str for t in targets):
+        target_ids = [index.setdefault(t, len(index)) for t in targets]  # type: ignore[arg-type]
+        per_pair = np.ones(len(targets), np.int64)
+    else:
+        target_ids = [index.setdefault(t, len(index)) for refs in targets for t in refs]
+        per_pair = np.fromiter(map(len, targets), np.int64, len(targets))
     prediction_ids = [index.setdefault(p, len(index)) for p in predictions]
     encoded = tokenizer.encode(list(index))
-    per_pair = np.fromiter(map(len, targets), np.int64, len(targets))
     rows_prediction = np.repeat(np.asarray(prediction_ids, np.int64), per_pair)
     counts = pair_counts(
         encoded.tokens,
@@ -86,7 +93,7 @@ def _floats(counts: np.ndarray) -> np.ndarray:
 
 def parallel_floats(
     settings: tuple[TokenizerName, bool, tuple[str, ...], str],
-    targets: Sequence[Sequence[str]],
+    targets: Sequence[str] | Sequence[Sequence[str]],
     predictions: Sequence[str],
     workers: int,
 ) -> np.ndarray:
@@ -115,7 +122,7 @@ _WORKER_TOKENIZERS: dict[tuple[TokenizerName, bool], LineTokenizer] = {}
 
 def _chunk_floats(
     settings: tuple[TokenizerName, bool, tuple[str, ...], str],
-    targets: list[Sequence[str]],
+    targets: Sequence[str] | Sequence[Sequence[str]],
     predictions: list[str],
 ) -> np.ndarray:
     name, stem, types, multi_ref = settings

@@ -190,8 +190,12 @@ class Scorer:
             raise TypeError("score_pairs: targets and predictions must be sequences of texts, not one string")
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ValueError(f"workers {workers!r}: expected a whole number, 1 or more")
-        predictions = [_text("prediction", p) for p in predictions]
-        refs = [self._target_texts(t) for t in targets]
+        predictions = list(predictions)
+        if not all(type(p) is str for p in predictions):
+            predictions = [_text("prediction", p) for p in predictions]
+        refs: list[str] | list[list[str]] = [t for t in targets if type(t) is str]
+        if len(refs) != len(targets):  # several references somewhere, or a bad value
+            refs = [self._target_texts(t) for t in targets]
         if len(refs) != len(predictions):
             raise ValueError(
                 f"score_pairs: {len(refs)} targets but {len(predictions)} predictions;"
