@@ -60,6 +60,8 @@ class UnicodeTokenizer(Tokenizer):
 _Counts = tuple[int, int, int]
 # Prepared targets kept per scorer, so repeated calls with one target tokenize it once.
 _TARGET_CACHE_SIZE = 32
+# Texts longer than this (characters) are scored by the compiled engine even one pair at a time.
+_LONG_TEXT = 200_000
 
 
 def _ngram_counts(tokens: Sequence[str], n: int) -> Counter[object]:
@@ -170,7 +172,12 @@ class Scorer:
         """Scores every prediction against the same target(s), tokenizing the target(s) once."""
         if isinstance(predictions, str):
             raise TypeError("score_many: predictions must be a sequence of strings, not one string")
-        targets = [self._target(t) for t in self._target_texts(target)]
+        texts = self._target_texts(target)
+        if any(len(t) > _LONG_TEXT for t in (*texts, *predictions)):
+            # Python ints as bit rows grow with the text (issue 11: 2.9 GB on a 50 MB text); the
+            # compiled path's memory is linear in the text.
+            return self.score_pairs(targets=[texts] * len(predictions), predictions=predictions)
+        targets = [self._target(t) for t in texts]
         return [self._score(targets, self._prepare(_text("prediction", p))) for p in predictions]
 
     def score_pairs(

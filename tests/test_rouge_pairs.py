@@ -122,3 +122,13 @@ def test_score_pairs_is_keyword_only_and_checks_its_arguments():
         scorer.score_pairs(targets=[[]], predictions=["a"])
     with pytest.raises(ValueError, match="workers 0: expected a whole number"):
         scorer.score_pairs(targets=["a"], predictions=["a"], workers=0)
+
+
+def test_score_of_a_long_text_takes_the_bounded_path_and_equals_rouge_score():
+    source = "the cat sat on the mat\nand then it ran off to see the dog\n"
+    prediction = "the dog sat on a mat then ran\n" * 8000  # 240,000 characters: over the threshold
+    types = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+    ours = Scorer(types).score(target=source, prediction=prediction)
+    assert triples(ours) == triples(
+        rouge_scorer.RougeScorer(types, use_stemmer=True).score(source, prediction)
+    )
