@@ -1,13 +1,13 @@
 """Scoring many (target, prediction) pairs at once: one tokenizing pass, one compiled counting pass.
 
-Scorer.score_pairs calls `pair_floats` (one process) or `parallel_floats` (a process pool); both return
-a float array of shape (pairs, types, 3) holding precision, recall and F1, made from the integer counts
+Scorer.score_pairs calls `pair_floats` (one process) or `parallel_parts` (a process pool); both give
+float arrays of shape (pairs, types, 3) holding precision, recall and F1, made from the integer counts
 with the same float operations as rouge-score (so equal to the bit).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from eval._rouge_tokens import LineTokenizer, TokenizerName
@@ -91,30 +91,48 @@ def _floats(counts: np.ndarray) -> np.ndarray:
     return np.stack((precision, recall, f1), axis=-1)
 
 
-def parallel_floats(
+def parallel_parts(
     settings: tuple[TokenizerName, bool, tuple[str, ...], str],
     targets: Sequence[str] | Sequence[Sequence[str]],
     predictions: Sequence[str],
     workers: int,
-) -> np.ndarray:
-    """pair_floats over `workers` processes, in contiguous chunks, concatenated in order."""
+) -> Iterator[np.ndarray]:
+    """pair_floats over `workers` processes: contiguous chunks, yielded in order as they are done, so
+    the caller builds results from one chunk while the workers count the next ones."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    import numpy as np
-
-    # fork keeps the parent's imports and compiled kernels; elsewhere the default start method.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunks = workers * 2
-    size = -(-len(predictions) // chunks)
+    global _SHARED
+    # fork keeps the parent's imports, compiled kernels and the batch itself (nothing is pickled over);
+    # elsewhere the default start method, with the chunks sent over.
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if fork else None)
+    size = -(-len(predictions) // (workers * 4))
     bounds = [(i, min(i + size, len(predictions))) for i in range(0, len(predictions), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = [
-            pool.submit(_chunk_floats, settings, list(targets[a:b]), list(predictions[a:b]))
-            for a, b in bounds
-        ]
-        return np.concatenate([part.result() for part in parts])
+    _SHARED = (targets, predictions) if fork else None
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            if fork:
+                parts = [pool.submit(_shared_chunk, settings, a, b) for a, b in bounds]
+            else:
+                parts = [
+                    pool.submit(_chunk_floats, settings, targets[a:b], predictions[a:b]) for a, b in bounds
+                ]
+            for part in parts:
+                yield part.result()
+    finally:
+        _SHARED = None
+
+
+# The batch a forked pool's workers read, set only while parallel_parts runs.
+_SHARED: tuple[Sequence[str] | Sequence[Sequence[str]], Sequence[str]] | None = None
+
+
+def _shared_chunk(settings: tuple[TokenizerName, bool, tuple[str, ...], str], a: int, b: int) -> np.ndarray:
+    if _SHARED is None:
+        raise RuntimeError("score_pairs worker: no batch shared by the parent process")
+    targets, predictions = _SHARED
+    return _chunk_floats(settings, targets[a:b], predictions[a:b])
 
 
 _WORKER_TOKENIZERS: dict[tuple[TokenizerName, bool], LineTokenizer] = {}
@@ -123,7 +141,7 @@ _WORKER_TOKENIZERS: dict[tuple[TokenizerName, bool], LineTokenizer] = {}
 def _chunk_floats(
     settings: tuple[TokenizerName, bool, tuple[str, ...], str],
     targets: Sequence[str] | Sequence[Sequence[str]],
-    predictions: list[str],
+    predictions: Sequence[str],
 ) -> np.ndarray:
     name, stem, types, multi_ref = settings
     # One tokenizer per worker process and setting, so its stem memo serves every chunk it gets.

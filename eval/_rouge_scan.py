@@ -87,18 +87,12 @@ def _scan_part(buf, i, stream, size, table, hashes, starts, lengths, distinct): 
 def scan(buf):  # pragma: no cover - compiled
     """(stream of token ids and LINE/TEXT codes, first start and length of each distinct token)."""
     n = buf.shape[0]
-    entries = 0  # tokens, newlines and text breaks: the stream's exact length
-    inside = False
+    # The stream's length at most: tokens are separated, so at most (n + 1) // 2 of them, plus breaks.
+    breaks = 0
     for i in range(n):
-        c = _CLASS[buf[i]]
-        if c == 1:
-            if not inside:
-                entries += 1
-            inside = True
-        else:
-            inside = False
-            if c != 0:
-                entries += 1
+        b = buf[i]
+        breaks += b == 10 or b == 0
+    entries = (n + 1) // 2 + breaks
     stream = np.empty(entries, np.int32)
     capacity = 4096
     table = np.full(capacity, -1, np.int64)

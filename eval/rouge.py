@@ -208,13 +208,15 @@ class Scorer:
                 f"score_pairs: {len(refs)} targets but {len(predictions)} predictions;"
                 " expected one target per prediction"
             )
-        from eval._rouge_batch import PARALLEL_MIN_PAIRS, pair_floats, parallel_floats
+        from eval._rouge_batch import PARALLEL_MIN_PAIRS, pair_floats, parallel_parts
 
         if workers > 1 and len(predictions) >= PARALLEL_MIN_PAIRS:
             settings = (self.tokenizer_name, self.stem, self.types, self.multi_ref)
-            floats = parallel_floats(settings, refs, predictions, workers)
-        else:
-            floats = pair_floats(self._tokenizer, self.types, self.multi_ref, refs, predictions)
+            out: list[dict[str, Score]] = []
+            for part in parallel_parts(settings, refs, predictions, workers):
+                out += _score_dicts(self.types, part)  # while the workers count the next chunks
+            return out
+        floats = pair_floats(self._tokenizer, self.types, self.multi_ref, refs, predictions)
         return _score_dicts(self.types, floats)
 
     def _score(self, targets: list[_Text], prediction: _Text) -> dict[str, Score]:
