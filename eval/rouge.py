@@ -254,12 +254,22 @@ class Scorer:
 
 def _score_dicts(types: Sequence[str], floats: np.ndarray) -> list[dict[str, Score]]:
     """One {type: Score} per row of a (pairs, types, 3) array of precision, recall and F1."""
-    # Flat lists of floats: no inner list per pair for the garbage collector to walk.
-    scores = [
-        list(map(Score, floats[:, k, 0].tolist(), floats[:, k, 1].tolist(), floats[:, k, 2].tolist()))
-        for k in range(len(types))
-    ]
-    return [dict(zip(types, row, strict=True)) for row in zip(*scores, strict=True)]
+    import gc
+
+    # These objects hold only floats and strings, so they make no garbage cycles; yet allocating them
+    # triggers the cyclic collector over and over, each pass walking every result built so far (it
+    # tripled the time of 30,000 pairs). It is paused while they are built, and restored as it was.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        scores = [
+            list(map(Score, floats[:, k, 0].tolist(), floats[:, k, 1].tolist(), floats[:, k, 2].tolist()))
+            for k in range(len(types))
+        ]
+        return [dict(zip(types, row, strict=True)) for row in zip(*scores, strict=True)]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _text(role: str, value: object) -> str:
