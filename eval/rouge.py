@@ -173,12 +173,13 @@ class Scorer:
         if isinstance(predictions, str):
             raise TypeError("score_many: predictions must be a sequence of strings, not one string")
         texts = self._target_texts(target)
+        predictions = [_text("prediction", p) for p in predictions]
         if any(len(t) > _LONG_TEXT for t in (*texts, *predictions)):
             # Python ints as bit rows grow with the text (issue 11: 2.9 GB on a 50 MB text); the
             # compiled path's memory is linear in the text.
             return self.score_pairs(targets=[texts] * len(predictions), predictions=predictions)
         targets = [self._target(t) for t in texts]
-        return [self._score(targets, self._prepare(_text("prediction", p))) for p in predictions]
+        return [self._score(targets, self._prepare(p)) for p in predictions]
 
     def score_pairs(
         self,
