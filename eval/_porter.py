@@ -76,18 +76,26 @@ class PorterStemmer:
     """`stem(word)` as NLTK's `PorterStemmer(mode).stem(word)`, for NLTK_EXTENSIONS or ORIGINAL_ALGORITHM."""
 
     def __init__(self, mode: Mode = "nltk") -> None:
-        from nltk.stem import porter
-
         self._nltk = mode == "nltk"
-        self._fallback: Callable[[str], str] = porter.PorterStemmer(
-            porter.PorterStemmer.NLTK_EXTENSIONS if self._nltk else porter.PorterStemmer.ORIGINAL_ALGORITHM
-        ).stem
+        self._nltk_stem: Callable[[str], str] | None = None
         middle = (("bli", "ble"),) if self._nltk else (("abli", "able"),)
         extra = (("fulli", "ful"),) if self._nltk else ()
         self._step2_rules = (*_STEP2_HEAD, *middle, *_STEP2_TAIL, *extra)
         endings = [s for s, _ in self._step2_rules] + (["logi"] if self._nltk else [])
         self._step2_endings = tuple(endings)
         self._step3_endings = tuple(s for s, _ in _STEP3)
+
+    def _fallback(self, word: str) -> str:
+        if self._nltk_stem is None:  # nltk takes about 1 s to import: only when such a word comes
+            from nltk.stem import porter
+
+            mode = (
+                porter.PorterStemmer.NLTK_EXTENSIONS
+                if self._nltk
+                else porter.PorterStemmer.ORIGINAL_ALGORITHM
+            )
+            self._nltk_stem = porter.PorterStemmer(mode).stem
+        return self._nltk_stem(word)
 
     def stem(self, word: str) -> str:
         if not _PLAIN.fullmatch(word):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from eval._porter import PorterStemmer
 
@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     import numpy as np
 
 TokenizerName = Literal["default", "unicode"]
+TOKENIZERS: tuple[str, ...] = get_args(TokenizerName)
+# Which Porter variant each tokenizer stems with. rouge-score's default tokenizer uses nltk's PorterStemmer()
+# (mode NLTK_EXTENSIONS); the unicode tokenizer uses the original 1980 algorithm, which stems a few words
+# differently ("news" -> "new"), so the variant is part of the signature.
+STEMMERS: dict[str, str] = {"default": "porter-nltk", "unicode": "porter-orig"}
 
 # rouge_score.tokenize: keep [a-z0-9] runs, stem tokens longer than 3 characters, drop invalid ones.
 # The separators spare newlines so that one pass over a whole text still leaves its lines apart.
@@ -42,17 +47,24 @@ class LineTokenizer:
     """Splits a text into lines and each line into rouge-score's tokens, memoising the stemmer."""
 
     def __init__(self, name: TokenizerName, *, stem: bool) -> None:
+        if name not in TOKENIZERS:
+            raise ValueError(f"tokenizer {name!r}: expected one of {', '.join(TOKENIZERS)}")
+        self.name = name
+        # "no", or the Porter variant that stems (reported in the signature).
+        self.stemmer = STEMMERS[name] if stem else "no"
         if name == "default":
             self._separator = _DEFAULT_SEPARATOR
             self._find = _DEFAULT_FIND
-            stemmer = PorterStemmer("nltk") if stem else None
             self._finish = self._default_token
         else:
             self._separator = _UNICODE_SEPARATOR
             self._find = _UNICODE_FIND
-            stemmer = PorterStemmer("original") if stem else None
             self._finish = self._unicode_token
-        self._stem: Callable[[str], str] | None = stemmer.stem if stemmer else None
+        # Our Porter stemmer equals nltk's (eval._porter; nltk itself, ~1 s to import, only for words
+        # outside [a-z0-9], which these tokenizers never stem).
+        self._stem: Callable[[str], str] | None = None
+        if stem:
+            self._stem = PorterStemmer("nltk" if self.stemmer == "porter-nltk" else "original").stem
         self._memo: dict[str, str | None] = {}
 
     def _default_token(self, raw: str) -> str | None:
