@@ -19,10 +19,10 @@ from rich.table import Table
 from rich.text import Text
 
 from eval import config as config_mod
-from eval.report import write_run
+from eval.report import RunFolderError, write_run
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
 from eval.runner import Runner, RunResult
-from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+from eval.tables import comparisons_note, comparisons_table, systems_table, tracking_rows, tracking_table
 from summarize import __version__, registry
 from summarize.corpus import doc_id, read_text
 from summarize.errors import InputError, SumtrackError
@@ -163,9 +163,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = Runner(loaded, progress=lambda message: status.update(_t(message))).run()
     try:
         written = write_run(result, loaded, out_dir)
-    except OSError as exc:
+    except RunFolderError as exc:
         # The results are still printed below, so the run's numbers are not lost with the folder.
-        _error(f"cannot write the run folder {out_dir}: {exc.strerror or exc}")
+        _error(str(exc))
         written = []
     _print_result(result, loaded.config.rouge.types)
     for problem in result.problems:
@@ -219,6 +219,9 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         )
     if result.comparisons:
         _print_table("System comparisons (paired test over clusters, F1)", *comparisons_table(result))
+        note = comparisons_note(result)
+        if note:
+            out.print(f"note: {note}", markup=False)
     if result.systems:
         _print_table("Systems and cost", *systems_table(result))
 

@@ -512,6 +512,31 @@ def load(path: str | Path, overrides: Sequence[str] = ()) -> LoadedConfig:
     return load_data(raw, path=path, overrides=overrides)
 
 
+def resolved(loaded: LoadedConfig, out_dir: Path) -> dict[str, Any]:
+    """The config as a run used it, valid and runnable from anywhere: every path absolute, the systems
+    with all their settings, the run folder named; no output-only keys (those live in results.json)."""
+    data = loaded.config.model_dump(mode="json")
+
+    def absolute(spec: dict[str, Any]) -> dict[str, Any]:
+        for key in ("path", "dir"):
+            if spec.get(key) is not None:
+                spec[key] = str(loaded.resolve(spec[key]))
+        return {k: v for k, v in spec.items() if v is not None and v != []}
+
+    for cluster in data["corpus"]["clusters"]:
+        cluster["source"] = absolute(cluster["source"])
+        for key in ("derivatives", "references"):
+            cluster[key] = [absolute(d) for d in cluster[key]]
+        if cluster.get("id") is None:
+            cluster.pop("id", None)
+    data["corpus"]["jsonl"] = [str(p) for p in loaded.jsonl_files()]
+    data["systems"] = [
+        {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
+    ]
+    data["output"] = {"dir": str(out_dir.resolve())}
+    return data
+
+
 def check_files(loaded: LoadedConfig) -> list[str]:
     """Input problems `validate` can see without running: files and folders that do not exist.
 

@@ -9,6 +9,8 @@ import csv
 import io
 import json
 import os
+import shutil
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -17,10 +19,11 @@ from typing import Any
 import yaml
 
 from eval.aggregate import AggregateRow, ScoreRow
-from eval.config import LoadedConfig
+from eval.config import LoadedConfig, resolved
 from eval.report_html import matrices_data, render_html
 from eval.runner import RunResult
-from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+from eval.tables import comparisons_note, comparisons_table, systems_table, tracking_rows, tracking_table
+from summarize.errors import SumtrackError
 
 SCORE_COLUMNS = ("cluster", "candidate", "target", "metric", "precision", "recall", "f1")
 AGGREGATE_COLUMNS = ("candidate", "target", "metric", "stat", "mean", "low", "high", "n")
@@ -190,6 +193,9 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             "",
         ]
         out += [_md_table(*comparisons_table(result)), ""]
+        note = comparisons_note(result)
+        if note:
+            out += [f"Note: {note}.", ""]
     dropped = [(d, x) for d in result.documents for x in d.dropped]
     if dropped:
         out += ["## Lines removed by cleaning", ""]
@@ -248,20 +254,27 @@ def html_data(result: RunResult) -> dict[str, Any]:
     }
 
 
+class RunFolderError(SumtrackError):
+    """The run folder could not be written; the previous run there, if any, is as it was."""
+
+
+# What marks a folder as a run folder sumtrack may replace (an empty folder may be used too).
+_RUN_MARKERS = ("results.json", "config.resolved.yaml")
+
+
 def write_run(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> list[Path]:
-    """Write every output file of a run; returns the paths written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    resolved = {
-        **result.settings,
-        "systems": [
-            {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
-        ],
-        "documents": [
-            {"cluster": d.cluster, "id": d.id, "role": d.role, "path": d.path} for d in result.documents
-        ],
-    }
+    """Write every output file of a run; returns the paths written.
+
+    The run folder is all old or all new: the files go into a temporary folder beside it, which replaces
+    the old folder only once every file is written (old renamed aside, new renamed in, old deleted). A
+    failure (a full disk, a read-only folder) removes the temporary folder and leaves the old run intact.
+    """
+    out_dir = Path(os.path.abspath(out_dir))
+    _check_replaceable(out_dir)
     files = {
-        "config.resolved.yaml": yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True),
+        "config.resolved.yaml": yaml.safe_dump(
+            resolved(loaded, out_dir), sort_keys=False, allow_unicode=True
+        ),
         "scores.csv": scores_csv(result.scores),
         "aggregates.csv": aggregates_csv(result.aggregates),
         "summaries.jsonl": summaries_jsonl(result),
@@ -270,8 +283,43 @@ def write_run(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> list[Pa
         "report.md": report_md(result, loaded.config.rouge.types),
         "report.html": render_html(html_data(result)),
     }
-    written = []
-    for name, text in files.items():
-        _write(out_dir / name, text)
-        written.append(out_dir / name)
-    return written
+    kept = "; the previous run there is intact" if out_dir.exists() else ""
+    tag = f"{os.getpid()}-{time.time_ns()}"
+    staging = out_dir.with_name(f".{out_dir.name}.new-{tag}")
+    aside = out_dir.with_name(f".{out_dir.name}.old-{tag}")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        for name, text in files.items():
+            _write(staging / name, text)
+        if out_dir.exists():
+            os.rename(out_dir, aside)
+        try:
+            os.rename(staging, out_dir)
+        except OSError:
+            if aside.exists():
+                os.rename(aside, out_dir)
+            raise
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RunFolderError(f"cannot write the run folder {out_dir}: {exc.strerror or exc}{kept}") from None
+    shutil.rmtree(aside, ignore_errors=True)
+    return [out_dir / name for name in files]
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace anything but a previous run folder (or an empty folder): `--out ~` must not
+    move a home folder aside and delete it."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise RunFolderError(f"cannot write the run folder {out_dir}: it is a file, not a folder")
+    try:
+        entries = [p.name for p in out_dir.iterdir()]
+    except OSError as exc:
+        raise RunFolderError(f"cannot write the run folder {out_dir}: {exc.strerror or exc}") from None
+    if entries and not any(m in entries for m in _RUN_MARKERS):
+        raise RunFolderError(
+            f"cannot write the run folder {out_dir}: it holds files but no earlier run "
+            f"({', '.join(_RUN_MARKERS)}); choose another --out or output.dir"
+        )
