@@ -155,7 +155,7 @@ class SentencesSpec(_Model):
 
 
 class RougeSpec(_Model):
-    types: tuple[RougeType, ...] = Field(DEFAULT_TYPES, min_length=1)  # type: ignore[assignment]
+    types: tuple[RougeType, ...] = Field(DEFAULT_TYPES, min_length=1)  # type: ignore[arg-type]
     stem: bool = True
     tokenizer: Literal["default", "unicode"] = "default"
     multi_ref: Literal["best", "sum"] = "best"

@@ -309,6 +309,7 @@ class Runner:
             text = one_per_line(sentences)
             prepared = Prepared(source.cluster, system.name, "system", text, len(text.split()))
             result.summaries.append((source.cluster, summary, prepared))
+            result.warnings += [f"system {system.name!r} on {source.cluster!r}: {n}" for n in summary.notes]
             if not text:
                 result.warnings.append(
                     f"system {system.name!r} produced an empty summary for {source.cluster!r}"
