@@ -140,9 +140,12 @@ def comparisons_note(result: RunResult, alpha: float = 0.05) -> str | None:
         return None
     n = max(c.n for c in result.comparisons)
     method = result.comparisons[0].method
-    if method not in ("permutation", "bootstrap"):
+    if method == "permutation":
+        floor = smallest_p("permutation", n)
+    elif method == "bootstrap":
+        floor = smallest_p("bootstrap", n)
+    else:
         return None
-    floor = smallest_p(method, n)
     if floor < alpha:
         return None
     return (
