@@ -98,7 +98,7 @@ def align_lexical(
         scores = np.bincount(
             np.concatenate(where), weights=np.concatenate(values), minlength=len(chunk) * n_src
         ).reshape(len(chunk), n_src)
-        best = scores.argmax(axis=1)
+        best = np.round(scores, 12).argmax(axis=1)  # ties (to rounding) go to the earlier sentence
         top = scores[np.arange(len(chunk)), best]
         pairs += [
             AlignedSentence(start + r, int(b) if float(v) >= cut else None, float(v))
@@ -120,7 +120,8 @@ def align(similarity: np.ndarray, *, method: Method, threshold: float | None = N
     cut = THRESHOLDS[method] if threshold is None else threshold
     pairs = []
     for row_index, row in enumerate(similarity):
-        best = int(np.argmax(row)) if row.size else None
+        # Rounded so that equal similarities tie whatever order their sums were taken in: earliest wins.
+        best = int(np.argmax(np.round(row, 12))) if row.size else None
         score = float(row[best]) if best is not None else 0.0
         pairs.append(AlignedSentence(row_index, best if best is not None and score >= cut else None, score))
     return Alignment(method, cut, tuple(pairs), order_preservation(pairs))

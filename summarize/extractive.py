@@ -153,8 +153,8 @@ def _by_score(scores: np.ndarray) -> list[int]:
 # loop; the summary's notes say when the graph was cut.
 EXACT_GRAPH_SENTENCES = 2000
 GRAPH_NEIGHBOURS = 50
-_BLOCK_CELLS = 4_000_000  # rows x n per block: 32 MB of float64
-_BLOCK_WORK = 4_000_000  # inverted-index entries read per block: about 100 MB of temporaries
+_BLOCK_CELLS = 2_000_000  # rows x n per block: 16 MB of float64
+_BLOCK_WORK = 2_000_000  # inverted-index entries read per block: about 50 MB of temporaries
 
 
 @dataclass(frozen=True)
@@ -245,7 +245,7 @@ def rank_graph(terms: Terms, edge_weights: Graph, damping: float) -> tuple[list[
         for rows in _blocks(terms):
             weights[rows] = edge_weights(similarity_rows(terms, rows), rows)
         return _by_score(pagerank(weights, damping)), None
-    keep = GRAPH_NEIGHBOURS
+    keep = min(GRAPH_NEIGHBOURS, n - 1)
     src, dst, val = [], [], []
     for rows in _blocks(terms):
         weights = edge_weights(similarity_rows(terms, rows), rows)
