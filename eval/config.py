@@ -7,10 +7,10 @@ applied to the raw YAML before validation, so they are checked exactly like the 
 
 from __future__ import annotations
 
+import codecs
 import copy
 import importlib.util
 import json
-import os
 import re
 import reprlib
 import stat
@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from eval.overrides import apply_override
 from eval.rouge import DEFAULT_TYPES
 from summarize import registry
-from summarize.corpus import DocRef, doc_id
+from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, DocRef, doc_id, resolve
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
 from summarize.text import RULES, CleaningOptions
 
@@ -101,7 +101,20 @@ class ClusterSpec(_Model):
 class CorpusSpec(_Model):
     clusters: tuple[ClusterSpec, ...] = ()
     jsonl: tuple[str, ...] = Field((), description="JSONL files, one cluster per line")
-    encoding: str = "utf-8"
+    encoding: str = Field(AUTO, description="auto (BOM, else UTF-8, else detected per file) or a codec")
+    max_chars: int = Field(DEFAULT_MAX_CHARS, gt=0, description="longer documents are refused")
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, value: str) -> str:
+        if value != AUTO:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r}: expected auto or a Python codec name"
+                ) from None
+        return value
 
     @field_validator("jsonl", mode="before")
     @classmethod
@@ -240,12 +253,7 @@ class LoadedConfig:
     raw: dict[str, Any]
 
     def resolve(self, relative: str) -> Path:
-        path = self.base / relative
-        try:
-            return path.resolve()
-        except (OSError, RuntimeError, ValueError):
-            # A symlink loop or a NUL byte: reading the file reports it, one document, not the config.
-            return Path(os.path.abspath(path))
+        return resolve(self.base / relative)
 
     def clusters(self) -> list[ClusterFiles]:
         clusters = [self._cluster(i, spec) for i, spec in enumerate(self.config.corpus.clusters)]
@@ -305,10 +313,11 @@ class LoadedConfig:
             raise ConfigError(f"{where}.dir: folder {str(folder)!r} not found")
         pattern = spec.glob or "*.txt"
         excluded = {p for x in spec.exclude for p in folder.glob(x)}
-        paths = sorted(p for p in folder.glob(pattern) if p.is_file() and p not in excluded)
+        # Not only regular files: a FIFO or a broken link among the documents is refused with one line.
+        paths = sorted(p for p in folder.glob(pattern) if not p.is_dir() and p not in excluded)
         if not paths:
             raise ConfigError(f"{where}: no file in {str(folder)!r} matches {pattern!r}")
-        return [(DocRef(doc_id(p), path=p.resolve()), f"{where} ({p.name})") for p in paths]
+        return [(DocRef(doc_id(p), path=resolve(p)), f"{where} ({p.name})") for p in paths]
 
 
 # Names of pooled rows in the results: a document or system with one of these names would merge with them.
@@ -434,8 +443,12 @@ def _local_paths(params: BaseModel, base: Path) -> BaseModel:
     cache_dir = getattr(params, "cache_dir", None)
     if isinstance(cache_dir, str):
         update["cache_dir"] = str((base / Path(cache_dir).expanduser()).resolve())
+    # `path` (type: outputs) is a file or folder; a server's `model` (type: openai) is the server's to read.
+    path = getattr(params, "path", None)
+    if isinstance(path, str):
+        update["path"] = str((base / Path(path).expanduser()).resolve())
     model = getattr(params, "model", None)
-    if isinstance(model, str):
+    if isinstance(model, str) and getattr(params, "model_is_local_path", True):
         looks_local = model.startswith((".", "/", "~")) or (base / model).is_dir()
         if looks_local:
             update["model"] = str((base / Path(model).expanduser()).resolve())
@@ -548,6 +561,10 @@ def check_files(loaded: LoadedConfig) -> list[str]:
             if ref.path is not None and not ref.path.is_file():
                 problems.append(f"cluster {cluster.id!r}: {ref.path}: file not found")
     problems += [f"corpus.jsonl: {p}: file not found" for p in loaded.jsonl_files() if not p.is_file()]
+    for system in loaded.systems:
+        path = getattr(system.params, "path", None)
+        if isinstance(path, str) and not Path(path).exists():
+            problems.append(f"system {system.name!r}: {path}: file or folder not found")
     return problems
 
 
