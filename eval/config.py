@@ -562,6 +562,7 @@ def check_files(loaded: LoadedConfig) -> list[str]:
                 problems.append(f"cluster {cluster.id!r}: {ref.path}: file not found")
     problems += [f"corpus.jsonl: {p}: file not found" for p in loaded.jsonl_files() if not p.is_file()]
     for system in loaded.systems:
+        # A run reports such a system failed and goes on with the others (exit 1), as for a document.
         path = getattr(system.params, "path", None)
         if isinstance(path, str) and not Path(path).exists():
             problems.append(f"system {system.name!r}: {path}: file or folder not found")
