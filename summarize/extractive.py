@@ -15,13 +15,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from summarize.base import Summary
 from summarize.registry import SystemType
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A short English stop list: graph methods otherwise link sentences through "the" and "of".
 STOPWORDS = frozenset(
@@ -127,6 +129,8 @@ def pagerank(
     weights: np.ndarray, damping: float = 0.85, tol: float = 1e-8, max_iter: int = 200
 ) -> np.ndarray:
     """Stationary scores of a weighted graph (rows normalised; dangling rows spread evenly)."""
+    import numpy as np
+
     n = weights.shape[0]
     sums = weights.sum(axis=1, keepdims=True)
     transition = np.where(sums > 0, weights / np.where(sums > 0, sums, 1), 1.0 / n)
@@ -142,6 +146,8 @@ def pagerank(
 def _by_score(scores: np.ndarray) -> list[int]:
     # Stable: ties go to the earlier sentence, as a reader would expect. Rounded first, so two sentences
     # with equal scores tie whatever order the floating-point sums were taken in.
+    import numpy as np
+
     rounded = np.round(scores, 12)
     return sorted(range(len(scores)), key=lambda i: (-rounded[i], i))
 
@@ -172,6 +178,8 @@ class Terms:
 
 
 def _terms(bags: Sequence[Mapping[str, float]]) -> Terms:
+    import numpy as np
+
     vocab: dict[str, int] = {}
     ids, weights = [], []
     post_rows: list[list[int]] = []
@@ -207,6 +215,8 @@ def tfidf_terms(sentences: Sequence[str]) -> Terms:
 
 def similarity_rows(terms: Terms, rows: np.ndarray) -> np.ndarray:
     """Dense block len(rows) x n of dot products between the given sentences and every sentence."""
+    import numpy as np
+
     n = terms.n
     flat_index, flat_weight = [], []
     for r, i in enumerate(rows):
@@ -221,11 +231,14 @@ def similarity_rows(terms: Terms, rows: np.ndarray) -> np.ndarray:
     ).reshape(len(rows), n)
 
 
-Graph = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (block of similarities, its row ids) -> weights
+# (block of similarities, its row ids) -> edge weights
+Graph = Callable[["np.ndarray", "np.ndarray"], "np.ndarray"]
 
 
 def _blocks(terms: Terms) -> Iterator[np.ndarray]:
     """Row ids in blocks whose similarity work (index entries read) and output stay within bounds."""
+    import numpy as np
+
     n = terms.n
     sizes = np.array([len(rows) for rows, _ in terms.postings], dtype=np.int64)
     start, work = 0, 0
@@ -239,6 +252,8 @@ def _blocks(terms: Terms) -> Iterator[np.ndarray]:
 
 def rank_graph(terms: Terms, edge_weights: Graph, damping: float) -> tuple[list[int], str | None]:
     """PageRank ranking of the sentence graph; the note says when the graph kept only the strongest links."""
+    import numpy as np
+
     n = terms.n
     if n <= EXACT_GRAPH_SENTENCES:
         weights = np.zeros((n, n))
@@ -267,6 +282,8 @@ def sparse_pagerank(
     n: int, src: np.ndarray, dst: np.ndarray, val: np.ndarray, damping: float, tol: float = 1e-8
 ) -> np.ndarray:
     """`pagerank` of the graph given as edges src -> dst with weights val."""
+    import numpy as np
+
     sums = np.bincount(src, weights=val, minlength=n)
     share = val / sums[src]
     dangling = sums == 0
@@ -305,6 +322,8 @@ def rank_lead(sentences: list[str], text: str) -> Ranked:
 def make_textrank(params: TextRankParams) -> RankFn:
     # Mihalcea & Tarau (2004): overlap of content words, normalised by log sentence lengths.
     def rank(sentences: list[str], text: str) -> Ranked:
+        import numpy as np
+
         terms = _terms([dict.fromkeys(content_words(s), 1.0) for s in sentences])
         logs = np.log(np.array([len(ids) for ids in terms.ids], dtype=float) + 1)
 
@@ -321,6 +340,8 @@ def make_textrank(params: TextRankParams) -> RankFn:
 def make_lexrank(params: LexRankParams) -> RankFn:
     # Erkan & Radev (2004): TF-IDF cosine graph, thresholded (or continuous), scored by PageRank.
     def rank(sentences: list[str], text: str) -> Ranked:
+        import numpy as np
+
         def edges(cosine: np.ndarray, rows: np.ndarray) -> np.ndarray:
             cosine[np.arange(len(rows)), rows] = 0.0
             return cosine if params.continuous else (cosine > params.threshold).astype(float)
@@ -333,6 +354,8 @@ def make_lexrank(params: LexRankParams) -> RankFn:
 def make_centroid(params: CentroidParams) -> RankFn:
     # Radev et al. (2004): sentences closest to the document's TF-IDF centroid, skipping near-duplicates.
     def rank(sentences: list[str], text: str) -> Ranked:
+        import numpy as np
+
         terms = tfidf_terms(sentences)
         centroid = np.zeros(len(terms.postings))
         for ids, weights in zip(terms.ids, terms.weights, strict=True):
@@ -367,6 +390,8 @@ def make_random(params: RandomParams) -> RankFn:
     # Seeded by the configured seed and the text itself, so a document's pick does not depend on
     # which other documents share the batch or in what order they come.
     def rank(sentences: list[str], text: str) -> Ranked:
+        import numpy as np
+
         digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
         rng = np.random.default_rng([params.seed, digest])
         return [int(i) for i in rng.permutation(len(sentences))], None

@@ -9,7 +9,6 @@ root (a path through a file, a folder under /proc) and with chmod where the user
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eval import report
+from eval import writers
 from eval.cli import main
 from tests.conftest import ARTICLE, NEAR_COPY, REPO, SUMMARY
 
@@ -63,9 +62,12 @@ def config(write, derivatives: list, **extra) -> Path:
     return write("cfg.yaml", yaml.safe_dump(data, allow_unicode=True))
 
 
+def score_rows(out: Path) -> list[dict[str, str]]:
+    return writers.read_csv(out / "scores.csv")[1]
+
+
 def scored(out: Path) -> set[str]:
-    with (out / "scores.csv").open(encoding="utf-8") as handle:
-        return {row["candidate"] for row in csv.DictReader(handle)}
+    return {row["candidate"] for row in score_rows(out)}
 
 
 def run_one_bad(write, tmp_path, capsys, name: str, content: str | bytes | None) -> tuple[int, str, Path]:
@@ -163,11 +165,7 @@ def test_cp1252_and_bomless_utf16_are_read_with_encoding_auto(write, tmp_path, c
     out = tmp_path / "out"
     code, _, err = cli(capsys, "run", str(cfg), "--out", str(out))
     assert code == 0, err
-    rows = [
-        r
-        for r in csv.DictReader((out / "scores.csv").open())
-        if r["target"] == "src" and r["metric"] == "rouge1"
-    ]
+    rows = [r for r in score_rows(out) if r["target"] == "src" and r["metric"] == "rouge1"]
     f1 = {r["candidate"]: float(r["f1"]) for r in rows}
     assert f1["win"] == pytest.approx(f1["near"]) and f1["le16"] == pytest.approx(f1["near"])
 
@@ -240,7 +238,7 @@ def test_other_scripts_are_scored_with_the_unicode_tokenizer(write, tmp_path, ca
     cfg = write("cfg.yaml", yaml.safe_dump(data))
     code, _, err = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
     assert code == 0, err
-    rows = [r for r in csv.DictReader((tmp_path / "out" / "scores.csv").open()) if r["metric"] == "rouge1"]
+    rows = [r for r in score_rows(tmp_path / "out") if r["metric"] == "rouge1"]
     assert rows and float(rows[0]["precision"]) > 0.9
 
 
@@ -453,7 +451,7 @@ def test_a_failing_write_leaves_the_previous_run_intact(write, tmp_path, capsys,
     out = tmp_path / "out"
     assert cli(capsys, "run", str(cfg), "--out", str(out))[0] == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    real_write = report._write
+    real_write = writers._write
     calls = []
 
     def disk_full(path: Path, text: str) -> None:
@@ -462,7 +460,7 @@ def test_a_failing_write_leaves_the_previous_run_intact(write, tmp_path, capsys,
             raise OSError(errno.ENOSPC, "No space left on device")
         real_write(path, text)
 
-    monkeypatch.setattr(report, "_write", disk_full)
+    monkeypatch.setattr(writers, "_write", disk_full)
     write("near.txt", SUMMARY)  # the new run would differ
     code, _stdout, err = cli(capsys, "run", str(cfg), "--out", str(out))
     assert code == 1
@@ -483,11 +481,12 @@ def test_a_folder_that_is_not_a_run_is_never_replaced(write, tmp_path, capsys) -
 
 
 def test_score_into_a_closed_pipe_exits_quietly(write, tmp_path) -> None:
-    src, near = write("src.txt", ARTICLE), write("near.txt", NEAR_COPY)
-    command = f"{sys.executable} -m eval.cli score --json --source {src} {near} {near} | head -1"
+    src, near, summary = write("src.txt", ARTICLE), write("near.txt", NEAR_COPY), write("sum.txt", SUMMARY)
+    command = f"{sys.executable} -m eval.cli score --json --source {src} {near} {summary} | head -1"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(command, shell=True, capture_output=True, text=True, env=env, timeout=120)
-    assert done.stdout == "[\n" and done.stderr == ""
+    assert done.stdout == "[\n"
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr and "error:" not in done.stderr
 
 
 def test_comparisons_say_when_few_clusters_cannot_reach_significance(write, tmp_path, capsys) -> None:
