@@ -88,6 +88,7 @@ def config_data(corpus: Path, **execution) -> dict:
                 "output_columns": ["model_a", "model_b"],
             }
         },
+        "systems": [{"name": "lead2", "type": "lead", "sentences": 2}],  # generated on Ray with engine: ray
         "aggregate": {"bootstrap": 100, "significance": "none"},
         "execution": execution,
     }
@@ -95,7 +96,7 @@ def config_data(corpus: Path, **execution) -> dict:
 
 def scores_of(data: dict, out: Path) -> list[dict[str, str]]:
     loaded = config.load_data(data, path=out.parent / "config.yaml")
-    result = Runner(loaded, store_dir=out).run()
+    result = Runner(loaded, store_dir=out.parent / f".{out.name}.clusters").run()
     assert result.ok, (result.problems, result.systems)
     write_run(result, loaded, out, formats=["csv"])
     signature, rows = read_csv(out / "scores.csv")
@@ -116,7 +117,7 @@ def test_every_engine_gives_the_same_scores_csv_rows(corpus, tmp_path):
     against_highlights = {
         (r["cluster"], r["candidate"]) for r in one if r["target"] == "highlights" and r["metric"] == "rouge1"
     }
-    assert against_highlights == {(c, m) for c in clusters for m in ("model_a", "model_b")}
+    assert against_highlights == {(c, m) for c in clusters for m in ("model_a", "model_b", "lead2")}
     assert scores_of(config_data(corpus, workers=2), tmp_path / "two") == one
     assert scores_of(config_data(corpus, engine="ray", workers=2), tmp_path / "ray") == one
     # The other tables too: tracking and matrices are computed on the workers as well.
@@ -132,7 +133,7 @@ def test_a_killed_run_resumes_from_the_clusters_it_recorded(tmp_path, monkeypatc
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = [sys.executable, "-m", "eval.cli", "run", str(tmp_path / "c.yaml"), "--out", str(out)]
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    store = out / FILE_NAME
+    store = tmp_path / ".run.clusters" / FILE_NAME
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and child.poll() is None:
         if store.exists() and store.read_bytes().count(b"\n") > 20:  # header + 20 clusters
@@ -154,7 +155,7 @@ def test_a_killed_run_resumes_from_the_clusters_it_recorded(tmp_path, monkeypatc
 
     monkeypatch.setattr(cluster_work, "score_job", counting)
     loaded = config.load_data(data, path=tmp_path / "c.yaml")
-    resumed = Runner(loaded, store_dir=out).run()
+    resumed = Runner(loaded, store_dir=store.parent).run()
     assert len(scored) == 400 - len(done) and not set(scored) & done  # the same fingerprint: resumed
     fresh = Runner(loaded).run()  # no store: everything scored
     assert len(scored) == 800 - len(done)
