@@ -100,7 +100,7 @@ def fragments(source: Sequence[str], text: Sequence[str]) -> list[Fragment]:
     seconds, where comparing against every occurrence of each word took hours. Among equally long
     matches the earliest in the source is taken, as the direct search did.
     """
-    automaton = _SuffixAutomaton(source)
+    automaton = _automaton(tuple(source)) if len(source) <= _CACHED_SOURCE else _SuffixAutomaton(source)
     found = []
     i = 0
     n = len(text)
@@ -110,6 +110,15 @@ def fragments(source: Sequence[str], text: Sequence[str]) -> list[Fragment]:
             found.append(Fragment(i, end - length + 1, length))
         i += max(length, 1)
     return found
+
+
+_CACHED_SOURCE = 100_000  # words; a longer source's automaton is not kept (it can take hundreds of MB)
+
+
+@lru_cache(maxsize=8)
+def _automaton(source: tuple[str, ...]) -> _SuffixAutomaton:
+    """Built once per source: a cluster's source is matched against every one of its texts (issue 12)."""
+    return _SuffixAutomaton(source)
 
 
 class _SuffixAutomaton:
