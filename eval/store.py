@@ -1,6 +1,7 @@
 """Per-cluster results streamed to disk as clusters finish, and resuming an interrupted run (issue 12).
 
-The store is one append-only JSON Lines file in the run folder. Its first line is a header holding the
+The store is one append-only JSON Lines file (`sumtrack run` keeps it beside the run folder, in
+`.<folder>.clusters/`, until the folder is written). Its first line is a header holding the
 run's fingerprint (its signature, or any string that changes when the numbers would); every later line is
 one finished cluster: `{"cluster": id, "record": {...}}`, written in one call, flushed and fsync'd before
 `append` returns, so a cluster reported done survives a crash or a kill. A line cut short by a crash is
