@@ -467,7 +467,8 @@ def test_a_failing_write_leaves_the_previous_run_intact(write, tmp_path, capsys,
     (line,) = errors(err)
     assert "No space left on device; the previous run there is intact" in line
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
+    # No staging folder is left; the finished clusters are kept beside it for the next try (issue 12).
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.clusters"]
 
 
 def test_a_folder_that_is_not_a_run_is_never_replaced(write, tmp_path, capsys) -> None:
