@@ -199,6 +199,9 @@ class AggregateSpec(_Model):
 class TrackingSpec(_Model):
     enabled: bool = Field(True, description="tracking profile of every text and pairwise matrices")
     semantic: bool = Field(False, description="sentence-embedding similarity (all-MiniLM-L6-v2; loads torch)")
+    embedding_dtype: Literal["float32", "bfloat16"] = Field(
+        "float32", description="bfloat16: about 2.7x faster on CPUs with AVX512-BF16/AMX, cosines within 1e-4"
+    )
 
 
 class ExecutionSpec(_Model):

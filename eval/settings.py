@@ -24,7 +24,7 @@ from summarize.text import Cleaned, CleaningOptions, SplitMode, to_canonical
 if TYPE_CHECKING:
     from eval._rouge_tokens import TokenizerName
     from eval.config import Config
-    from eval.semantic import Embedder
+    from eval.semantic import Embedder, EmbeddingDtype
     from eval.significance import Significance
 
 
@@ -79,6 +79,7 @@ class Settings:
     tracking: bool = True
     semantic: bool = False
     embedding_model: str | None = None  # a folder; None: the bundled all-MiniLM-L6-v2
+    embedding_dtype: EmbeddingDtype = "float32"  # bfloat16: the model run under autocast (issue 12)
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -95,6 +96,7 @@ class Settings:
             significance=config.aggregate.significance,
             tracking=config.tracking.enabled,
             semantic=config.tracking.semantic,
+            embedding_dtype=config.tracking.embedding_dtype,
         )
 
     def scorer(self, types: tuple[RougeType, ...] | None = None) -> Scorer:
@@ -112,7 +114,7 @@ class Settings:
             return None
         from eval.semantic import Embedder
 
-        return Embedder(self.embedding_model)
+        return Embedder(self.embedding_model, dtype=self.embedding_dtype)
 
     def build(self) -> Components:
         from eval.matrices import ROUGE_TYPE

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eval import cluster_work, config
@@ -171,3 +172,20 @@ def test_a_store_made_with_other_settings_is_started_afresh(corpus, tmp_path):
     other["rouge"] = {"types": ["rouge1"]}
     second = scores_of(other, out)
     assert {r["metric"] for r in second} == {"rouge1"} and len(second) < len(first)
+
+
+def test_bfloat16_embeddings_stay_within_1e_3_of_float32_and_are_signed():
+    from eval.semantic import Embedder
+    from tests.tracking_texts import SOURCE
+
+    exact = Embedder(threads=1)
+    try:
+        exact.prefetch(["x"])
+    except Exception as exc:
+        pytest.skip(f"the embedding model is not installed: {exc}")
+    fast = Embedder(threads=1, dtype="bfloat16")
+    lines = [s for s in SOURCE.split("\n") if s.strip()]
+    a, b = exact.embed(lines), fast.embed(lines)
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.999
+    assert fast.signature_fields()["embedder"] == exact.signature_fields()["embedder"] + "+bf16"

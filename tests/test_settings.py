@@ -30,6 +30,7 @@ CHANGED = {
     "tracking": False,
     "semantic": True,
     "embedding_model": "/models/other-model",
+    "embedding_dtype": "bfloat16",
 }
 # Fields that choose which numbers are computed, not what any number is: they need not be in the signature.
 NOT_IN_SIGNATURE = {"rouge_types", "tracking"}
