@@ -116,7 +116,9 @@ def generate(clusters: int, path: Path, *, seed: int = 0, references: int = 1) -
     return path
 
 
-def config_for(corpus: Path, *, semantic: bool, workers: int | None, engine: str) -> dict:
+def config_for(
+    corpus: Path, *, semantic: bool, workers: int | None, engine: str, dtype: str = "float32"
+) -> dict:
     execution: dict = {"engine": engine}
     if workers is not None:
         execution["workers"] = workers
@@ -131,7 +133,7 @@ def config_for(corpus: Path, *, semantic: bool, workers: int | None, engine: str
                 "output_columns": [f"model_{k:02d}" for k in range(1, SYSTEMS + 1)],
             }
         },
-        "tracking": {"enabled": True, "semantic": semantic},
+        "tracking": {"enabled": True, "semantic": semantic, "embedding_dtype": dtype},
         "execution": execution,
     }
 
@@ -187,6 +189,7 @@ def main() -> None:
         "--workers", type=int, nargs="*", default=[1, 0], help="execution.workers to measure (0: the cores)"
     )
     parser.add_argument("--engine", choices=("local", "ray"), nargs="*", default=["local", "ray"])
+    parser.add_argument("--embedding-dtype", choices=("float32", "bfloat16"), default="float32")
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -204,10 +207,12 @@ def main() -> None:
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         for semantic in semantic_cases:
             for engine, workers in cases:
-                config = config_for(corpus, semantic=semantic, workers=workers, engine=engine)
+                config = config_for(
+                    corpus, semantic=semantic, workers=workers, engine=engine, dtype=args.embedding_dtype
+                )
                 got = measure(config)
                 print(
-                    f"semantic={'on ' if semantic else 'off'} engine={engine} "
+                    f"semantic={args.embedding_dtype if semantic else 'off'} engine={engine} "
                     f"workers={workers or 'cores'}: {got['clusters']} clusters in {got['seconds']:.1f} s "
                     f"({got['end_to_end']:.1f} s with start-up) = {got['clusters'] / got['seconds']:.2f} "
                     f"clusters/s, CPU {got['cpu_seconds']:.1f} s, peak memory {got['peak_mib']:.0f} MiB "
