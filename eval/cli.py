@@ -21,7 +21,15 @@ from eval import config as config_mod
 from eval.report import write_run
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
 from eval.runner import Runner, RunResult
-from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+from eval.tables import (
+    comparison_target,
+    comparisons_table,
+    fit_table,
+    means_table,
+    source_rouge_table,
+    systems_table,
+    tracking_table,
+)
 from summarize import __version__, registry
 from summarize.corpus import doc_id, read_text
 from summarize.errors import InputError, SumtrackError
@@ -32,7 +40,6 @@ EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 # Piped output gets wide lines rather than tables squeezed to 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-SHORT = {"rouge1": "R1", "rouge2": "R2", "rougeL": "RL", "rougeLsum": "RLsum"}
 
 
 def _error(message: str) -> None:
@@ -163,67 +170,42 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
-    rows = tracking_rows(result)
-    clusters = sorted({r[0] for r in rows})
+    header, rows = source_rouge_table(result, metrics)
+    several = header[0] == "cluster"
     title = "How closely each text tracks its source (ROUGE against the source)"
-    if len(clusters) == 1:
-        title += f": {clusters[0]}"
-    table = Table(title=title, caption=result.signature)
-    if len(clusters) > 1:
-        table.add_column("cluster")
-    for column in ("text", "kind", "words"):
-        table.add_column(column, justify="right" if column == "words" else "left")
-    first = metrics[0]
-    for label in (
-        f"{SHORT.get(first, first)} P",
-        f"{SHORT.get(first, first)} R",
-        *(f"{SHORT.get(m, m)} F" for m in metrics),
-    ):
-        table.add_column(label, justify="right")
-    for cluster, cand, kind, words, ms in rows:
-        cells = [f"{ms[first].precision:.3f}", f"{ms[first].recall:.3f}"] + [
-            f"{ms[m].f1:.3f}" for m in metrics
-        ]
-        table.add_row(*([cluster] if len(clusters) > 1 else []), cand, kind, str(words), *cells)
-    out.print(table)
-    _print_means(result, "derivatives", "System summaries against the derivatives (mean F1)", metrics)
-    _print_means(result, "references", "System summaries against the references (F1)", metrics)
+    if not several and rows:
+        title += f": {result.documents[0].cluster}"
+    keys = 2 if several else 1
+    _print_table(title, header, rows, keys=keys, ids=range(keys), caption=result.signature)
+    target = comparison_target(result)
+    title = f"Systems against the {target} (mean F1 over clusters)"
+    _print_table(title, *means_table(result, target, metrics))
     if result.tracking:
         header, profiles = tracking_table(result)
-        if len(clusters) == 1:
+        if not several:
             header, profiles = header[1:], [r[1:] for r in profiles]
-        _print_table(
-            "Tracking profile (against the source; see README: Reading the numbers)", header, profiles
-        )
+        title = "Tracking profile (against the source; see README: Reading the numbers)"
+        _print_table(title, header, profiles, keys=keys, ids=range(keys))
     if result.comparisons:
-        _print_table("System comparisons (paired test over clusters, F1)", *comparisons_table(result))
+        title = "System comparisons (paired test over clusters, F1)"
+        _print_table(title, *comparisons_table(result), keys=2, ids=(0, 1))
     if result.systems:
         _print_table("Systems and cost", *systems_table(result))
 
 
-def _print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    table = Table(title=title)
-    for column in header:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*row)
-    out.print(table)
-
-
-def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[str]) -> None:
-    means = {(a.candidate, a.metric): a for a in result.aggregates if a.target == target and a.stat == "f1"}
-    systems = list(dict.fromkeys(candidate for candidate, _ in means))
-    if not systems:
+def _print_table(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    keys: int = 1,
+    ids: Sequence[int] = (0,),
+    caption: str | None = None,
+) -> None:
+    if not rows:
         return
-    table = Table(title=title)
-    table.add_column("system")
-    for metric in metrics:
-        table.add_column(f"{SHORT.get(metric, metric)} F", justify="right")
-    table.add_column("clusters", justify="right")
-    for system in systems:
-        cells = [f"{means[(system, m)].mean:.3f}" if (system, m) in means else "-" for m in metrics]
-        table.add_row(system, *cells, str(means[(system, metrics[0])].n))
-    out.print(table)
+    for part in fit_table(title, header, rows, width=out.width, keys=keys, ids=ids, caption=caption):
+        out.print(part)
 
 
 def _prepare_for_score(path: Path, raw: bool) -> str:
@@ -268,14 +250,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        table = Table(title=f"ROUGE against {args.source}")
-        for column in ("candidate", "metric", "precision", "recall", "f1"):
-            table.add_column(column, justify="right" if column in ("precision", "recall", "f1") else "left")
-        for r in rows:
-            table.add_row(
-                r["candidate"], r["metric"], f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}"
-            )
-        out.print(table)
+        _print_table(
+            f"ROUGE against {args.source}",
+            ["candidate", "metric", "precision", "recall", "f1"],
+            [
+                [r["candidate"], r["metric"], f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}"]
+                for r in rows
+            ],
+        )
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
