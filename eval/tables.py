@@ -267,8 +267,12 @@ def fit_table(
             caption=Text(caption) if caption and number == len(parts) else None,
         )
         for i in part:
-            justify = "right" if _numeric(columns[i]) else "left"
-            table.add_column(Text(header[i]), width=widths[i], overflow="fold", justify=justify)
+            table.add_column(
+                Text(header[i]),
+                width=widths[i],
+                overflow="fold",
+                justify="right" if _numeric(columns[i]) else "left",
+            )
         for r in range(len(rows)):
             table.add_row(*(Text(columns[i][r]) for i in part))
         out.append(table)
