@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,20 @@ import yaml
 
 from eval.aggregate import AggregateRow, ScoreRow
 from eval.config import LoadedConfig
-from eval.report_html import matrices_data, render_html
+from eval.matrices import Matrix
+from eval.report_html import MEASURE_KEYS, matrices_data, render_html
 from eval.runner import RunResult
-from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+from eval.tables import (
+    comparison_target,
+    comparisons_table,
+    derivatives_table,
+    interval,
+    means_table,
+    source_rouge_table,
+    systems_table,
+    tracking_table,
+)
+from eval.tracking import copied_char_spans, headline_measures
 
 SCORE_COLUMNS = ("cluster", "candidate", "target", "metric", "precision", "recall", "f1")
 AGGREGATE_COLUMNS = ("candidate", "target", "metric", "stat", "mean", "low", "high", "n")
@@ -116,51 +127,77 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def run_summary(result: RunResult) -> str:
+    """One line: what the run holds and how it went."""
+    roles = [d.role for d in result.documents]
+    statuses = [s.status for s in result.systems]
+    parts = [
+        f"{roles.count('source')} cluster(s)",
+        f"{roles.count('derivative')} derivative(s)",
+        f"{roles.count('reference')} reference(s)",
+        f"{len(statuses)} system(s)"
+        + (
+            " (" + ", ".join(f"{statuses.count(k)} {k}" for k in dict.fromkeys(statuses)) + ")"
+            if statuses
+            else ""
+        ),
+        f"{len(result.problems)} problem(s)",
+        f"{sum(len(d.dropped) for d in result.documents)} line(s) removed by cleaning",
+    ]
+    return "; ".join(parts)
+
+
+DERIVATIVES_NOTE = (
+    "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text keeps; "
+    "F: their harmonic mean. High P with low R is a faithful condensation; high P and R a near copy. "
+    "Coverage: share of words inside copied fragments; novel 2-grams: share of word pairs not in the "
+    "source; longest copy: words; semantic: median best-match sentence similarity; order: Kendall's tau "
+    "of aligned source positions; closeness: mean of semantic and shared 3-grams (README: Reading the "
+    "numbers)."
+)
+
+
 def report_md(result: RunResult, metrics: Sequence[str]) -> str:
+    """report.md, in the order of report.html: overview, systems and cost, comparisons, per cluster,
+    problems, cleaning log."""
     out = [f"# sumtrack report: {result.name}", "", f"Signature: `{result.signature}`", ""]
-    out += [
-        "## How closely each text tracks its source",
-        "",
-        "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text "
-        "keeps; F: their harmonic mean. Higher P with low R is a faithful condensation; high P and R is a "
-        "near copy.",
-        "",
+    out += [run_summary(result) + ".", ""]
+    out += ["## Overview", "", "### How each derivative tracks its source", "", DERIVATIVES_NOTE, ""]
+    header, rows = derivatives_table(result, metrics)
+    out += [_md_table(header, rows) if rows else "No derivatives.", ""]
+    pooled = [
+        a
+        for a in result.aggregates
+        if a.candidate == "derivatives" and a.target == "source" and a.stat == "f1"
     ]
-    header = ["cluster", "text", "kind", "words"] + [f"{m} {s}" for m in metrics for s in ("P", "R", "F")]
-    body = [
-        [c, cand, kind, words]
-        + [getattr(ms[m], s) for m in metrics if m in ms for s in ("precision", "recall", "f1")]
-        for c, cand, kind, words, ms in tracking_rows(result)
-    ]
-    out += [_md_table(header, body), ""]
-    if result.aggregates:
+    if pooled:
         out += [
-            "## Means with bootstrap intervals",
-            "",
-            "Mean over clusters (systems) or over all derivatives, with a seeded percentile bootstrap "
-            "interval; n is the number of units averaged. With n = 1 the interval is the point itself.",
+            "All derivatives against the source, mean F1 over "
+            f"{pooled[0].n} derivative(s): " + ", ".join(f"{a.metric} {interval(a)}" for a in pooled),
             "",
         ]
+    target = comparison_target(result)
+    header, rows = means_table(result, target, metrics)
+    if rows:
         out += [
-            _md_table(
-                ["candidate", "target", "metric", "stat", "mean", "low", "high", "n"],
-                [
-                    [a.candidate, a.target, a.metric, a.stat, a.mean, a.low, a.high, a.n]
-                    for a in result.aggregates
-                    if a.stat == "f1"
-                ],
-            ),
+            f"### Systems against the {target}",
+            "",
+            f"Mean F1 over clusters of each system against the {target}; with n >= 2 clusters the seeded "
+            "bootstrap interval follows in brackets.",
+            "",
+            _md_table(header, rows),
             "",
         ]
     if result.systems:
         out += [
-            "## Systems",
+            "## Systems and cost",
             "",
             "Wall time includes loading; tokens/s counts generated tokens; peak memory is the "
             "process RSS on CPU or torch's peak allocation on GPU.",
             "",
+            _md_table(*systems_table(result)),
+            "",
         ]
-        out += [_md_table(*systems_table(result)), ""]
         failed = [s for s in result.systems if s.error]
         out += [f"- {s.name} ({s.status}): {s.error}" for s in failed] + ([""] if failed else [])
         truncated = [(c, s) for c, s, _ in result.summaries if s.truncated]
@@ -170,26 +207,23 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
                 f"- {s.system} on {c}: saw {s.input_tokens} of {s.total_tokens} tokens" for c, s in truncated
             ]
             out.append("")
-    if result.tracking:
-        out += [
-            "## Tracking profile",
-            "",
-            "Coverage: share of the text's words inside fragments copied from the source; density: mean "
-            "squared fragment length (long copied runs); compression: source words per text word; novel "
-            "2-grams: share of the text's word pairs not in the source; semantic: median best-match "
-            "sentence similarity; order: Kendall's tau of aligned source positions; closeness: mean of "
-            "semantic and shared 3-grams (the best separator of derived from independent text).",
-            "",
-        ]
-        out += [_md_table(*tracking_table(result)), ""]
     if result.comparisons:
         out += [
             "## System comparisons",
             "",
             "Paired test over clusters of the two systems' F1 (A - B > 0: A scores higher); p is two-sided.",
             "",
+            _md_table(*comparisons_table(result)),
+            "",
         ]
-        out += [_md_table(*comparisons_table(result)), ""]
+    out += _per_cluster_md(result, metrics)
+    if result.problems or result.warnings or result.stopped:
+        out += ["## Problems", ""]
+        out += [f"- {p.message}" for p in result.problems]
+        out += [f"- warning: {w}" for w in result.warnings]
+        if result.stopped:
+            out.append(f"- run stopped early: {result.stopped}")
+        out.append("")
     dropped = [(d, x) for d in result.documents for x in d.dropped]
     if dropped:
         out += ["## Lines removed by cleaning", ""]
@@ -200,51 +234,105 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             ),
             "",
         ]
-    if result.problems or result.warnings or result.stopped:
-        out += ["## Problems", ""]
-        out += [f"- {p.message}" for p in result.problems]
-        out += [f"- warning: {w}" for w in result.warnings]
-        if result.stopped:
-            out.append(f"- run stopped early: {result.stopped}")
-        out.append("")
     return "\n".join(out)
 
 
-def html_data(result: RunResult) -> dict[str, Any]:
-    """The dict `eval.report_html.render_html` renders (see its docstring), from a run's result."""
-    texts = {(d.cluster, d.id): d for d in result.documents}
-    texts.update({(c, p.id): p for c, _, p in result.summaries})
-    clusters = []
-    for cid, matrices in result.matrices.items():
+def _per_cluster_md(result: RunResult, metrics: Sequence[str]) -> list[str]:
+    rouge_header, rouge_rows = source_rouge_table(result, metrics)
+    profile_header, profile_rows = tracking_table(result)
+    several = rouge_header[0] == "cluster"
+    clusters = list(dict.fromkeys(d.cluster for d in result.documents if d.role == "source"))
+    out = ["## Per cluster", ""]
+    for cid in clusters:
+        rouge = [r[1:] if several else r for r in rouge_rows if not several or r[0] == cid]
+        profiles = [r[1:] for r in profile_rows if r[0] == cid]
         source = next(d for d in result.documents if d.cluster == cid and d.role == "source")
-        tracked = [t for t in result.tracking if t.cluster == cid]
-        clusters.append(
+        out += [f"### {cid}", "", f"Source: {source.id} ({source.words} words).", ""]
+        if rouge:
+            out += ["ROUGE against the source:", "", _md_table(rouge_header[int(several) :], rouge), ""]
+        if profiles:
+            out += ["Tracking profile:", "", _md_table(profile_header[1:], profiles), ""]
+    return out
+
+
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | str]) -> dict[str, Any]:
+    """One cluster for the page's script: every text once (the source first), each text's measures,
+    copied spans and sentence alignment against the source, and the pairwise matrices."""
+    docs = [d for d in result.documents if d.cluster == cid]
+    source = next(d for d in docs if d.role == "source")
+    others = [d for d in docs if d.role != "source"] + [p for c, _, p in result.summaries if c == cid]
+    texts = [source, *(d for d in others if d.text)]
+    profiles = {t.id: t.profile for t in result.tracking if t.cluster == cid}
+    values: list[list[float | None] | None] = [None]
+    spans: list[list[list[list[int]]] | None] = [None]
+    aligned: list[list[list[float | None]] | None] = [None]
+    for text in texts[1:]:
+        profile = profiles.get(text.id)
+        measures = headline_measures(profile) if profile else {}
+        values.append([_rounded(measures.get(key), 3) for key in MEASURE_KEYS])
+        text_spans, source_spans = copied_char_spans(source.text, text.text)
+        spans.append([[list(s) for s in text_spans], [list(s) for s in source_spans]])
+        pairs = profile.alignment.pairs if profile else ()
+        aligned.append([[p.source_index, _rounded(p.similarity, 2)] for p in pairs])
+    return {
+        "id": cid,
+        "texts": [{"id": d.id, "kind": d.role, "words": d.words, "sentences": d.sentences} for d in texts],
+        "values": values,
+        "spans": spans,
+        "align": aligned,
+        "matrices": [
             {
-                "id": cid,
-                "source": {"id": source.id, "sentences": source.sentences},
-                "texts": [
-                    {
-                        "id": t.id,
-                        "kind": t.kind,
-                        "sentences": texts[(cid, t.id)].sentences,
-                        "profile": asdict(t.profile),
-                    }
-                    for t in tracked
-                ],
-                "matrices": matrices_data(matrices),
+                "metric": m.metric,
+                "labels": list(m.labels),
+                # Both matrices are symmetric with 1 on the diagonal: the pairs above it are enough.
+                "upper": [round(v, 3) for i, row in enumerate(m.values) for v in row[i + 1 :]],
             }
-        )
+            if isinstance(m, Matrix)
+            else {"metric": metric, "unavailable": m}
+            for metric, m in matrices.items()
+        ],
+        "notes": sorted({p.semantic_reason for p in profiles.values() if p.semantic_reason}),
+    }
+
+
+def html_data(result: RunResult, metrics: Sequence[str]) -> dict[str, Any]:
+    """Everything report.html shows (see `eval.report_html.render_html`), gathered from a run's result in
+    one place, so the page reads nothing else."""
+    target = comparison_target(result)
+    systems_header, systems_rows = systems_table(result)
+    by_cluster = {d.cluster for d in result.documents if d.role == "source"}
     return {
         "title": f"sumtrack report: {result.name}",
         "signature": result.signature,
-        # F1 only: the precision and recall of each text against its source are in the tracking profiles.
-        "aggregate": [
-            {**asdict(a), "system": f"{a.candidate} vs {a.target}", "metric": f"{a.metric} F1"}
+        "ok": result.ok,
+        "stopped": result.stopped,
+        "measures": list(MEASURE_KEYS),
+        "derivatives": derivatives_table(result, metrics),
+        "means": {"target": target, "table": means_table(result, target, metrics)},
+        "derivatives_pooled": [
+            {"metric": a.metric, "mean": a.mean, "low": a.low, "high": a.high, "n": a.n}
             for a in result.aggregates
-            if a.stat == "f1"
+            if a.candidate == "derivatives" and a.stat == "f1"
         ],
-        "scores": [asdict(r) for r in result.scores],
-        "clusters": clusters,
+        "systems": {
+            "header": [*systems_header, "reason"],
+            "rows": [[*row, run.error or ""] for row, run in zip(systems_rows, result.systems, strict=True)],
+        },
+        "comparisons": comparisons_table(result) if result.comparisons else None,
+        "problems": [p.message for p in result.problems],
+        "warnings": list(result.warnings),
+        "cleaning": [
+            [d.cluster, d.id, str(x.line), x.rule, x.text] for d in result.documents for x in d.dropped
+        ],
+        "clusters": [
+            _cluster_data(result, cid, result.matrices.get(cid, {}))
+            for cid in dict.fromkeys(d.cluster for d in result.documents)
+            if cid in by_cluster
+        ],
     }
 
 
@@ -268,7 +356,7 @@ def write_run(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> list[Pa
         "cleaning.jsonl": cleaning_jsonl(result),
         "results.json": json.dumps(results_dict(result), indent=2, ensure_ascii=False, default=str) + "\n",
         "report.md": report_md(result, loaded.config.rouge.types),
-        "report.html": render_html(html_data(result)),
+        "report.html": render_html(html_data(result, loaded.config.rouge.types)),
     }
     written = []
     for name, text in files.items():

@@ -172,6 +172,43 @@ def source_rouge_table(result: RunResult, metrics: Sequence[str]) -> Table:
     return header, body
 
 
+def derivatives_table(result: RunResult, metrics: Sequence[str]) -> Table:
+    """The overview: each derivative against its source, ROUGE (the first type) and the headline tracking
+    measures, cluster by cluster."""
+    first = metrics[0]
+    label = SHORT_METRIC.get(first, first)
+    profiles = {(t.cluster, t.id): t.profile for t in result.tracking}
+    header = ["cluster", "derivative", "words", f"{label} P", f"{label} R", f"{label} F"]
+    header += ["coverage", "novel 2-grams", "longest copy", "semantic", "order", "closeness"]
+    rows = []
+    for cluster, cand, kind, words, ms in tracking_rows(result):
+        if kind != "derivative":
+            continue
+        score = ms.get(first)
+        p = profiles.get((cluster, cand))
+        rows.append(
+            [
+                cluster,
+                cand,
+                str(words),
+                *(_num(getattr(score, s)) if score else "-" for s in ("precision", "recall", "f1")),
+                *(
+                    [
+                        _num(p.coverage),
+                        _num(p.novel_ngrams.get(2)),
+                        str(p.longest_fragment),
+                        _num(p.semantic),
+                        _num(p.alignment.order),
+                        _num(p.closeness),
+                    ]
+                    if p
+                    else ["-"] * 6
+                ),
+            ]
+        )
+    return header, rows
+
+
 def interval(row: AggregateRow) -> str:
     """A mean with its bootstrap interval, or the mean alone where one unit makes the interval a point."""
     if row.n < 2:
