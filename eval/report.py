@@ -217,9 +217,11 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             "",
         ]
     out += _per_cluster_md(result, metrics)
-    if result.problems or result.warnings or result.stopped:
+    not_ok = [s for s in result.systems if s.error]
+    if result.problems or result.warnings or result.stopped or not_ok:
         out += ["## Problems", ""]
         out += [f"- {p.message}" for p in result.problems]
+        out += [f"- system {s.name} {s.status}: {s.error}" for s in not_ok]
         out += [f"- warning: {w}" for w in result.warnings]
         if result.stopped:
             out.append(f"- run stopped early: {result.stopped}")

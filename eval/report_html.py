@@ -271,8 +271,8 @@ def _overview(data: Mapping[str, Any]) -> str:
     clusters = data.get("clusters", [])
     n_texts = sum(len(c["texts"]) for c in clusters)
     parts = [
-        f"<p>{len(clusters)} cluster(s), {n_texts} text(s). Run status: <b>{'ok' if data.get('ok') else 'see problems'}"
-        "</b>.</p>"
+        f"<p>{len(clusters)} cluster(s), {n_texts} text(s). Run status: "
+        f"<b>{'ok' if data.get('ok') else 'see problems'}</b>.</p>"
     ]
     if data.get("stopped"):
         parts.append(f"<p><b>The run stopped early:</b> {html.escape(str(data['stopped']))}</p>")
@@ -335,8 +335,8 @@ def _systems(data: Mapping[str, Any]) -> str:
         body.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
     return (
-        '<p class="note">status: ok, unavailable (the model is not on this machine: the reason says how to get '
-        "it), failed (the reason is the error) or skipped (the run stopped before it). Seconds include "
+        '<p class="note">status: ok, unavailable (the model is not on this machine: the reason says how to '
+        "get it), failed (the reason is the error) or skipped (the run stopped before it). Seconds include "
         "loading; tokens/s counts generated tokens; peak memory is torch's peak allocation on a GPU or the "
         "process's peak RSS on a CPU.</p>"
         f'<div class="wide"><table class="systems"><thead><tr>{head}</tr></thead>'
@@ -369,8 +369,9 @@ def _cluster_index(clusters: Sequence[Mapping[str, Any]]) -> str:
             f"<td>{kinds.count('system')}</td></tr>"
         )
     index = (
-        '<div class="wide"><table class="index"><thead><tr><th class="t">cluster</th><th class="t">source</th>'
-        "<th>source words</th><th>derivatives</th><th>references</th><th>systems</th></tr></thead>"
+        '<div class="wide"><table class="index"><thead><tr><th class="t">cluster</th>'
+        '<th class="t">source</th><th>source words</th><th>derivatives</th><th>references</th>'
+        "<th>systems</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
     sections = "".join(
@@ -395,9 +396,8 @@ def _problems(data: Mapping[str, Any]) -> str:
         items.append(f"<li>run stopped early: {html.escape(str(data['stopped']))}</li>")
     for row in (data.get("systems") or {}).get("rows", []):
         if row[-1]:
-            items.append(
-                f"<li>system {html.escape(str(row[0]))} {html.escape(str(row[2]))}: {html.escape(str(row[-1]))}</li>"
-            )
+            name, status, reason = (html.escape(str(v)) for v in (row[0], row[2], row[-1]))
+            items.append(f"<li>system {name} {status}: {reason}</li>")
     if not items:
         return '<p class="note">None.</p>'
     return f'<ul class="problems">{"".join(items)}</ul>'

@@ -107,8 +107,9 @@ SCRIPT = r"""
         var v = value(data.clusters[p.ci], p.ti, key);
         if (v === null) { return; }
         var x = L + Math.max(0, Math.min(1, (v - lo) / (hi - lo))) * pw;
+        var tip = p.label + ': ' + data.labels[key] + ' ' + fmt(v, key);
         svg.appendChild(sv('circle', {'class': 'dot', cx: x.toFixed(1), cy: y, r: 4, fill: colour.of(p, i),
-          'fill-opacity': points.length > 30 ? 0.35 : 0.8}, sv('title', null, p.label + ': ' + data.labels[key] + ' ' + fmt(v, key))));
+          'fill-opacity': points.length > 30 ? 0.35 : 0.8}, sv('title', null, tip)));
       });
     });
     return el('figure', null, [el('figcaption', null, caption), svg]);
@@ -195,7 +196,9 @@ SCRIPT = r"""
     sentences.forEach(function (s) {
       var end = start + Array.from(s).length, mine = [];
       (spans || []).forEach(function (sp) {
-        if (sp[0] < end && sp[1] > start) { mine.push([Math.max(sp[0], start) - start, Math.min(sp[1], end) - start]); }
+        if (sp[0] < end && sp[1] > start) {
+          mine.push([Math.max(sp[0], start) - start, Math.min(sp[1], end) - start]);
+        }
       });
       out.push(mine);
       start = end + 1;
@@ -236,8 +239,8 @@ SCRIPT = r"""
         li.title = 'no source sentence';
         highlighted(li, s, txtMarks[i]);
       } else {
-        var span = highlighted(el('span', {'class': 'sent', tabindex: 0,
-          title: 'source sentence ' + (pair[0] + 1) + ', similarity ' + (pair[1] || 0).toFixed(2)}), s, txtMarks[i]);
+        var title = 'source sentence ' + (pair[0] + 1) + ', similarity ' + (pair[1] || 0).toFixed(2);
+        var span = highlighted(el('span', {'class': 'sent', tabindex: 0, title: title}), s, txtMarks[i]);
         link(span, srcItems[pair[0]]);
         li.appendChild(span);
       }
@@ -250,10 +253,12 @@ SCRIPT = r"""
   }
 
   function trackingTable(c, ci, body) {
-    var head = el('tr', null, ['text', 'kind', 'words'].map(function (h) { return el('th', {'class': 't'}, h); })
+    var head = el('tr', null, ['text', 'kind', 'words']
+      .map(function (h) { return el('th', {'class': 't'}, h); })
       .concat(data.table.map(function (k) { return el('th', null, data.labels[k]); })));
     var rows = c.texts.slice(1).map(function (t, k) {
-      var ti = k + 1, button = el('button', {'class': 'sbs-open', type: 'button', 'data-text': ti}, 'side by side');
+      var ti = k + 1;
+      var button = el('button', {'class': 'sbs-open', type: 'button', 'data-text': ti}, 'side by side');
       button.addEventListener('click', function () {
         var d = body.querySelector('details.sbs[data-text="' + ti + '"]');
         d.open = true;
@@ -275,14 +280,17 @@ SCRIPT = r"""
     var body = details.querySelector('.cluster-body');
     kids(body, el('p', null, ['Source: ', el('b', null, src.id), ' (' + src.words + ' words). ',
       el('a', {href: '#clusters'}, 'back to the cluster index')]));
-    c.notes.forEach(function (n) { body.appendChild(el('p', {'class': 'note'}, 'Semantic similarity: ' + n)); });
+    c.notes.forEach(function (n) {
+      body.appendChild(el('p', {'class': 'note'}, 'Semantic similarity: ' + n));
+    });
     body.appendChild(el('h4', null, 'Every text against the source'));
     body.appendChild(trackingTable(c, ci, body));
     body.appendChild(charts(points(ci, ['derivative', 'reference', 'system'], false), 'texts'));
     body.appendChild(el('h4', null, 'Pairwise matrices'));
     c.matrices.forEach(function (m) { body.appendChild(heatmap(m, src.id)); });
     body.appendChild(el('h4', null, 'The source beside each text'));
-    body.appendChild(el('p', {'class': 'note'}, 'Highlighted: runs of 3 or more words copied from the source. ' +
+    body.appendChild(el('p', {'class': 'note'},
+      'Highlighted: runs of 3 or more words copied from the source. ' +
       'Hover or click a sentence of the text to mark the source sentence it is aligned with; grey italics: ' +
       'no source sentence is close enough.'));
     c.texts.slice(1).forEach(function (t, k) {
@@ -296,7 +304,9 @@ SCRIPT = r"""
   }
 
   var all = [];
-  data.clusters.forEach(function (c, ci) { all = all.concat(points(ci, ['derivative'], data.clusters.length > 1)); });
+  data.clusters.forEach(function (c, ci) {
+    all = all.concat(points(ci, ['derivative'], data.clusters.length > 1));
+  });
   var overview = document.getElementById('overview-charts');
   if (overview) { overview.appendChild(charts(all, 'derivatives')); }
 
