@@ -20,6 +20,7 @@ from eval.aggregate import AggregateRow, ScoreRow
 from eval.config import LoadedConfig
 from eval.matrices import Matrix
 from eval.report_html import MEASURE_KEYS, matrices_data, render_html
+from eval.rouge import DEFAULT_TYPES
 from eval.runner import RunResult
 from eval.tables import (
     comparison_target,
@@ -27,6 +28,7 @@ from eval.tables import (
     derivatives_table,
     interval,
     means_table,
+    pooled_derivatives,
     source_rouge_table,
     systems_table,
     tracking_table,
@@ -165,11 +167,7 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     out += ["## Overview", "", "### How each derivative tracks its source", "", DERIVATIVES_NOTE, ""]
     header, rows = derivatives_table(result, metrics)
     out += [_md_table(header, rows) if rows else "No derivatives.", ""]
-    pooled = [
-        a
-        for a in result.aggregates
-        if a.candidate == "derivatives" and a.target == "source" and a.stat == "f1"
-    ]
+    pooled = pooled_derivatives(result)
     if pooled:
         out += [
             "All derivatives against the source, mean F1 over "
@@ -301,9 +299,10 @@ def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | s
     }
 
 
-def html_data(result: RunResult, metrics: Sequence[str]) -> dict[str, Any]:
+def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[str, Any]:
     """Everything report.html shows (see `eval.report_html.render_html`), gathered from a run's result in
-    one place, so the page reads nothing else."""
+    one place, so the page reads nothing else. `metrics`: the ROUGE types to show (default: the run's)."""
+    metrics = metrics or result.settings.get("rouge", {}).get("types") or DEFAULT_TYPES
     target = comparison_target(result)
     systems_header, systems_rows = systems_table(result)
     by_cluster = {d.cluster for d in result.documents if d.role == "source"}
@@ -317,8 +316,7 @@ def html_data(result: RunResult, metrics: Sequence[str]) -> dict[str, Any]:
         "means": {"target": target, "table": means_table(result, target, metrics)},
         "derivatives_pooled": [
             {"metric": a.metric, "mean": a.mean, "low": a.low, "high": a.high, "n": a.n}
-            for a in result.aggregates
-            if a.candidate == "derivatives" and a.stat == "f1"
+            for a in pooled_derivatives(result)
         ],
         "systems": {
             "header": [*systems_header, "reason"],

@@ -216,9 +216,32 @@ def interval(row: AggregateRow) -> str:
     return f"{row.mean:.3f} ({row.low:.3f}-{row.high:.3f})"
 
 
+def target_group(row: AggregateRow) -> str:
+    """An aggregate's target group: "source", "derivatives" or "references" (from a plain name or from a
+    typed reference's kind, as eval.results will hand it over)."""
+    return str(getattr(row.target, "kind", row.target))
+
+
+def system_name(row: AggregateRow) -> str | None:
+    """The system an aggregate is about, or None for the pooled derivatives."""
+    candidate: Any = row.candidate
+    if hasattr(candidate, "kind"):
+        return str(candidate.id) if candidate.kind == "system" else None
+    return None if candidate == "derivatives" else str(candidate)
+
+
+def pooled_derivatives(result: RunResult) -> list[AggregateRow]:
+    """F1 means of all derivatives against their sources, one per ROUGE type."""
+    return [
+        a
+        for a in result.aggregates
+        if system_name(a) is None and target_group(a) == "source" and a.stat == "f1"
+    ]
+
+
 def comparison_target(result: RunResult) -> str:
     """What systems are compared against: the references where there are any, else the derivatives."""
-    targets = {a.target for a in result.aggregates if a.candidate != "derivatives"}
+    targets = {target_group(a) for a in result.aggregates if system_name(a) is not None}
     return "references" if "references" in targets else "derivatives"
 
 
@@ -226,9 +249,9 @@ def means_table(result: RunResult, target: str, metrics: Sequence[str]) -> Table
     """Each system's mean F1 against `target` ("derivatives", "references" or "source"), one column per
     ROUGE type, with the bootstrap interval where it averages two or more clusters; n is that count."""
     means = {
-        (a.candidate, a.metric): a
+        (name, a.metric): a
         for a in result.aggregates
-        if a.target == target and a.stat == "f1" and a.candidate != "derivatives"
+        if target_group(a) == target and a.stat == "f1" and (name := system_name(a)) is not None
     }
     systems = list(dict.fromkeys(candidate for candidate, _ in means))
     header = ["system", *(f"{SHORT_METRIC.get(m, m)} F" for m in metrics), "n"]
