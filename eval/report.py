@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
@@ -256,7 +257,8 @@ def _per_cluster_md(result: RunResult, metrics: Sequence[str]) -> list[str]:
 
 
 def _rounded(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)
+    """A number for the page's JSON: rounded, and None where it is undefined (JSON has no NaN)."""
+    return None if value is None or not math.isfinite(value) else round(value, digits)
 
 
 def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | str]) -> dict[str, Any]:
@@ -289,7 +291,7 @@ def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | s
                 "metric": m.metric,
                 "labels": list(m.labels),
                 # Both matrices are symmetric with 1 on the diagonal: the pairs above it are enough.
-                "upper": [round(v, 3) for i, row in enumerate(m.values) for v in row[i + 1 :]],
+                "upper": [_rounded(v, 3) for i, row in enumerate(m.values) for v in row[i + 1 :]],
             }
             if isinstance(m, Matrix)
             else {"metric": metric, "unavailable": m}

@@ -270,9 +270,14 @@ def _table(
 def _overview(data: Mapping[str, Any]) -> str:
     clusters = data.get("clusters", [])
     n_texts = sum(len(c["texts"]) for c in clusters)
+    systems = (data.get("systems") or {}).get("rows", [])
+    not_ok = sum(1 for row in systems if row[-1])
+    problems = len(data.get("problems", [])) + len(data.get("warnings", [])) + not_ok
     parts = [
-        f"<p>{len(clusters)} cluster(s), {n_texts} text(s). Run status: "
-        f"<b>{'ok' if data.get('ok') else 'see problems'}</b>.</p>"
+        f"<p>{len(clusters)} cluster(s), {n_texts} text(s), {len(systems)} system(s) "
+        f"({not_ok} not ok). Run status: <b>{'ok' if data.get('ok') else 'see problems'}</b>; "
+        f'<a href="#problems">{problems} problem(s) and warning(s)</a>; '
+        f'<a href="#cleaning">{len(data.get("cleaning", []))} line(s) removed by cleaning</a>.</p>'
     ]
     if data.get("stopped"):
         parts.append(f"<p><b>The run stopped early:</b> {html.escape(str(data['stopped']))}</p>")

@@ -171,9 +171,11 @@ SCRIPT = r"""
     m.labels.forEach(function (rowLabel, i) {
       m.labels.forEach(function (colLabel, j) {
         var x = left + j * cell, y = top + i * cell, v = at(i, j);
-        svg.appendChild(sv('rect', {'class': 'cell', x: x, y: y, width: cell, height: cell, fill: shade(v)},
-          sv('title', null, rowLabel + ' / ' + colLabel + ': ' + v.toFixed(3))));
-        if (cell >= 30) {
+        var shown = v === null ? 'n/a' : v.toFixed(3);
+        var tip = sv('title', null, rowLabel + ' / ' + colLabel + ': ' + shown);
+        svg.appendChild(sv('rect', {'class': 'cell', x: x, y: y, width: cell, height: cell,
+          fill: v === null ? '#ddd' : shade(v)}, tip));
+        if (cell >= 30 && v !== null) {
           svg.appendChild(sv('text', {x: x + cell / 2, y: y + cell / 2 + 4, 'text-anchor': 'middle',
             fill: v > 0.55 ? '#fff' : '#000'}, v.toFixed(2)));
         }

@@ -302,3 +302,14 @@ def test_a_100_cluster_report_opens_and_responds(browser, big):
     cluster.locator(".pair").wait_for()
     assert cluster.locator(".pair mark.copy").count() > 0
     watched.check_clean()
+
+
+def test_an_undefined_number_is_null_in_the_data_not_a_broken_page(small):
+    result = small[0]
+    cid = next(iter(result.matrices))
+    matrix = result.matrices[cid]["rouge2_f1"]
+    assert not isinstance(matrix, str)
+    broken = replace(matrix, values=((1.0, float("nan")), (float("nan"), 1.0)), labels=matrix.labels[:2])
+    odd = replace(result, matrices={**result.matrices, cid: {"rouge2_f1": broken}})
+    data = page_json(render_html(html_data(odd, METRICS)))
+    assert data["clusters"][0]["matrices"][0]["upper"] == [None]
