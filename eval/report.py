@@ -78,14 +78,25 @@ def summaries_jsonl(result: RunResult) -> str:
 
 
 def cleaning_jsonl(result: RunResult) -> str:
+    """One record per line a rule matched: "kept": true where the line stayed because dropping every
+    match would have removed most of its document."""
     return "".join(
         json.dumps(
-            {"cluster": d.cluster, "document": d.id, "line": x.line, "rule": x.rule, "text": x.text},
+            {
+                "cluster": d.cluster,
+                "document": d.id,
+                "line": x.line,
+                "rule": x.rule,
+                "text": x.text,
+                "kept": kept,
+                "encoding": d.encoding,
+            },
             ensure_ascii=False,
         )
         + "\n"
         for d in result.documents
-        for x in d.dropped
+        for lines, kept in ((d.dropped, False), (d.kept, True))
+        for x in lines
     )
 
 
@@ -106,6 +117,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
                 "words": d.words,
                 "sentences": len(d.sentences),
                 "dropped_lines": len(d.dropped),
+                "encoding": d.encoding,
             }
             for d in result.documents
         ],
@@ -216,6 +228,13 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             "",
         ]
     out += _per_cluster_md(result, metrics)
+    codecs = [d for d in result.documents if d.encoding not in (None, "utf-8")]
+    if codecs:
+        out += ["## Files not read as plain UTF-8", ""]
+        out += [
+            _md_table(["cluster", "document", "encoding"], [[d.cluster, d.id, d.encoding] for d in codecs]),
+            "",
+        ]
     not_ok = [s for s in result.systems if s.error]
     if result.problems or result.warnings or result.stopped or not_ok:
         out += ["## Problems", ""]
@@ -328,7 +347,13 @@ def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[s
         "problems": [p.message for p in result.problems],
         "warnings": list(result.warnings),
         "cleaning": [
-            [d.cluster, d.id, str(x.line), x.rule, x.text] for d in result.documents for x in d.dropped
+            [d.cluster, d.id, str(x.line), x.rule, x.text, action]
+            for d in result.documents
+            for lines, action in ((d.dropped, "removed"), (d.kept, "kept"))
+            for x in lines
+        ],
+        "encodings": [
+            [d.cluster, d.id, d.encoding] for d in result.documents if d.encoding not in (None, "utf-8")
         ],
         "clusters": [
             _cluster_data(result, cid, result.matrices.get(cid, {}))

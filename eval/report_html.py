@@ -10,7 +10,8 @@
       "systems": {"header": [...], "rows": [[..., reason], ...]},
       "comparisons": (header, rows) or None,
       "problems": [message, ...], "warnings": [message, ...],
-      "cleaning": [[cluster, document, line, rule, text], ...],
+      "cleaning": [[cluster, document, line, rule, text, "removed" | "kept"], ...],
+      "encodings": [[cluster, document, codec], ...],      # files not read as plain UTF-8
       "clusters": [{
         "id": "c1",
         "texts": [{"id", "kind", "words", "sentences": [...]}, ...],   # each text once; the source first
@@ -277,7 +278,8 @@ def _overview(data: Mapping[str, Any]) -> str:
         f"<p>{len(clusters)} cluster(s), {n_texts} text(s), {len(systems)} system(s) "
         f"({not_ok} not ok). Run status: <b>{'ok' if data.get('ok') else 'see problems'}</b>; "
         f'<a href="#problems">{problems} problem(s) and warning(s)</a>; '
-        f'<a href="#cleaning">{len(data.get("cleaning", []))} line(s) removed by cleaning</a>.</p>'
+        f'<a href="#cleaning">{sum(r[5] == "removed" for r in data.get("cleaning", []))} line(s) removed by '
+        "cleaning</a>.</p>"
     ]
     if data.get("stopped"):
         parts.append(f"<p><b>The run stopped early:</b> {html.escape(str(data['stopped']))}</p>")
@@ -410,15 +412,31 @@ def _problems(data: Mapping[str, Any]) -> str:
 
 def _cleaning(data: Mapping[str, Any]) -> str:
     rows = data.get("cleaning", [])
+    parts = []
+    removed = [r for r in rows if r[5] == "removed"]
+    kept = len(rows) - len(removed)
     if not rows:
-        return '<p class="note">No line was removed.</p>'
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row[3]] = counts.get(row[3], 0) + 1
-    summary = ", ".join(f"{html.escape(rule)}: {n}" for rule, n in sorted(counts.items()))
-    return (
-        f"<p>{len(rows)} line(s) removed ({summary}); every one is also in cleaning.jsonl.</p>"
-        f"<details><summary>Show the lines</summary>"
-        + _table(["cluster", "document", "line", "rule", "text"], rows, "cleaning", text_columns=2)
-        + "</details>"
-    )
+        parts.append('<p class="note">No line was removed.</p>')
+    else:
+        counts: dict[str, int] = {}
+        for row in removed:
+            counts[row[3]] = counts.get(row[3], 0) + 1
+        summary = ", ".join(f"{html.escape(rule)}: {n}" for rule, n in sorted(counts.items()))
+        parts.append(
+            f"<p>{len(removed)} line(s) removed ({summary or 'none'})"
+            + (
+                f"; {kept} line(s) matched a rule but kept, as removing them would gut the text"
+                if kept
+                else ""
+            )
+            + "; every one is also in cleaning.jsonl.</p><details><summary>Show the lines</summary>"
+            + _table(
+                ["cluster", "document", "line", "rule", "text", "action"], rows, "cleaning", text_columns=2
+            )
+            + "</details>"
+        )
+    encodings = data.get("encodings", [])
+    if encodings:
+        parts.append("<h3>Files not read as plain UTF-8</h3>")
+        parts.append(_table(["cluster", "document", "encoding"], encodings, "encodings", text_columns=3))
+    return "".join(parts)

@@ -44,10 +44,12 @@ def _load_builtins() -> None:
     if _loaded:
         return
     _loaded = True
-    # Both modules are light: neural_config holds settings and a lazy factory, never torch.
-    from summarize import extractive, neural_config
+    # All light: neural_config and remote_config hold settings and a lazy factory, never torch.
+    from summarize import extractive, neural_config, outputs, remote_config
 
     for system_type in (*extractive.SYSTEM_TYPES, *neural_config.SYSTEM_TYPES):
+        register(system_type)
+    for system_type in (*remote_config.SYSTEM_TYPES, *outputs.SYSTEM_TYPES):
         register(system_type)
 
 

@@ -254,6 +254,7 @@ def test_cluster_index_opens_the_cluster_and_side_by_side_on_demand(browser, sma
     page = watched.page
     page.locator('#clusters table.index a[href="#cluster-0"]').click()
     cluster = page.locator("details#cluster-0")
+    cluster.locator("table.tracking").wait_for()  # drawn on the hashchange the link fires
     assert cluster.get_attribute("open") is not None
     assert cluster.locator("table.tracking").is_visible()
     assert cluster.locator("table.tracking tbody tr").count() == 4  # 2 derivatives, 2 systems
@@ -296,6 +297,7 @@ def test_a_100_cluster_report_opens_and_responds(browser, big):
     assert page.locator("details.cluster[open]").count() == 0
     page.locator('a[href="#cluster-99"]').click()
     cluster = page.locator("details#cluster-99")
+    cluster.locator("table.tracking").wait_for()
     assert cluster.locator("table.tracking tbody tr").count() == 27
     assert cluster.locator("svg.heatmap").count() == 2
     cluster.locator("button.sbs-open").nth(5).click()
