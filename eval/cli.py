@@ -22,15 +22,6 @@ from eval import config as config_mod
 from eval.report import write_run
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
 from eval.runner import Runner, RunResult
-from eval.tables import (
-    comparison_target,
-    comparisons_table,
-    fit_table,
-    means_table,
-    source_rouge_table,
-    systems_table,
-    tracking_table,
-)
 from summarize import __version__, registry
 from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, doc_id, read_text
 from summarize.errors import InputError, SumtrackError
@@ -183,6 +174,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
+    from eval.tables import (
+        comparison_target,
+        comparisons_table,
+        means_table,
+        source_rouge_table,
+        systems_table,
+        tracking_table,
+    )
+
     header, rows = source_rouge_table(result, metrics)
     several = header[0] == "cluster"
     title = "How closely each text tracks its source (ROUGE against the source)"
@@ -215,6 +215,8 @@ def _print_table(
     ids: Sequence[int] = (0,),
     caption: str | None = None,
 ) -> None:
+    from eval.tables import fit_table
+
     if not rows:
         return
     for part in fit_table(title, header, rows, width=out.width, keys=keys, ids=ids, caption=caption):
