@@ -209,7 +209,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         ("overview", "Overview", _overview(data)),
         ("systems", "Systems and cost", _systems(data)),
         ("comparisons", "System comparisons", _comparisons(data)),
-        ("clusters", f"Clusters ({len(clusters)})", _cluster_index(clusters)),
+        ("clusters", f"Clusters ({len(clusters)})", _cluster_index(clusters, page_data["measures"])),
         ("problems", "Problems", _problems(data)),
         ("cleaning", "Cleaning log", _cleaning(data)),
     ]
@@ -362,23 +362,48 @@ def _comparisons(data: Mapping[str, Any]) -> str:
     )
 
 
-def _cluster_index(clusters: Sequence[Mapping[str, Any]]) -> str:
+def _derivative_means(
+    cluster: Mapping[str, Any], keys: Sequence[str], measures: Sequence[str]
+) -> list[float | None]:
+    """The mean over a cluster's derivatives of each of `measures` (None where none has a value); `keys`
+    is the order of each text's values."""
+    keys = list(keys)
+    out = []
+    for measure in measures:
+        values = [
+            v[keys.index(measure)]
+            for t, v in zip(cluster["texts"], cluster["values"], strict=True)
+            if t["kind"] == "derivative" and v is not None and v[keys.index(measure)] is not None
+        ]
+        out.append(sum(values) / len(values) if values else None)
+    return out
+
+
+INDEX_MEASURES = ("rouge1_p", "rouge1_r", "closeness")
+
+
+def _cluster_index(clusters: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> str:
     if not clusters:
         return '<p class="note">No clusters.</p>'
     rows = []
     for n, cluster in enumerate(clusters):
         texts = cluster["texts"]
         kinds = [t["kind"] for t in texts[1:]]
+        means = "".join(
+            _cell(None if v is None else f"{v:.3f}", bar=True)
+            for v in _derivative_means(cluster, keys, INDEX_MEASURES)
+        )
         rows.append(
             f'<tr><td class="t"><a href="#cluster-{n}">{html.escape(str(cluster["id"]))}</a></td>'
             f'<td class="t">{html.escape(str(texts[0]["id"]))}</td><td>{texts[0]["words"]}</td>'
             f"<td>{kinds.count('derivative')}</td><td>{kinds.count('reference')}</td>"
-            f"<td>{kinds.count('system')}</td></tr>"
+            f"<td>{kinds.count('system')}</td>{means}</tr>"
         )
+    labels = "".join(f"<th>derivatives' {html.escape(MEASURES[m][0])}</th>" for m in INDEX_MEASURES)
     index = (
         '<div class="wide"><table class="index"><thead><tr><th class="t">cluster</th>'
         '<th class="t">source</th><th>source words</th><th>derivatives</th><th>references</th>'
-        "<th>systems</th></tr></thead>"
+        f"<th>systems</th>{labels}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
     sections = "".join(
@@ -390,9 +415,8 @@ def _cluster_index(clusters: Sequence[Mapping[str, Any]]) -> str:
     )
     return (
         '<p class="note">Open a cluster (or follow its link) to see every text against the source: the '
-        "tracking table, charts, the pairwise heatmaps and, on request, the source beside each text.</p>"
-        + index
-        + sections
+        "tracking table, charts, the pairwise heatmaps and, on request, the source beside each text. The "
+        "last columns are means over the cluster's derivatives, against its source.</p>" + index + sections
     )
 
 

@@ -188,7 +188,8 @@ SCRIPT = r"""
       svg.appendChild(sv('rect', Object.assign({x: left + src * cell, y: top, width: cell,
         height: n * cell}, mark)));
     }
-    var caption = m.metric + (src >= 0 ? ' (the source\u2019s row and column outlined)' : '');
+    var caption = m.metric + ' (white 0, dark blue 1' +
+      (src >= 0 ? '; the source\u2019s row and column outlined in red)' : ')');
     return el('figure', null, [el('figcaption', null, caption), el('div', {'class': 'wide'}, svg)]);
   }
 

@@ -324,3 +324,22 @@ def test_an_undefined_number_is_null_in_the_data_not_a_broken_page(small):
     broken = replace(matrix, values=((1.0, float("nan")), (float("nan"), 1.0)), labels=matrix.labels[:2])
     data = page_json(render_html(html_data(WithMatrices(result, {cid: {"rouge2_f1": broken}}), METRICS)))
     assert data["clusters"][0]["matrices"][0]["upper"] == [None]
+
+
+def test_the_cluster_index_shows_each_clusters_derivatives_at_a_glance(small):
+    result, path = small
+    page = path.read_text(encoding="utf-8")
+    index = page[page.index('<table class="index">') :]
+    index = index[: index.index("</table>")]
+    assert "derivatives' R1 P" in index and "derivatives' closeness" in index
+    budget = index[index.index('href="#cluster-0"') :].split("</tr>")[0]
+    precision = [
+        r.precision
+        for r in result.scores
+        if r.cluster == "budget"
+        and r.candidate_kind == "derivative"
+        and r.target_kind == "source"
+        and r.metric == "rouge1"
+    ]
+    shown = re.findall(r'<td class="bar" style="--w:[\d.]+%">(0\.\d{3})</td>', budget)
+    assert abs(float(shown[0]) - sum(precision) / len(precision)) < 0.002  # means of rounded values
