@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.matrices import Matrix
-from eval.report_script import SCRIPT
+from eval.report_assets import CSS, SCRIPT
 
 # The measures in each text's "values", in this order (the keys of eval.tracking.headline_measures).
 MEASURE_KEYS: tuple[str, ...] = (
@@ -129,42 +129,6 @@ SCATTER = ("rouge1_r", "rouge1_p")
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
 KIND_COLOURS = {"derivative": "#1f77b4", "system": "#ff7f0e", "reference": "#2ca02c", "source": "#222"}
 
-_CSS = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 0 1.5em 3em; color: #222; }
-h1, h2, h3 { font-weight: 600; } code { font-size: 12px; word-break: break-all; }
-nav.top { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #ddd; padding: .4em 0;
-  z-index: 2; } nav.top a { margin-right: 1em; }
-table { border-collapse: collapse; margin: .5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; vertical-align: top; }
-th { background: #f4f4f4; }
-td.t, th.t { text-align: left; } td.reason { text-align: left; max-width: 40em; font-size: 12px; }
-td.bar { background-image: linear-gradient(90deg, #cfe3f7 var(--w), transparent var(--w)); }
-.wide { overflow-x: auto; max-width: 100%; }
-.note { color: #555; max-width: 60em; }
-.charts { display: flex; flex-wrap: wrap; gap: 2em; align-items: flex-start; }
-figure { margin: 0 0 1em; } figcaption { font-weight: 600; margin-bottom: .3em; }
-svg text { font: 11px system-ui, sans-serif; }
-.legend { list-style: none; padding: 0; margin: .3em 0; font-size: 12px; display: flex; flex-wrap: wrap;
-  gap: .3em 1.2em; max-width: 60em; }
-.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: -1px; }
-.status-ok { color: #1a7f37; } .status-unavailable { color: #9a6700; }
-.status-failed, .status-skipped { color: #cf222e; }
-ul.problems li { margin-bottom: .3em; }
-details.cluster { border-top: 1px solid #ddd; padding: .3em 0; }
-section, details.cluster, details.sbs { scroll-margin-top: 2.6em; }
-table.tracking td:first-child { white-space: nowrap; }
-details.cluster > summary { cursor: pointer; font-size: 1.1em; }
-details.cluster > summary .note { font-size: 13px; }
-details.sbs { margin: .3em 0; } details.sbs > summary { cursor: pointer; }
-.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5em; }
-.pair ol { padding-left: 2.2em; } .pair li { margin-bottom: .3em; }
-mark.copy { background: #ffe08a; }
-li.unaligned { color: #666; font-style: italic; }
-.linked { outline: 2px solid #d62728; background: #fde2e2; }
-span.sent { cursor: pointer; }
-button.sbs-open { font-size: 11px; margin-left: .4em; }
-"""
-
 
 def matrices_data(matrices: Mapping[str, Matrix | str]) -> list[dict[str, Any]]:
     """The "matrices" list of results.json: a matrix as a dict, or {"metric", "unavailable": reason}."""
@@ -220,7 +184,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<link rel="icon" href="data:,">',
-        f"<title>{title}</title><style>{_CSS}</style></head><body>",
+        f"<title>{title}</title><style>{CSS}</style></head><body>",
         f'<nav class="top">{nav}</nav>',
         f"<h1>{title}</h1>",
         f'<p class="note">Signature: <code>{html.escape(str(data.get("signature", "")))}</code></p>',

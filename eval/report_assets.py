@@ -1,8 +1,45 @@
-"""The script of report.html (see eval/report_html.py): draws the overview charts at load and a cluster's
-tables, charts, heatmaps and side-by-side views when the reader opens it, from the page's JSON data.
+"""The style and script of report.html (see eval/report_html.py). The script draws the overview charts at load
+and a cluster's tables, charts, heatmaps and side-by-side views when the reader opens it, from the page's
+JSON data.
 
 It builds every element with createElement/createElementNS and textContent, never innerHTML, so text from
 the corpus can only ever show as text. Kept in a Python module so it ships with the package.
+"""
+
+CSS = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0 1.5em 3em; color: #222; }
+h1, h2, h3 { font-weight: 600; } code { font-size: 12px; word-break: break-all; }
+nav.top { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #ddd; padding: .4em 0;
+  z-index: 2; } nav.top a { margin-right: 1em; }
+table { border-collapse: collapse; margin: .5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; vertical-align: top; }
+th { background: #f4f4f4; }
+td.t, th.t { text-align: left; } td.reason { text-align: left; max-width: 40em; font-size: 12px; }
+td.bar { background-image: linear-gradient(90deg, #cfe3f7 var(--w), transparent var(--w)); }
+.wide { overflow-x: auto; max-width: 100%; }
+.note { color: #555; max-width: 60em; }
+.charts { display: flex; flex-wrap: wrap; gap: 2em; align-items: flex-start; }
+figure { margin: 0 0 1em; } figcaption { font-weight: 600; margin-bottom: .3em; }
+svg text { font: 11px system-ui, sans-serif; }
+.legend { list-style: none; padding: 0; margin: .3em 0; font-size: 12px; display: flex; flex-wrap: wrap;
+  gap: .3em 1.2em; max-width: 60em; }
+.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: -1px; }
+.status-ok { color: #1a7f37; } .status-unavailable { color: #9a6700; }
+.status-failed, .status-skipped { color: #cf222e; }
+ul.problems li { margin-bottom: .3em; }
+details.cluster { border-top: 1px solid #ddd; padding: .3em 0; }
+section, details.cluster, details.sbs { scroll-margin-top: 2.6em; }
+table.tracking td:first-child { white-space: nowrap; }
+details.cluster > summary { cursor: pointer; font-size: 1.1em; }
+details.cluster > summary .note { font-size: 13px; }
+details.sbs { margin: .3em 0; } details.sbs > summary { cursor: pointer; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5em; }
+.pair ol { padding-left: 2.2em; } .pair li { margin-bottom: .3em; }
+mark.copy { background: #ffe08a; }
+li.unaligned { color: #666; font-style: italic; }
+.linked { outline: 2px solid #d62728; background: #fde2e2; }
+span.sent { cursor: pointer; }
+button.sbs-open { font-size: 11px; margin-left: .4em; }
 """
 
 SCRIPT = r"""
