@@ -19,26 +19,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from eval._rouge_tokens import TokenizerName
 from eval.overrides import apply_override
-from eval.rouge import DEFAULT_TYPES
+from eval.rouge import DEFAULT_TYPES, MultiRef, RougeType
+from eval.significance import Significance
+from eval.writers import FORMATS, Format
 from summarize import registry
 from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, DocRef, doc_id, repeated, resolve
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
-from summarize.text import RULES, CleaningOptions
-
-RougeType = Literal[
-    "rouge1",
-    "rouge2",
-    "rouge3",
-    "rouge4",
-    "rouge5",
-    "rouge6",
-    "rouge7",
-    "rouge8",
-    "rouge9",
-    "rougeL",
-    "rougeLsum",
-]
+from summarize.text import RULES, CleaningOptions, NormalForm, SplitMode
 
 
 class _Model(BaseModel):
@@ -123,7 +112,7 @@ class CorpusSpec(_Model):
 
 class CleaningSpec(_Model):
     enabled: bool = True
-    normalize: Literal["NFKC", "NFC", "none"] = "NFKC"
+    normalize: NormalForm = "NFKC"
     disable: tuple[str, ...] = Field((), description="rules to switch off")
     extra_patterns: tuple[str, ...] = Field((), description="regexes: a line fully matching one is dropped")
 
@@ -147,21 +136,21 @@ class CleaningSpec(_Model):
 
 
 class SentencesSpec(_Model):
-    split: Literal["nupunkt", "lines"] = "nupunkt"
+    split: SplitMode = "nupunkt"
 
 
 class RougeSpec(_Model):
-    types: tuple[RougeType, ...] = DEFAULT_TYPES  # type: ignore[assignment]
+    types: tuple[RougeType, ...] = DEFAULT_TYPES
     stem: bool = True
-    tokenizer: Literal["default", "unicode"] = "default"
-    multi_ref: Literal["best", "sum"] = "best"
+    tokenizer: TokenizerName = "default"
+    multi_ref: MultiRef = "best"
 
 
 class AggregateSpec(_Model):
     bootstrap: int = Field(1000, ge=0, description="bootstrap resamples (0: no interval)")
     confidence: float = Field(0.95, gt=0, lt=1)
     seed: int = 0
-    significance: Literal["permutation", "bootstrap", "none"] = Field(
+    significance: Significance = Field(
         "permutation", description="paired test between every two systems over clusters (2+ clusters)"
     )
 
@@ -184,6 +173,7 @@ class OutputSpec(_Model):
     dir: str | None = Field(
         None, description="run directory (default: runs/<name> beside the config's folder)"
     )
+    formats: tuple[Format, ...] = Field(FORMATS, description="writers to run (config.resolved.yaml always)")
 
 
 class Config(_Model):

@@ -4,7 +4,7 @@
 
     {
       "title", "signature", "ok", "stopped",
-      "measures": [key, ...],                       # MEASURE_KEYS: the order of every "values" list
+      "measures": [name, ...],                  # registered measures (eval.measures): the order of "values"
       "means": {"target": "references" | "derivatives", "table": (header, rows)},
       "derivatives_pooled": [{"metric", "mean", "low", "high", "n"}, ...],
       "systems": {"header": [...], "rows": [[..., reason], ...]},
@@ -15,7 +15,7 @@
       "clusters": [{
         "id": "c1",
         "texts": [{"id", "kind", "words", "sentences": [...]}, ...],   # each text once; the source first
-        "values": [None, [measure values in MEASURE_KEYS order], ...],  # per text, against the source
+        "values": [None, [measure values in "measures" order], ...],  # per text, against the source
         "spans": [None, [text spans, source spans], ...],   # copied runs of 3+ words: [start, end) offsets
                                                             # into "\\n".join(sentences)
         "align": [None, [[source sentence or None, similarity], ...], ...],   # per text sentence
@@ -48,72 +48,10 @@ from pathlib import Path
 from typing import Any
 
 from eval.matrices import Matrix
+from eval.measures import all_measures, get
 from eval.report_assets import CSS, SCRIPT
 
-# The measures in each text's "values", in this order (the keys of eval.tracking.headline_measures).
-MEASURE_KEYS: tuple[str, ...] = (
-    "rouge1_p",
-    "rouge1_r",
-    "rouge1_f",
-    "rouge2_p",
-    "rouge2_r",
-    "rouge2_f",
-    "rougeL_p",
-    "rougeL_r",
-    "rougeL_f",
-    "coverage",
-    "density",
-    "compression",
-    "novel_1gram",
-    "novel_2gram",
-    "novel_3gram",
-    "novel_4gram",
-    "longest_fragment",
-    "semantic",
-    "aligned_share",
-    "order",
-    "closeness",
-)
-# key: (label, low, high) for the tables and the profile chart (None: not drawn on a 0..1-like axis).
-MEASURES: dict[str, tuple[str, float | None, float | None]] = {
-    "rouge1_p": ("R1 P", 0, 1),
-    "rouge1_r": ("R1 R", 0, 1),
-    "rouge1_f": ("R1 F", 0, 1),
-    "rouge2_p": ("R2 P", 0, 1),
-    "rouge2_r": ("R2 R", 0, 1),
-    "rouge2_f": ("R2 F", 0, 1),
-    "rougeL_p": ("RL P", 0, 1),
-    "rougeL_r": ("RL R", 0, 1),
-    "rougeL_f": ("RL F", 0, 1),
-    "coverage": ("coverage", 0, 1),
-    "density": ("density", None, None),
-    "compression": ("compression", None, None),
-    "novel_1gram": ("novel 1-grams", 0, 1),
-    "novel_2gram": ("novel 2-grams", 0, 1),
-    "novel_3gram": ("novel 3-grams", 0, 1),
-    "novel_4gram": ("novel 4-grams", 0, 1),
-    "longest_fragment": ("longest copy", None, None),
-    "semantic": ("semantic", 0, 1),
-    "aligned_share": ("aligned share", 0, 1),
-    "order": ("order", -1, 1),
-    "closeness": ("closeness", 0, 1),
-}
-TABLE_MEASURES: tuple[str, ...] = (
-    "rouge1_p",
-    "rouge1_r",
-    "rouge2_p",
-    "rouge2_r",
-    "rougeL_f",
-    "coverage",
-    "density",
-    "compression",
-    "novel_2gram",
-    "novel_3gram",
-    "longest_fragment",
-    "semantic",
-    "order",
-    "closeness",
-)
+# The registered measures (eval.measures) the profile chart draws; labels and decimals come from the registry.
 CHART_MEASURES: tuple[str, ...] = (
     "rouge2_p",
     "rouge2_r",
@@ -124,10 +62,17 @@ CHART_MEASURES: tuple[str, ...] = (
     "order",
     "closeness",
 )
+# The measures drawn on a -1..1 scale in the profile chart (the others it draws are shares, 0..1).
+SIGNED = ("order",)
 # Precision against recall: the ROUGE type of the scatter charts.
 SCATTER = ("rouge1_r", "rouge1_p")
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
 KIND_COLOURS = {"derivative": "#1f77b4", "system": "#ff7f0e", "reference": "#2ca02c", "source": "#222"}
+
+
+def measure_keys() -> list[str]:
+    """The order of each text's "values": every registered measure, in registration order."""
+    return [m.name for m in all_measures()]
 
 
 def matrices_data(matrices: Mapping[str, Matrix | str]) -> list[dict[str, Any]]:
@@ -157,13 +102,16 @@ def render_html(data: Mapping[str, Any]) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     policy = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'"
     clusters = data.get("clusters", [])
+    registered = all_measures()
+    keys = list(data.get("measures") or measure_keys())
     page_data = {
-        "measures": list(data.get("measures", MEASURE_KEYS)),
-        "labels": {k: v[0] for k, v in MEASURES.items()},
-        "ranges": {k: [v[1], v[2]] for k, v in MEASURES.items()},
-        "digits": {"density": 2, "compression": 2, "longest_fragment": 0},
-        "table": list(TABLE_MEASURES),
-        "chart": list(CHART_MEASURES),
+        "measures": keys,
+        "labels": {m.name: m.label for m in registered},
+        "ranges": {m.name: [-1, 1] if m.name in SIGNED else [0, 1] for m in registered},
+        "digits": {m.name: m.digits for m in registered},
+        # The cluster table shows every registered measure; the profile chart those on a common scale.
+        "table": keys,
+        "chart": [k for k in CHART_MEASURES if k in keys],
         "scatter": list(SCATTER),
         "palette": list(PALETTE),
         "kinds": KIND_COLOURS,
@@ -173,7 +121,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         ("overview", "Overview", _overview(data)),
         ("systems", "Systems and cost", _systems(data)),
         ("comparisons", "System comparisons", _comparisons(data)),
-        ("clusters", f"Clusters ({len(clusters)})", _cluster_index(clusters, page_data["measures"])),
+        ("clusters", f"Clusters ({len(clusters)})", _cluster_index(clusters, keys)),
         ("problems", "Problems", _problems(data)),
         ("cleaning", "Cleaning log", _cleaning(data)),
     ]
@@ -363,7 +311,7 @@ def _cluster_index(clusters: Sequence[Mapping[str, Any]], keys: Sequence[str]) -
             f"<td>{kinds.count('derivative')}</td><td>{kinds.count('reference')}</td>"
             f"<td>{kinds.count('system')}</td>{means}</tr>"
         )
-    labels = "".join(f"<th>derivatives' {html.escape(MEASURES[m][0])}</th>" for m in INDEX_MEASURES)
+    labels = "".join(f"<th>derivatives' {html.escape(get(m).label)}</th>" for m in INDEX_MEASURES)
     index = (
         '<div class="wide"><table class="index"><thead><tr><th class="t">cluster</th>'
         '<th class="t">source</th><th>source words</th><th>derivatives</th><th>references</th>'

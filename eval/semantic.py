@@ -55,6 +55,20 @@ class Embedder:
         self._failure: ModelUnavailableError | None = None
         self._cache: dict[str, np.ndarray] = {}
 
+    @property
+    def model_name(self) -> str:
+        return MODEL_NAME if self.model_path is None else Path(self.model_path).name
+
+    def signature_fields(self) -> dict[str, str]:
+        """This embedder's part of the signature: the model and the library that runs it."""
+        from eval.rouge import package_version
+
+        weights = package_version(_PACKAGE) if self.model_path is None else "local"
+        return {
+            "embedder": f"{self.model_name}@{weights}",
+            "sentence_transformers": package_version("sentence-transformers"),
+        }
+
     def _load(self) -> Any:
         if self._failure is not None:
             raise self._failure

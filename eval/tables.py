@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from eval.aggregate import AggregateRow, ScoreRow
+from eval.measures import get
 from eval.runner import RunResult, SystemRun
 
 if TYPE_CHECKING:
@@ -85,39 +86,29 @@ def systems_table(result: RunResult) -> Table:
     return header, rows
 
 
+# The tracking measures the console and report.md show for every text; their labels and number formats are
+# the registry's (eval.measures). report.html shows every registered measure.
+HEADLINE: tuple[str, ...] = (
+    "coverage",
+    "density",
+    "compression",
+    "novel_2gram",
+    "longest_fragment",
+    "semantic",
+    "order",
+    "closeness",
+)
+OVERVIEW: tuple[str, ...] = ("coverage", "novel_2gram", "longest_fragment", "semantic", "order", "closeness")
+
+
 def tracking_table(result: RunResult) -> Table:
     """The headline tracking measures of every text against its cluster's source."""
-    header = [
-        "cluster",
-        "text",
-        "kind",
-        "coverage",
-        "density",
-        "compression",
-        "novel 2-grams",
-        "longest copy",
-        "semantic",
-        "order",
-        "closeness",
+    measures = [get(name) for name in HEADLINE]
+    header = ["cluster", "text", "kind", *(m.label for m in measures)]
+    rows = [
+        [t.cluster, t.id, t.kind, *(m.format(m.compute(t.profile)) for m in measures)]
+        for t in result.tracking
     ]
-    rows = []
-    for tracked in result.tracking:
-        p = tracked.profile
-        rows.append(
-            [
-                tracked.cluster,
-                tracked.id,
-                tracked.kind,
-                _num(p.coverage),
-                _num(p.density, 2),
-                _num(p.compression, 2),
-                _num(p.novel_ngrams.get(2)),
-                str(p.longest_fragment),
-                _num(p.semantic),
-                _num(p.alignment.order),
-                _num(p.closeness),
-            ]
-        )
     return header, rows
 
 
@@ -127,7 +118,7 @@ def comparisons_table(result: RunResult) -> Table:
         [
             c.system_a,
             c.system_b,
-            c.target,
+            str(c.target),
             c.metric,
             _num(c.mean_a),
             _num(c.mean_b),
@@ -179,7 +170,8 @@ def derivatives_table(result: RunResult, metrics: Sequence[str]) -> Table:
     label = SHORT_METRIC.get(first, first)
     profiles = {(t.cluster, t.id): t.profile for t in result.tracking}
     header = ["cluster", "derivative", "words", f"{label} P", f"{label} R", f"{label} F"]
-    header += ["coverage", "novel 2-grams", "longest copy", "semantic", "order", "closeness"]
+    measures = [get(name) for name in OVERVIEW]
+    header += [m.label for m in measures]
     rows = []
     for cluster, cand, kind, words, ms in tracking_rows(result):
         if kind != "derivative":
@@ -192,18 +184,7 @@ def derivatives_table(result: RunResult, metrics: Sequence[str]) -> Table:
                 cand,
                 str(words),
                 *(_num(getattr(score, s)) if score else "-" for s in ("precision", "recall", "f1")),
-                *(
-                    [
-                        _num(p.coverage),
-                        _num(p.novel_ngrams.get(2)),
-                        str(p.longest_fragment),
-                        _num(p.semantic),
-                        _num(p.alignment.order),
-                        _num(p.closeness),
-                    ]
-                    if p
-                    else ["-"] * 6
-                ),
+                *(m.format(m.compute(p)) if p else "-" for m in measures),
             ]
         )
     return header, rows
@@ -217,17 +198,14 @@ def interval(row: AggregateRow) -> str:
 
 
 def target_group(row: AggregateRow) -> str:
-    """An aggregate's target group: "source", "derivatives" or "references" (from a plain name or from a
-    typed reference's kind, as eval.results will hand it over)."""
-    return str(getattr(row.target, "kind", row.target))
+    """An aggregate's target group: "source", "derivatives" or "references"."""
+    return row.target.kind
 
 
 def system_name(row: AggregateRow) -> str | None:
-    """The system an aggregate is about, or None for the pooled derivatives."""
-    candidate: Any = row.candidate
-    if hasattr(candidate, "kind"):
-        return str(candidate.id) if candidate.kind == "system" else None
-    return None if candidate == "derivatives" else str(candidate)
+    """The system an aggregate is about (a system named "derivatives" included), or None for the pooled
+    derivatives."""
+    return row.candidate.id if row.candidate.kind == "system" else None
 
 
 def pooled_derivatives(result: RunResult) -> list[AggregateRow]:

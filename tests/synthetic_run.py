@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import random
 from itertools import combinations
-from typing import Any
 
 from eval.aggregate import Comparison, ScoreRow, aggregate
 from eval.alignment import AlignedSentence, Alignment
 from eval.matrices import Matrix
+from eval.results import ALL, ALL_DERIVATIVES, ALL_REFERENCES, ClusterScores, Ref, Row
 from eval.rouge import Score
 from eval.runner import Prepared, RunResult, SystemRun, Tracked
 from eval.tracking import TrackingProfile
@@ -99,17 +99,6 @@ def _matrix(rng: random.Random, metric: str, labels: list[str]) -> Matrix:
     return Matrix(metric, tuple(labels), tuple(tuple(row) for row in values))
 
 
-try:  # the one results table of issue 9 (eval.results), where it has landed
-    from eval.results import ClusterScores, Ref, Row
-
-    _ALL_REFERENCES: tuple[str, str] = ("references", "*")
-    _TARGETS: tuple[Any, ...] = (Ref("references", "*"), Ref("derivatives", "*"))
-except ImportError:  # pragma: no cover - before it
-    ClusterScores = Ref = Row = None  # type: ignore[assignment,misc]
-    _ALL_REFERENCES = ("references", "references")
-    _TARGETS = ("references", "derivatives")
-
-
 def _add_cluster(
     result: RunResult,
     cid: str,
@@ -118,12 +107,7 @@ def _add_cluster(
     texts: list[Prepared],
     matrices: list[Matrix],
 ) -> None:
-    """Put one cluster's numbers into the result, as rows of the results table where there is one."""
-    if Row is None:
-        result.scores += scores
-        result.tracking += tracked
-        result.matrices[cid] = {m.metric: m for m in matrices}
-        return
+    """Put one cluster's numbers into the result's table, as the runner does."""
     kinds = {t.id: t.role for t in texts}
     rows = [
         Row(cid, Ref(r.candidate_kind, r.candidate), Ref(r.target_kind, r.target), "rouge", r.metric, stat, v)
@@ -190,17 +174,14 @@ def synthetic_result(
                 scores += [
                     ScoreRow(cid, s.id, target.id, m, *_triple(rng), "system", target.role) for m in METRICS
                 ]
-            scores += [
-                ScoreRow(cid, s.id, _ALL_REFERENCES[1], m, *_triple(rng), "system", "references")
-                for m in METRICS
-            ]
+            scores += [ScoreRow(cid, s.id, ALL, m, *_triple(rng), "system", "references") for m in METRICS]
         labels = [d.id for d in docs] + [s.id for s in summaries]
         matrices = [_matrix(rng, "rouge2_f1", labels), _matrix(rng, "semantic", labels)]
         _add_cluster(result, cid, scores, tracked, [*docs, *summaries], matrices)
     result.aggregates = aggregate(result.scores, seed=0, samples=bootstrap, confidence=0.95)
     result.comparisons = [
         Comparison(a, b, target, m, "permutation", clusters, 0.4, 0.38, 0.02, rng.random(), None, None, 0)
-        for target in _TARGETS
+        for target in (ALL_REFERENCES, ALL_DERIVATIVES)
         for m in METRICS
         for a, b in combinations(names, 2)
     ]

@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 
 from eval.semantic import Embedder, cosine_matrix
+from eval.settings import Settings
 from eval.tracking import sentences, track
 from summarize.errors import ModelUnavailableError
 from tests.tracking_texts import NEAR_COPY, SOURCE, UNRELATED, embedder  # noqa: F401
+
+SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
 
 
 def test_importing_the_measures_does_not_import_the_model_stack():
@@ -49,7 +52,7 @@ def test_a_missing_model_is_reported_once_and_other_measures_still_run(tmp_path)
     broken = Embedder(tmp_path / "no-model-here")
     with pytest.raises(ModelUnavailableError, match="could not be loaded"):
         broken.embed(["anything"])
-    profile = track(SOURCE, NEAR_COPY, embedder=broken)
+    profile = track(SOURCE, NEAR_COPY, embedder=broken, scorer=SCORER)
     assert profile.semantic is None and profile.closeness is None
     assert "could not be loaded" in (profile.semantic_reason or "")
     assert profile.coverage is not None and profile.alignment.method == "lexical"

@@ -12,10 +12,20 @@ from rich.console import Console
 
 from eval import cli
 from eval import config as config_mod
-from eval.aggregate import AggregateRow
+from eval.aggregate import ALL_SOURCES, AggregateRow
+from eval.results import ALL_DERIVATIVES, ALL_REFERENCES, Ref
 from eval.runner import Runner, RunResult
-from eval.tables import derivatives_table, fit_table, interval, means_table, short_ids, tracking_table
+from eval.tables import (
+    derivatives_table,
+    fit_table,
+    interval,
+    means_table,
+    pooled_derivatives,
+    short_ids,
+    tracking_table,
+)
 
+LEAD = Ref("system", "lead-3")
 SEED_IDS = ["000_3accf7433a7fbd23", "001_bbee12ca4cd7f645", "002_f56ba79a5034cf1a", "003_118163e1d9ff72fe"]
 SOURCE = (
     "The council approved the new budget on Tuesday after a long debate. The plan raises spending on buses "
@@ -129,14 +139,17 @@ def test_cells_never_read_as_markup():
 def test_means_show_an_interval_only_for_two_or_more_clusters():
     result = RunResult("r", "sig", {}, {})
     result.aggregates = [
-        AggregateRow("lead-3", "references", "rouge1", "f1", 0.4, 0.3, 0.5, 5),
-        AggregateRow("lead-3", "references", "rouge2", "f1", 0.2, 0.2, 0.2, 1),
-        AggregateRow("lead-3", "derivatives", "rouge1", "f1", 0.1, 0.1, 0.1, 1),
-        AggregateRow("derivatives", "source", "rouge1", "f1", 0.6, 0.5, 0.7, 9),
+        AggregateRow(LEAD, ALL_REFERENCES, "rouge1", "f1", 0.4, 0.3, 0.5, 5),
+        AggregateRow(LEAD, ALL_REFERENCES, "rouge2", "f1", 0.2, 0.2, 0.2, 1),
+        AggregateRow(LEAD, ALL_DERIVATIVES, "rouge1", "f1", 0.1, 0.1, 0.1, 1),
+        AggregateRow(ALL_DERIVATIVES, ALL_SOURCES, "rouge1", "f1", 0.6, 0.5, 0.7, 9),
+        # A system may be called "derivatives": it is a system, never the pooled derivatives.
+        AggregateRow(Ref("system", "derivatives"), ALL_REFERENCES, "rouge1", "f1", 0.3, 0.3, 0.3, 1),
     ]
     header, rows = means_table(result, "references", ["rouge1", "rouge2"])
     assert header == ["system", "R1 F", "R2 F", "n"]
-    assert rows == [["lead-3", "0.400 (0.300-0.500)", "0.200", "5"]]
+    assert rows == [["lead-3", "0.400 (0.300-0.500)", "0.200", "5"], ["derivatives", "0.300", "-", "1"]]
+    assert [a.mean for a in pooled_derivatives(result)] == [0.6]
     assert interval(replace(result.aggregates[0], n=1)) == "0.400"
 
 
