@@ -230,7 +230,8 @@ def _print_table(
     if not rows:
         return
     for part in fit_table(title, header, rows, width=out.width, keys=keys, ids=ids, caption=caption):
-        out.print(part)
+        # Titles, captions and the legend wrap at the console's width too (`out` soft-wraps plain text).
+        out.print(part, soft_wrap=False)
 
 
 def _codec(value: str) -> str:

@@ -244,7 +244,7 @@ def means_table(result: RunResult, target: str, metrics: Sequence[str]) -> Table
     return header, rows
 
 
-def short_ids(ids: Sequence[str], max_len: int = 12) -> dict[str, str]:
+def short_ids(ids: Sequence[str], max_len: int = 14) -> dict[str, str]:
     """A unique short form, at most `max_len` characters, for every id longer than that.
 
     The form is a prefix and "…"; where two ids share the prefix, it keeps more of their ends

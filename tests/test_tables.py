@@ -89,7 +89,8 @@ def test_short_ids_fall_back_to_numbers_when_only_the_middle_differs():
 
 
 def test_the_console_output_of_a_run_fits_80_columns_and_keeps_ids_apart(run, monkeypatch):
-    console = Console(width=80, record=True, highlight=False, file=io.StringIO())
+    # As the CLI's console: plain text soft-wraps, so the tables must wrap their own titles and captions.
+    console = Console(width=80, record=True, highlight=False, soft_wrap=True, file=io.StringIO())
     monkeypatch.setattr(cli, "out", console)
     cli._print_result(run, ["rouge1", "rouge2", "rougeL", "rougeLsum"])
     lines = console.export_text().splitlines()
