@@ -7,6 +7,7 @@ problem never loses what the others computed.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -21,17 +22,18 @@ from eval.results import Results, Tracked
 from eval.scoring import ClusterTexts, Prepared, score_cluster
 from eval.semantic import Embedder
 from eval.settings import Settings
+from eval.tracking import sentences as text_sentences
 from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import (
     Cluster,
     Document,
-    LoadedCorpus,
     Problem,
     load_cluster,
     load_jsonl,
     repeated,
 )
+from summarize.datasets import DatasetCorpus, load_dataset_corpus
 from summarize.errors import ConfigError, InputError, ModelUnavailableError, SumtrackError
 from summarize.text import one_per_line, split_sentences
 
@@ -108,8 +110,8 @@ def versions() -> dict[str, str]:
     return out
 
 
-def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
-    corpus = LoadedCorpus()
+def load_corpus(loaded: LoadedConfig) -> DatasetCorpus:
+    corpus = DatasetCorpus()
     encoding, max_chars = loaded.config.corpus.encoding, loaded.config.corpus.max_chars
     for files in loaded.clusters():
         cluster, problems = load_cluster(
@@ -126,6 +128,12 @@ def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
             continue
         corpus.clusters += part.clusters
         corpus.problems += part.problems
+    options = loaded.dataset_options()
+    if options is not None:
+        part = load_dataset_corpus(options)
+        corpus.clusters += part.clusters
+        corpus.problems += part.problems
+        corpus.outputs.update(part.outputs)
     dupes = repeated([c.id for c in corpus.clusters])
     if dupes:
         raise ConfigError(f"corpus: cluster ids {dupes} appear twice; give each cluster a distinct 'id'")
@@ -166,6 +174,8 @@ class Runner:
                 result.systems.append(SystemRun(system.name, system.type, system.kind, "skipped"))
                 continue
             self._summarize(system, sources, result)
+        for column, texts in corpus.outputs.items():
+            self._existing(column, texts, sources, result)
         self._score(clusters, result)
         spec = self.config.aggregate
         result.aggregates = aggregate(
@@ -280,9 +290,33 @@ class Runner:
                     f"system {system.name!r} produced an empty summary for {source.cluster!r}"
                 )
 
+    def _existing(
+        self, name: str, texts: dict[str, str], sources: Sequence[Prepared], result: RunResult
+    ) -> None:
+        """An existing system's summaries (a dataset's output column), scored like every system."""
+        if name in {s.name for s in self.loaded.systems}:
+            raise ConfigError(f"corpus.dataset.output_columns: {name!r} is also the name of a system")
+        result.systems.append(SystemRun(name, "outputs", "abstractive"))
+        for source in sources:
+            text = texts.get(source.cluster)
+            if text is None:
+                _no_summary(name, source.cluster, result)  # unless the row's problem already says why
+                continue
+            canonical = one_per_line(split_sentences(text, "nupunkt"))
+            prepared = Prepared(source.cluster, name, "system", canonical, len(canonical.split()))
+            summary = Summary(text=text, system=name, settings={"column": name})
+            result.summaries.append((source.cluster, summary, prepared))
+
     def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> None:
         """Each cluster through `score_cluster`, its rows appended to the results table as it finishes."""
         by_cluster = _summaries_by_cluster(result)
+        embedder = self.components.embedder
+        if embedder is not None:
+            # Every sentence of the run in a few batched model calls; tracking and matrices then look up.
+            every = [d.text for docs in clusters.values() for d in docs]
+            every += [t.text for found in by_cluster.values() for t in found]
+            with contextlib.suppress(ModelUnavailableError):  # each profile records the reason
+                embedder.prefetch(s for text in every for s in text_sentences(text))
         for number, (cid, docs) in enumerate(clusters.items(), 1):
             self.progress(f"scoring cluster {cid} ({number}/{len(clusters)})")
             texts = ClusterTexts(
