@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from eval import config as config_mod
 from eval._rouge_tokens import TOKENIZERS
@@ -33,10 +34,16 @@ if TYPE_CHECKING:
 # eval.tables, eval.writers) are imported inside the commands that use them.
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a Unix tool whose reader went away
 
 # Piped output gets wide lines rather than tables squeezed to 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _t(value: object) -> Text:
+    """Data as plain text: an id like `lead[/red]` or `report [v1]` is never read as console markup."""
+    return Text(str(value))
 
 
 def _error(message: str) -> None:
@@ -112,7 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list, "score": cmd_score}[
             args.command
         ]
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader (`| head -1`) went away: stop quietly, as Unix tools do. Point stdout at /dev/null so
+        # the interpreter's own flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
     except SumtrackError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -123,11 +138,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     loaded = config_mod.load(args.config, args.overrides)
-    problems = config_mod.check_files(loaded)
-    for problem in problems:
+    wrong = config_mod.check_config(loaded)
+    missing = config_mod.check_files(loaded)
+    for problem in [*wrong, *missing]:
         _error(problem)
-    if problems:
+    # A wrong config stops a run before anything is computed (2); a missing input only leaves that
+    # document out of the run (1): validate says what run would.
+    if wrong:
         return EXIT_USAGE
+    if missing:
+        return EXIT_PARTIAL
     systems = ", ".join(f"{s.name} ({s.type})" for s in loaded.systems) or "none"
     out.print(
         f"{args.config}: valid; {len(loaded.clusters())} cluster(s) listed, "
@@ -142,7 +162,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     for column in ("type", "kind", "description", "settings"):
         table.add_column(column)
     for entry in registry.available():
-        table.add_row(entry.name, entry.kind, entry.description, ", ".join(entry.params.model_fields))
+        table.add_row(
+            *map(_t, (entry.name, entry.kind, entry.description, ", ".join(entry.params.model_fields)))
+        )
     out.print(table)
     out.print(f"ROUGE types: {', '.join(ROUGE_TYPES)} (default: {', '.join(DEFAULT_TYPES)})", markup=False)
     out.print("ROUGE tokenizers: default (rouge-score's: ASCII letters and digits), unicode (every script)")
@@ -156,17 +178,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from eval.runner import Runner
-    from eval.writers import write_run
+    from eval.writers import RunFolderError, write_run
 
     loaded = config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
     with err.status("starting") as status:
-        result = Runner(loaded, progress=lambda message: status.update(message)).run()
+        result = Runner(loaded, progress=lambda message: status.update(_t(message))).run()
     try:
         written = write_run(result, loaded, out_dir)
-    except OSError as exc:
+    except RunFolderError as exc:
         # The results are still printed below, so the run's numbers are not lost with the folder.
-        _error(f"cannot write the run folder {out_dir}: {exc.strerror or exc}")
+        _error(str(exc))
         written = []
     _print_result(result, loaded.config.rouge.types)
     for problem in result.problems:
@@ -186,6 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     from eval.tables import (
         comparison_target,
+        comparisons_note,
         comparisons_table,
         means_table,
         source_rouge_table,
@@ -212,6 +235,9 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     if result.comparisons:
         title = "System comparisons (paired test over clusters, F1)"
         _print_table(title, *comparisons_table(result), keys=2, ids=(0, 1))
+        note = comparisons_note(result)
+        if note:
+            out.print(f"note: {note}", markup=False, soft_wrap=False)
     if result.systems:
         _print_table("Systems and cost", *systems_table(result))
 

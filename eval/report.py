@@ -9,12 +9,14 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from eval import report_html
 from eval.matrices import Matrix
 from eval.report_html import measure_keys
 from eval.rouge import DEFAULT_TYPES
-from eval.runner import RunResult
+from eval.runner import Prepared, RunResult
 from eval.tables import (
     comparison_target,
+    comparisons_note,
     comparisons_table,
     derivatives_table,
     interval,
@@ -122,6 +124,9 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             _md_table(*comparisons_table(result)),
             "",
         ]
+        note = comparisons_note(result)
+        if note:
+            out += [f"Note: {note}.", ""]
     out += _per_cluster_md(result, metrics)
     codecs = [d for d in result.documents if d.encoding not in (None, "utf-8")]
     if codecs:
@@ -184,6 +189,11 @@ def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | s
     texts = [source, *(d for d in others if d.text)]
     profiles = {t.id: t.profile for t in result.tracking if t.cluster == cid}
     keys = measure_keys()
+    limit = report_html.REPORT_MAX_SENTENCES
+
+    def shown(doc: Prepared) -> str:
+        return "\n".join(doc.sentences[:limit])
+
     values: list[list[float | None] | None] = [None]
     spans: list[list[list[list[int]]] | None] = [None]
     aligned: list[list[list[float | None]] | None] = [None]
@@ -191,13 +201,22 @@ def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | s
         profile = profiles.get(text.id)
         measures = headline_measures(profile) if profile else {}
         values.append([_rounded(measures.get(key), 3) for key in keys])
-        text_spans, source_spans = copied_char_spans(source.text, text.text)
+        text_spans, source_spans = copied_char_spans(shown(source), shown(text))
         spans.append([[list(s) for s in text_spans], [list(s) for s in source_spans]])
         pairs = profile.alignment.pairs if profile else ()
         aligned.append([[p.source_index, _rounded(p.similarity, 2)] for p in pairs])
     return {
         "id": cid,
-        "texts": [{"id": d.id, "kind": d.role, "words": d.words, "sentences": d.sentences} for d in texts],
+        "texts": [
+            {
+                "id": d.id,
+                "kind": d.role,
+                "words": d.words,
+                "sentences": d.sentences[:limit],
+                "total": len(d.sentences),
+            }
+            for d in texts
+        ],
         "values": values,
         "spans": spans,
         "align": aligned,
@@ -240,6 +259,7 @@ def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[s
             "rows": [[*row, run.error or ""] for row, run in zip(systems_rows, result.systems, strict=True)],
         },
         "comparisons": comparisons_table(result) if result.comparisons else None,
+        "comparisons_note": comparisons_note(result),
         "problems": [p.message for p in result.problems],
         "warnings": list(result.warnings),
         "cleaning": [

@@ -230,18 +230,29 @@ SCRIPT = r"""
     return el('figure', null, [el('figcaption', null, caption), el('div', {'class': 'wide'}, svg)]);
   }
 
-  // Spans are [start, end) code-point offsets into the sentences joined by "\n".
+  // Spans are [start, end) code-point offsets into the sentences joined by "\n". Each span visits only the
+  // sentences it covers (found by bisection): the work is spans plus pieces, not sentences x spans.
   function perSentence(sentences, spans) {
-    var out = [], start = 0;
+    var out = [], starts = [], lengths = [], position = 0;
     sentences.forEach(function (s) {
-      var end = start + Array.from(s).length, mine = [];
-      (spans || []).forEach(function (sp) {
+      var length = Array.from(s).length;
+      starts.push(position);
+      lengths.push(length);
+      out.push([]);
+      position += length + 1;
+    });
+    (spans || []).forEach(function (sp) {
+      var lo = 0, hi = starts.length - 1;
+      while (lo < hi) {
+        var mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= sp[0]) { lo = mid; } else { hi = mid - 1; }
+      }
+      for (var k = lo; k < starts.length && starts[k] < sp[1]; k++) {
+        var start = starts[k], end = start + lengths[k];
         if (sp[0] < end && sp[1] > start) {
-          mine.push([Math.max(sp[0], start) - start, Math.min(sp[1], end) - start]);
+          out[k].push([Math.max(sp[0], start) - start, Math.min(sp[1], end) - start]);
         }
-      });
-      out.push(mine);
-      start = end + 1;
+      }
     });
     return out;
   }
@@ -286,10 +297,17 @@ SCRIPT = r"""
       }
       textList.appendChild(li);
     });
-    return el('div', {'class': 'pair'}, [
+    var note = null;
+    if (src.total > src.sentences.length || txt.total > txt.sentences.length) {
+      note = el('p', {'class': 'note shown-part'}, 'Shown: the first ' + src.sentences.length + ' of ' +
+        src.total + ' source sentences and the first ' + txt.sentences.length + ' of ' + txt.total +
+        ' sentences of this text (the report holds at most ' + data.max_sentences + ' a side); ' +
+        'the measures cover the whole texts.');
+    }
+    return el('div', null, [note, el('div', {'class': 'pair'}, [
       el('div', null, [el('h4', null, 'Source: ' + src.id), el('ol', null, srcItems)]),
       el('div', null, [el('h4', null, txt.id + ' (' + txt.kind + ')'), textList])
-    ]);
+    ])]);
   }
 
   function trackingTable(c, ci, body) {
@@ -362,6 +380,8 @@ SCRIPT = r"""
     d.scrollIntoView({block: 'start'});
   }
   window.addEventListener('hashchange', openFromHash);
+  // For tests in a browser: the span cutting, checked against the direct definition.
+  window.sumtrackReport = {perSentence: perSentence};
   if (data.clusters.length === 1) {
     var only = document.getElementById('cluster-0');
     renderCluster(only);

@@ -14,7 +14,8 @@
       "encodings": [[cluster, document, codec], ...],      # files not read as plain UTF-8
       "clusters": [{
         "id": "c1",
-        "texts": [{"id", "kind", "words", "sentences": [...]}, ...],   # each text once; the source first
+        "texts": [{"id", "kind", "words", "sentences": [...], "total": n}, ...],  # each text once, the source
+                        # first; at most REPORT_MAX_SENTENCES sentences, "total" the text's own count
         "values": [None, [measure values in "measures" order], ...],  # per text, against the source
         "spans": [None, [text spans, source spans], ...],   # copied runs of 3+ words: [start, end) offsets
                                                             # into "\\n".join(sentences)
@@ -62,6 +63,9 @@ CHART_MEASURES: tuple[str, ...] = (
     "order",
     "closeness",
 )
+# The page holds at most this many sentences of each text (for the side-by-side view, and says so): a
+# book-length text would make a report no browser opens. The measures are computed on the whole texts.
+REPORT_MAX_SENTENCES = 5000
 # The measures drawn on a -1..1 scale in the profile chart (the others it draws are shares, 0..1).
 SIGNED = ("order",)
 # Precision against recall: the ROUGE type of the scatter charts.
@@ -112,6 +116,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         # The cluster table shows every registered measure; the profile chart those on a common scale.
         "table": keys,
         "chart": [k for k in CHART_MEASURES if k in keys],
+        "max_sentences": REPORT_MAX_SENTENCES,
         "scatter": list(SCATTER),
         "palette": list(PALETTE),
         "kinds": KIND_COLOURS,

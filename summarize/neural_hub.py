@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import threading
 import time
 import urllib.error
@@ -43,6 +44,14 @@ def unavailable(model: str, reason: str) -> ModelUnavailableError:
     )
 
 
+def folder_unavailable(model: str, reason: str) -> ModelUnavailableError:
+    """A local folder is the user's to fix; the hub advice (`hf download`) does not apply to it."""
+    return ModelUnavailableError(
+        f"model folder {model!r} is not usable: {reason}; point `model:` to a folder holding the "
+        "checkpoint's config.json and weights (as written by save_pretrained)"
+    )
+
+
 def looks_like_path(model: str) -> bool:
     """A repo id is `name` or `org/name`; anything else is meant as a folder."""
     return model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
@@ -67,7 +76,8 @@ def endpoint() -> str:
 def probe(repo_id: str, revision: str | None, timeout: float = PROBE_SECONDS) -> int | None:
     """HTTP status of the hub's API page for `repo_id`, or None when nothing answered within `timeout`.
 
-    Runs in a daemon thread joined with a timeout because name resolution ignores socket timeouts.
+    Runs in a daemon thread whose answer is awaited for `timeout` seconds, the only deadline: name
+    resolution ignores socket timeouts, and two racing timeouts made the reason depend on the machine's load.
     Silence is remembered for a minute, so five unavailable models cost one wait, not five.
     """
     base = endpoint()
@@ -75,26 +85,32 @@ def probe(repo_id: str, revision: str | None, timeout: float = PROBE_SECONDS) ->
     if now - _silent_since.get(base, (-_SILENCE_MEMO_SECONDS, ""))[0] < _SILENCE_MEMO_SECONDS:
         return None
     url = f"{base}/api/models/{repo_id}" + (f"/revision/{quote(revision, safe='')}" if revision else "")
-    answer: list[int] = []
-    failure: list[str] = []
+    answers: queue.Queue[tuple[int | None, str]] = queue.Queue()
 
     def ask() -> None:
+        # The socket timeout only lets the thread end some time after we stopped waiting; the one deadline
+        # is answers.get(timeout) below. A socket timeout is the same silence and reads the same.
         try:
-            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout) as reply:
-                answer.append(reply.status)
+            request = urllib.request.Request(url, method="HEAD")
+            with urllib.request.urlopen(request, timeout=timeout + 10) as reply:
+                answers.put((reply.status, ""))
         except urllib.error.HTTPError as exc:
-            answer.append(exc.code)
+            answers.put((exc.code, ""))
         except (OSError, ValueError) as exc:
-            failure.append(str(getattr(exc, "reason", exc)))
+            reason = getattr(exc, "reason", exc)
+            silent = isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError)
+            answers.put((None, "" if silent else str(reason)))
 
-    thread = threading.Thread(target=ask, name="sumtrack-hub-probe", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if not answer:
-        why = f"could not be reached ({failure[0]})" if failure else f"did not answer within {timeout:g} s"
+    threading.Thread(target=ask, name="sumtrack-hub-probe", daemon=True).start()
+    try:
+        status, failure = answers.get(timeout=timeout)
+    except queue.Empty:
+        status, failure = None, ""
+    if status is None:
+        why = f"could not be reached ({failure})" if failure else f"did not answer within {timeout:g} s"
         _silent_since[base] = (now, why)
         return None
-    return answer[0]
+    return status
 
 
 def cached_commit(repo_id: str, revision: str | None) -> str | None:
@@ -113,10 +129,10 @@ def check_available(model: str, revision: str | None, local_files_only: bool | N
     folder = Path(model).expanduser()
     if folder.is_dir():
         if not (folder / "config.json").is_file():
-            raise unavailable(model, f"the folder {str(folder)!r} has no config.json")
+            raise folder_unavailable(model, "it has no config.json")
         return Availability("folder", may_go_online=False)
     if looks_like_path(model):
-        raise unavailable(model, f"no folder {str(folder)!r}")
+        raise folder_unavailable(model, f"no folder {str(folder)!r}")
     offline = local_files_only if local_files_only is not None else offline_env()
     cached = cached_commit(model, revision) is not None
     # local_files_only=False means "ask the hub", so a cached copy does not short-cut it.

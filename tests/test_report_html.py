@@ -343,3 +343,69 @@ def test_the_cluster_index_shows_each_clusters_derivatives_at_a_glance(small):
     ]
     shown = re.findall(r'<td class="bar" style="--w:[\d.]+%">(0\.\d{3})</td>', budget)
     assert abs(float(shown[0]) - sum(precision) / len(precision)) < 0.002  # means of rounded values
+
+
+def test_a_very_long_text_is_held_in_part_with_its_full_count(small, monkeypatch):
+    from eval import report_html
+
+    monkeypatch.setattr(report_html, "REPORT_MAX_SENTENCES", 2)
+    data = html_data(small[0], METRICS)
+    source = data["clusters"][0]["texts"][0]
+    assert len(source["sentences"]) == 2 and source["total"] == 5
+    # Copied spans index into the part shown.
+    source_spans = data["clusters"][0]["spans"][1][1]
+    shown = "\n".join(source["sentences"])
+    assert all(0 <= a < b <= len(shown) for a, b in source_spans)
+
+
+@needs_browser
+def test_spans_are_cut_per_sentence_as_by_checking_every_span(browser, small):
+    import random
+
+    def direct(sentences, spans):
+        out, start = [], 0
+        for sentence in sentences:
+            end = start + len(sentence)
+            out.append(
+                sorted(
+                    [max(a, start) - start, min(b, end) - start] for a, b in spans if a < end and b > start
+                )
+            )
+            start = end + 1
+        return out
+
+    rng = random.Random(5)
+    cases = []
+    for _ in range(300):
+        sentences = ["x" * rng.randint(0, 9) for _ in range(rng.randint(1, 6))]
+        total = len("\n".join(sentences))
+        spans = (
+            [sorted(rng.sample(range(total + 1), 2)) for _ in range(rng.randint(0, 5))] if total > 1 else []
+        )
+        cases.append((sentences, spans))
+    watched = Watched(browser, small[1])
+    got = watched.page.evaluate(
+        "cases => cases.map(c => window.sumtrackReport.perSentence(c[0], c[1]))", cases
+    )
+    for (sentences, spans), cut in zip(cases, got, strict=True):
+        assert [sorted(p) for p in cut] == direct(sentences, spans)
+    watched.check_clean()
+
+
+@needs_browser
+def test_the_side_by_side_of_a_very_long_text_shows_a_part_and_says_so(browser, small, tmp_path, monkeypatch):
+    from eval import report_html
+
+    monkeypatch.setattr(report_html, "REPORT_MAX_SENTENCES", 3)
+    path = write_html(tmp_path / "report.html", html_data(small[0], METRICS))
+    watched = Watched(browser, path)
+    page = watched.page
+    page.locator('a[href="#cluster-0"]').click()
+    cluster = page.locator("details#cluster-0")
+    cluster.locator("table.tracking tr", has_text="lead-100w").locator("button.sbs-open").click()
+    pair = cluster.locator("details.sbs[open] .pair")
+    pair.wait_for()
+    note = cluster.locator("details.sbs[open] p.shown-part").inner_text()
+    assert "the first 3 of 5 source sentences" in note and "at most 3 a side" in note
+    assert pair.locator("li").count() == 6
+    watched.check_clean()
