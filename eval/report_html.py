@@ -275,7 +275,9 @@ def _comparisons(data: Mapping[str, Any]) -> str:
     header, rows = table
     return (
         '<p class="note">Paired test over clusters of two systems\' F1 (A - B &gt; 0: A scores higher); p is '
-        "two-sided; n is the number of clusters.</p>" + _table(header, rows, "comparisons", text_columns=4)
+        "two-sided; n is the number of clusters.</p>"
+        + _table(header, rows, "comparisons", text_columns=4)
+        + (f"<p><b>Note:</b> {html.escape(note)}.</p>" if (note := data.get("comparisons_note")) else "")
     )
 
 

@@ -119,6 +119,9 @@ def test_overview_first_then_systems_with_the_reason_of_an_unavailable_one(small
     systems = page[page.index('<section id="systems">') : page.index('<section id="comparisons">')]
     assert "bart-large-cnn" in systems and "status-unavailable" in systems
     assert "is not in the Hugging Face cache" in systems
+    # Two clusters: no paired test can reach p < 0.05, and the page says so under the comparisons.
+    comparisons = page[page.index('<section id="comparisons">') : page.index('<section id="clusters">')]
+    assert "cannot give p &lt; 0.05" in comparisons
     problems = page[page.index('<section id="problems">') :]
     assert "bart-large-cnn unavailable" in problems
 
