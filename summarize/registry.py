@@ -44,10 +44,11 @@ def _load_builtins() -> None:
     if _loaded:
         return
     _loaded = True
-    # Both modules are light: neural_config holds settings and a lazy factory, never torch.
-    from summarize import extractive, neural_config
+    # Both modules are light: hf.config holds settings and lazy factories, never torch.
+    from summarize import extractive
+    from summarize.hf import config as hf_config
 
-    for system_type in (*extractive.SYSTEM_TYPES, *neural_config.SYSTEM_TYPES):
+    for system_type in (*extractive.SYSTEM_TYPES, *hf_config.SYSTEM_TYPES):
         register(system_type)
 
 
