@@ -13,10 +13,11 @@ settings it was made with.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -139,6 +140,10 @@ class HFSummarizer:
 
     def _pretrained(self, loader: Any, **kwargs: Any) -> Any:
         """loader.from_pretrained from where hub.check_available said, never waiting on retries."""
+        with _quiet_progress():
+            return self._from_pretrained(loader, **kwargs)
+
+    def _from_pretrained(self, loader: Any, **kwargs: Any) -> Any:
         p, where = self.params, self.availability
         hub_source = where.source in ("cache", "online")
         common = dict(revision=p.revision if hub_source else None, trust_remote_code=p.trust_remote_code)
@@ -344,6 +349,21 @@ class HFSummarizer:
         info |= {"type": self.family, "family": prep.model_type if prep else None}
         info |= self.settings() if prep else (self._last_settings or {"model": self.params.model})
         return {key: info[key] for key in _RUN_INFO_FIRST if key in info} | info
+
+
+@contextlib.contextmanager
+def _quiet_progress() -> Iterator[None]:
+    """transformers draws progress bars on stderr while it loads (GGUF dequantization, shards); the library
+    never prints, so they are off while we load and restored after."""
+    from transformers.utils import logging
+
+    shown = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            logging.enable_progress_bar()
 
 
 def merged_generation(loaded: GenerationConfig, settings: dict[str, Any]) -> GenerationConfig:
