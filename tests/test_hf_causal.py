@@ -159,7 +159,7 @@ def test_batched_greedy_output_equals_one_by_one(models: dict[str, Path], family
     calls = spy(batched)
     summaries = batched.summarize(texts)
     assert [s.text for s in summaries] == single
-    # One call, prompts padded on the left: the shortest rows start with padding, every row ends in its prompt.
+    # One call, prompts padded on the left: short rows start with padding, every row ends in its prompt.
     ids, mask = calls[0]["input_ids"], calls[0]["attention_mask"]
     assert len(calls) == 1 and ids.shape[0] == 5 and mask[:, -1].all() and not mask[:, 0].all()
 
@@ -327,7 +327,11 @@ def test_a_run_with_a_causal_system_records_its_prompt(models: dict[str, Path], 
     data = {
         "corpus": {
             "clusters": [
-                {"id": "c", "source": {"id": "s", "text": ARTICLE}, "derivatives": [{"id": "d", "text": SUMMARY}]}
+                {
+                    "id": "c",
+                    "source": {"id": "s", "text": ARTICLE},
+                    "derivatives": [{"id": "d", "text": SUMMARY}],
+                }
             ]
         },
         "rouge": {"types": ["rouge1"]},

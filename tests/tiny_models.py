@@ -180,7 +180,7 @@ def _causal_tokenizer(family: str, template: str | None, context: int) -> object
 def build_causal(
     family: str, folder: Path, *, chat: bool = True, context: int = CAUSAL_CONTEXT, seed: int = 0
 ) -> Path:
-    """Save a tiny random Llama- or Qwen2-shaped causal LM with its tokenizer (and chat template) into `folder`."""
+    """Save a tiny random Llama- or Qwen2-shaped causal LM, its tokenizer and chat template into `folder`."""
     from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
     template = (LLAMA_TEMPLATE if family == "llama" else CHATML_TEMPLATE) if chat else None
