@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -213,7 +214,8 @@ class HFSummarizer:
             import transformers
 
             loader = getattr(transformers, self.auto_model)
-            model = self._pretrained(loader, dtype=prep.dtype)
+            # The config loaded already (a GGUF header is read once, not twice).
+            model = self._pretrained(loader, config=prep.config, dtype=prep.dtype)
             model.to(prep.device).eval()
             self._batcher = Batcher(
                 model=model,
@@ -355,13 +357,18 @@ class HFSummarizer:
 def _quiet_progress() -> Iterator[None]:
     """transformers draws progress bars on stderr while it loads (GGUF dequantization, shards); the library
     never prints, so they are off while we load and restored after."""
+    from transformers import modeling_gguf_pytorch_utils as gguf_loading
     from transformers.utils import logging
 
     shown = logging.is_progress_bar_enabled()
     logging.disable_progress_bar()
+    # The GGUF loader calls tqdm directly, past transformers' switch.
+    bar = gguf_loading.tqdm
+    gguf_loading.tqdm = functools.partial(bar, disable=True)
     try:
         yield
     finally:
+        gguf_loading.tqdm = bar
         if shown:
             logging.enable_progress_bar()
 

@@ -101,7 +101,7 @@ class Seq2SeqParams(HFParams):
     early_stopping: bool | None = None
 
 
-class CausalParams(HFParams, PromptSettings):
+class CausalParams(PromptSettings, HFParams):
     """A decoder-only LLM prompted to summarize: chat template for instruct models, a plain prompt else.
 
     Decoding is greedy (or beam search with num_beams) whatever the checkpoint's sampling defaults say, so
