@@ -7,6 +7,7 @@ still written); 2 the config or the command line is wrong and nothing ran.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import os
 import sys
@@ -23,7 +24,7 @@ from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
 from eval.runner import Runner, RunResult
 from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
 from summarize import __version__, registry
-from summarize.corpus import doc_id, read_text
+from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, doc_id, read_text
 from summarize.errors import InputError, SumtrackError
 from summarize.text import RULES, to_canonical
 
@@ -85,6 +86,18 @@ def _parser() -> argparse.ArgumentParser:
         help="unicode keeps letters of every script (default: rouge-score's, ASCII only)",
     )
     score.add_argument("--types", nargs="+", default=list(DEFAULT_TYPES), choices=ROUGE_TYPES, metavar="TYPE")
+    score.add_argument(
+        "--encoding",
+        type=_codec,
+        default=AUTO,
+        help="codec of the files: auto (a byte-order mark, else UTF-8, else detected) or a codec name",
+    )
+    score.add_argument(
+        "--max-chars",
+        type=int,
+        default=DEFAULT_MAX_CHARS,
+        help=f"refuse files longer than this many characters (default {DEFAULT_MAX_CHARS:,})",
+    )
     return parser
 
 
@@ -226,9 +239,20 @@ def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[s
     out.print(table)
 
 
-def _prepare_for_score(path: Path, raw: bool) -> str:
-    text = read_text(path)
-    return text if raw else to_canonical(text, where=str(path)).text
+def _codec(value: str) -> str:
+    if value != AUTO:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise argparse.ArgumentTypeError(
+                f"unknown encoding {value!r}: expected auto or a codec name"
+            ) from None
+    return value
+
+
+def _prepare_for_score(path: Path, args: argparse.Namespace) -> str:
+    text = read_text(path, args.encoding, args.max_chars, ("--encoding", "--max-chars"))
+    return text if args.raw else to_canonical(text, where=str(path)).text
 
 
 def _warn_no_tokens(scorer: Scorer, text: str, path: Path, tokenizer: str) -> None:
@@ -242,13 +266,13 @@ def _warn_no_tokens(scorer: Scorer, text: str, path: Path, tokenizer: str) -> No
 
 def cmd_score(args: argparse.Namespace) -> int:
     scorer = Scorer(args.types, stem=not args.no_stem, tokenizer=args.tokenizer)
-    source = _prepare_for_score(args.source, args.raw)
+    source = _prepare_for_score(args.source, args)
     _warn_no_tokens(scorer, source, args.source, args.tokenizer)
     rows: list[dict[str, Any]] = []
     failed = False
     for path in args.files:
         try:
-            text = _prepare_for_score(path, args.raw)
+            text = _prepare_for_score(path, args)
         except InputError as exc:
             _error(str(exc))
             failed = True

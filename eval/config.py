@@ -7,6 +7,7 @@ applied to the raw YAML before validation, so they are checked exactly like the 
 
 from __future__ import annotations
 
+import codecs
 import copy
 import types
 import typing
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from eval.overrides import apply_override
 from eval.rouge import DEFAULT_TYPES
 from summarize import registry
-from summarize.corpus import DocRef, doc_id, repeated
+from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, DocRef, doc_id, repeated, resolve
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
 from summarize.text import RULES, CleaningOptions
 
@@ -93,7 +94,20 @@ class ClusterSpec(_Model):
 class CorpusSpec(_Model):
     clusters: tuple[ClusterSpec, ...] = ()
     jsonl: tuple[str, ...] = Field((), description="JSONL files, one cluster per line")
-    encoding: str = "utf-8"
+    encoding: str = Field(AUTO, description="auto (BOM, else UTF-8, else detected per file) or a codec")
+    max_chars: int = Field(DEFAULT_MAX_CHARS, gt=0, description="longer documents are refused")
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, value: str) -> str:
+        if value != AUTO:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r}: expected auto or a Python codec name"
+                ) from None
+        return value
 
     @field_validator("jsonl", mode="before")
     @classmethod
@@ -212,7 +226,7 @@ class LoadedConfig:
     raw: dict[str, Any]
 
     def resolve(self, relative: str) -> Path:
-        return (self.base / relative).resolve()
+        return resolve(self.base / relative)
 
     def clusters(self) -> list[ClusterFiles]:
         return [self._cluster(i, spec) for i, spec in enumerate(self.config.corpus.clusters)]
@@ -257,10 +271,11 @@ class LoadedConfig:
             raise ConfigError(f"{where}.dir: folder {str(folder)!r} not found")
         pattern = spec.glob or "*.txt"
         excluded = {p for x in spec.exclude for p in folder.glob(x)}
-        paths = sorted(p for p in folder.glob(pattern) if p.is_file() and p not in excluded)
+        # Not only regular files: a FIFO or a broken link among the documents is refused with one line.
+        paths = sorted(p for p in folder.glob(pattern) if not p.is_dir() and p not in excluded)
         if not paths:
             raise ConfigError(f"{where}: no file in {str(folder)!r} matches {pattern!r}")
-        return [DocRef(doc_id(p), path=p.resolve()) for p in paths]
+        return [DocRef(doc_id(p), path=resolve(p)) for p in paths]
 
 
 def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
@@ -327,8 +342,12 @@ def _local_paths(params: BaseModel, base: Path) -> BaseModel:
     cache_dir = getattr(params, "cache_dir", None)
     if isinstance(cache_dir, str):
         update["cache_dir"] = str((base / Path(cache_dir).expanduser()).resolve())
+    # `path` (type: outputs) is a file or folder; a server's `model` (type: openai) is the server's to read.
+    path = getattr(params, "path", None)
+    if isinstance(path, str):
+        update["path"] = str((base / Path(path).expanduser()).resolve())
     model = getattr(params, "model", None)
-    if isinstance(model, str):
+    if isinstance(model, str) and getattr(params, "model_is_local_path", True):
         looks_local = model.startswith((".", "/", "~")) or (base / model).is_dir()
         if looks_local:
             update["model"] = str((base / Path(model).expanduser()).resolve())
@@ -397,4 +416,8 @@ def check_files(loaded: LoadedConfig) -> list[str]:
             if ref.path is not None and not ref.path.is_file():
                 problems.append(f"cluster {cluster.id!r}: {ref.path}: file not found")
     problems += [f"corpus.jsonl: {p}: file not found" for p in loaded.jsonl_files() if not p.is_file()]
+    for system in loaded.systems:
+        path = getattr(system.params, "path", None)
+        if isinstance(path, str) and not Path(path).exists():
+            problems.append(f"system {system.name!r}: {path}: file or folder not found")
     return problems

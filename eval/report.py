@@ -64,14 +64,25 @@ def summaries_jsonl(result: RunResult) -> str:
 
 
 def cleaning_jsonl(result: RunResult) -> str:
+    """One record per line a rule matched: "kept": true where the line stayed because dropping every
+    match would have removed most of its document."""
     return "".join(
         json.dumps(
-            {"cluster": d.cluster, "document": d.id, "line": x.line, "rule": x.rule, "text": x.text},
+            {
+                "cluster": d.cluster,
+                "document": d.id,
+                "line": x.line,
+                "rule": x.rule,
+                "text": x.text,
+                "kept": kept,
+                "encoding": d.encoding,
+            },
             ensure_ascii=False,
         )
         + "\n"
         for d in result.documents
-        for x in d.dropped
+        for lines, kept in ((d.dropped, False), (d.kept, True))
+        for x in lines
     )
 
 
@@ -92,6 +103,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
                 "words": d.words,
                 "sentences": len(d.sentences),
                 "dropped_lines": len(d.dropped),
+                "encoding": d.encoding,
             }
             for d in result.documents
         ],
@@ -198,6 +210,13 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
                 ["cluster", "document", "line", "rule", "text"],
                 [[d.cluster, d.id, x.line, x.rule, x.text[:120]] for d, x in dropped],
             ),
+            "",
+        ]
+    codecs = [d for d in result.documents if d.encoding not in (None, "utf-8")]
+    if codecs:
+        out += ["## Files not read as plain UTF-8", ""]
+        out += [
+            _md_table(["cluster", "document", "encoding"], [[d.cluster, d.id, d.encoding] for d in codecs]),
             "",
         ]
     if result.problems or result.warnings or result.stopped:

@@ -50,6 +50,9 @@ class Prepared:
     words: int
     path: str | None = None
     dropped: tuple[DroppedLine, ...] = ()
+    encoding: str | None = None  # the codec its file was read with (None: inline text)
+    kept: tuple[DroppedLine, ...] = ()  # lines the rules matched but kept: dropping them would gut the text
+    warning: str = ""
 
     @property
     def sentences(self) -> list[str]:
@@ -140,17 +143,17 @@ def signature_for(loaded: LoadedConfig) -> Signature:
 
 def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
     corpus = LoadedCorpus()
-    encoding = loaded.config.corpus.encoding
+    encoding, max_chars = loaded.config.corpus.encoding, loaded.config.corpus.max_chars
     for files in loaded.clusters():
         cluster, problems = load_cluster(
-            files.id, files.source, files.derivatives, files.references, encoding
+            files.id, files.source, files.derivatives, files.references, encoding, max_chars
         )
         corpus.problems += problems
         if cluster is not None:
             corpus.clusters.append(cluster)
     for path in loaded.jsonl_files():
         try:
-            part = load_jsonl(path, encoding)
+            part = load_jsonl(path, encoding, max_chars)
         except InputError as exc:
             corpus.problems.append(Problem("-", str(path), str(exc)))
             continue
@@ -233,6 +236,9 @@ class Runner:
             len(canonical.text.split()),
             str(doc.path) if doc.path else None,
             canonical.dropped,
+            doc.encoding,
+            canonical.kept,
+            canonical.warning,
         )
 
     def _prepare(self, clusters: Iterable[Cluster], result: RunResult) -> dict[str, list[Prepared]]:
@@ -248,6 +254,8 @@ class Runner:
                     if doc.role == "source":
                         break
                     continue
+                if prepared.warning:
+                    result.warnings.append(f"{prepared.path or prepared.id}: {prepared.warning}")
                 if not self.scorer.tokens(prepared.text):
                     hint = (
                         "; set rouge.tokenizer: unicode to keep letters of every script"
@@ -282,9 +290,10 @@ class Runner:
             return
         self.progress(f"summarizing with {system.name} ({len(sources)} documents)")
         start = time.perf_counter()
+        summarizer = None
         try:
             summarizer = registry.create(system.name, system.type, system.params)
-            summaries = summarizer.summarize([s.text for s in sources])
+            summaries = _summaries_of(summarizer, sources)
             if len(summaries) != len(sources):
                 raise RuntimeError(f"returned {len(summaries)} summaries for {len(sources)} texts")
             run.info = run_info(summarizer)
@@ -295,11 +304,15 @@ class Runner:
         except Exception as exc:  # a broken system must not lose the other systems' results
             run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
         run.seconds = time.perf_counter() - start
+        result.problems += getattr(summarizer, "problems", [])  # bad lines of a type: outputs file
         if run.status != "ok":
             if self.config.on_error == "stop":
                 result.stopped = f"system {system.name!r} {run.status}: {run.error}"
             return
         for source, summary in zip(sources, summaries, strict=True):
+            if summary is None:
+                _no_summary(system.name, source.cluster, result)
+                continue
             sentences = (
                 [s for s in summary.text.split("\n") if s.strip()]
                 if system.kind == "extractive"
@@ -363,6 +376,24 @@ class Runner:
             for cand, per_type in zip(candidates, scores, strict=True)
             for metric, s in per_type.items()
         ]
+
+
+def _summaries_of(summarizer: Any, sources: Sequence[Prepared]) -> list[Summary | None]:
+    """summarize(texts), or summarize_clusters(ids, texts) where a system has it: `type: outputs` looks
+    summaries up by cluster id (None: none for that cluster); remote systems name clusters in errors."""
+    texts = [s.text for s in sources]
+    by_cluster = getattr(summarizer, "summarize_clusters", None)
+    if callable(by_cluster):
+        return list(by_cluster([s.cluster for s in sources], texts))
+    return list(summarizer.summarize(texts))
+
+
+def _no_summary(system: str, cluster: str, result: RunResult) -> None:
+    """A cluster a system has no summary for is a problem, unless one already says why (a bad file)."""
+    if not any(p.cluster == cluster and p.document == system for p in result.problems):
+        result.problems.append(
+            Problem(cluster, system, f"system {system!r} has no summary for cluster {cluster!r}")
+        )
 
 
 def _summaries_by_cluster(result: RunResult) -> dict[str, list[Prepared]]:

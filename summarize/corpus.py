@@ -1,14 +1,15 @@
 """Documents and clusters, and reading them safely from disk.
 
 A cluster is one source, the texts derived from it, and optional human reference summaries. Reading a
-file never guesses silently: a missing, empty, binary or undecodable file raises InputError naming the
-file and what was found.
+file never guesses silently: a missing, special (FIFO, device), empty, binary, undecodable or too long
+file raises InputError naming the file and what was found, and the codec each file was read with (given,
+from its byte-order mark, or detected) is kept on its Document. The reading itself is summarize/reading.py.
 """
 
 from __future__ import annotations
 
-import codecs
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,36 @@ from pathlib import Path
 from typing import Any, Literal
 
 from summarize.errors import InputError
+from summarize.reading import (
+    AUTO,
+    CONFIG_OPTIONS,
+    DEFAULT_MAX_CHARS,
+    Decoded,
+    decode,
+    read_decoded,
+    read_text,
+    resolve,
+)
+
+# Re-exported: callers read files through the corpus module.
+__all__ = [
+    "AUTO",
+    "DEFAULT_MAX_CHARS",
+    "Cluster",
+    "Decoded",
+    "DocRef",
+    "Document",
+    "LoadedCorpus",
+    "Problem",
+    "decode",
+    "doc_id",
+    "load_cluster",
+    "load_jsonl",
+    "read_decoded",
+    "read_text",
+    "repeated",
+    "resolve",
+]
 
 Role = Literal["source", "derivative", "reference"]
 
@@ -26,6 +57,7 @@ class Document:
     text: str
     role: Role
     path: Path | None = None
+    encoding: str | None = None  # the codec a file was read with (None: inline text)
 
 
 @dataclass(frozen=True)
@@ -56,66 +88,6 @@ class LoadedCorpus:
     problems: list[Problem] = field(default_factory=list)
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return True
-    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    return control > len(sample) * 0.1
-
-
-def decode(data: bytes, where: str, encoding: str = "utf-8") -> str:
-    """Decode file bytes: a BOM wins, then `encoding`; failures say what was found."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(name)
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"{where}: starts with a {name} byte-order mark but is not valid {name}: "
-                    f"{exc.reason} at offset {exc.start}"
-                ) from None
-    if _looks_binary(data):
-        raise InputError(f"{where}: looks like a binary file, not text (NUL or control bytes found)")
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        guess = ""
-        try:
-            data.decode("cp1252")
-            guess = (
-                "; it decodes as cp1252 (Windows Latin-1): set corpus.encoding: cp1252 or re-save as UTF-8"
-            )
-        except UnicodeDecodeError:
-            pass
-        bad = data[exc.start : exc.start + 4].hex(" ")
-        raise InputError(
-            f"{where}: not valid {encoding}: byte(s) {bad} at offset {exc.start}{guess}"
-        ) from None
-    except LookupError:
-        raise InputError(f"{where}: unknown encoding {encoding!r}") from None
-
-
-def read_text(path: Path, encoding: str = "utf-8") -> str:
-    """Read a text file, refusing missing, unreadable, binary, undecodable and empty files."""
-    where = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{where}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{where}: is a folder, expected a text file") from None
-    except OSError as exc:
-        raise InputError(f"{where}: cannot read ({exc.strerror})") from None
-    text = decode(data, where, encoding)
-    if not text.strip():
-        raise InputError(f"{where}: file is empty")
-    return text
-
-
 def doc_id(path: Path) -> str:
     return path.stem
 
@@ -126,9 +98,24 @@ def repeated(ids: Sequence[str]) -> list[str]:
     return sorted(i for i, n in counts.items() if n > 1)
 
 
-def _jsonl_doc(value: Any, role: Role, base: Path, where: str, default_id: str, encoding: str) -> Document:
+def _inline(doc_id_: str, text: str, role: Role, where: str, max_chars: int) -> Document:
+    if len(text) > max_chars:
+        raise InputError(
+            f"{where}: {len(text):,} characters, longer than {CONFIG_OPTIONS[1]} ({max_chars:,} characters)"
+        )
+    return Document(doc_id_, text, role)
+
+
+def _from_file(doc_id_: str, path: Path, role: Role, encoding: str, max_chars: int) -> Document:
+    decoded = read_decoded(path, encoding, max_chars)
+    return Document(doc_id_, decoded.text, role, path, decoded.codec)
+
+
+def _jsonl_doc(
+    value: Any, role: Role, base: Path, where: str, default_id: str, encoding: str, max_chars: int
+) -> Document:
     if isinstance(value, str):
-        return Document(default_id, value, role)
+        return _inline(default_id, value, role, where, max_chars)
     if not isinstance(value, dict):
         raise InputError(
             f"{where}: expected text or an object with 'text' or 'path', got {type(value).__name__}"
@@ -137,20 +124,21 @@ def _jsonl_doc(value: Any, role: Role, base: Path, where: str, default_id: str, 
     if unknown or ("text" in value) == ("path" in value):
         raise InputError(f"{where}: an object needs exactly one of 'text' or 'path' (and optional 'id')")
     if "path" in value:
-        path = (base / value["path"]).resolve()
-        return Document(str(value.get("id") or doc_id(path)), read_text(path, encoding), role, path)
-    return Document(str(value.get("id") or default_id), value["text"], role)
+        path = resolve(base / str(value["path"]))
+        return _from_file(str(value.get("id") or doc_id(path)), path, role, encoding, max_chars)
+    return _inline(str(value.get("id") or default_id), str(value["text"]), role, where, max_chars)
 
 
-def load_jsonl(path: Path, encoding: str = "utf-8") -> LoadedCorpus:
+def load_jsonl(path: Path, encoding: str = AUTO, max_chars: int = DEFAULT_MAX_CHARS) -> LoadedCorpus:
     """One cluster per line: {"id", "source", "derivatives": [...], "references": [...]}.
 
     Each text is either inline (a string, or {"text": ..., "id": ...}) or a file ({"path": ..., "id": ...},
     relative to the JSONL file). A bad line or document is a Problem; the other clusters still load.
+    `max_chars` limits each document, not the JSONL file.
     """
     out = LoadedCorpus()
     base = path.parent
-    for number, line in enumerate(read_text(path, encoding).splitlines(), 1):
+    for number, line in enumerate(read_text(path, encoding, sys.maxsize).splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
@@ -170,7 +158,7 @@ def load_jsonl(path: Path, encoding: str = "utf-8") -> LoadedCorpus:
             out.problems.append(Problem(cid, "-", f"{where}: unknown keys {sorted(unknown)}"))
             continue
         try:
-            source = _jsonl_doc(record["source"], "source", base, where, "source", encoding)
+            source = _jsonl_doc(record["source"], "source", base, where, "source", encoding, max_chars)
         except InputError as exc:
             out.problems.append(Problem(cid, "source", str(exc)))
             continue
@@ -185,17 +173,9 @@ def load_jsonl(path: Path, encoding: str = "utf-8") -> LoadedCorpus:
                 out.problems.append(Problem(cid, key, f"{where}: '{key}' must be a list"))
                 continue
             for k, item in enumerate(items, 1):
+                at = f"{where} {key}[{k - 1}]"
                 try:
-                    groups[key].append(
-                        _jsonl_doc(
-                            item,
-                            role,
-                            base,
-                            f"{where} {key}[{k - 1}]",
-                            f"{prefix}{k}",
-                            encoding,
-                        )
-                    )
+                    groups[key].append(_jsonl_doc(item, role, base, at, f"{prefix}{k}", encoding, max_chars))
                 except InputError as exc:
                     out.problems.append(Problem(cid, f"{key}[{k - 1}]", str(exc)))
         out.clusters.append(Cluster(cid, source, tuple(groups["derivatives"]), tuple(groups["references"])))
@@ -210,12 +190,12 @@ class DocRef:
     path: Path | None = None
     text: str | None = None
 
-    def read(self, role: Role, encoding: str = "utf-8") -> Document:
+    def read(self, role: Role, encoding: str = AUTO, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
         if self.path is not None:
-            return Document(self.id, read_text(self.path, encoding), role, self.path)
+            return _from_file(self.id, self.path, role, encoding, max_chars)
         if not (self.text or "").strip():
             raise InputError(f"document {self.id!r}: inline text is empty")
-        return Document(self.id, self.text or "", role)
+        return _inline(self.id, self.text or "", role, f"document {self.id!r}", max_chars)
 
 
 def load_cluster(
@@ -223,19 +203,20 @@ def load_cluster(
     source: DocRef,
     derivatives: Sequence[DocRef] = (),
     references: Sequence[DocRef] = (),
-    encoding: str = "utf-8",
+    encoding: str = AUTO,
+    max_chars: int = DEFAULT_MAX_CHARS,
 ) -> tuple[Cluster | None, list[Problem]]:
     """Read a cluster's files. A bad derivative or reference is left out; a bad source loses the cluster."""
     problems: list[Problem] = []
     try:
-        src = source.read("source", encoding)
+        src = source.read("source", encoding, max_chars)
     except InputError as exc:
         return None, [Problem(cid, source.id, str(exc))]
     kept: dict[str, list[Document]] = {"derivative": [], "reference": []}
     for role, refs in (("derivative", derivatives), ("reference", references)):
         for ref in refs:
             try:
-                kept[role].append(ref.read(role, encoding))  # type: ignore[arg-type]
+                kept[role].append(ref.read(role, encoding, max_chars))  # type: ignore[arg-type]
             except InputError as exc:
                 problems.append(Problem(cid, ref.id, str(exc)))
     return Cluster(cid, src, tuple(kept["derivative"]), tuple(kept["reference"])), problems

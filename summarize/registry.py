@@ -44,11 +44,13 @@ def _load_builtins() -> None:
     if _loaded:
         return
     _loaded = True
-    # Both modules are light: hf.config holds settings and lazy factories, never torch.
-    from summarize import extractive
+    # All light: hf.config and remote_config hold settings and lazy factories, never torch.
+    from summarize import extractive, outputs, remote_config
     from summarize.hf import config as hf_config
 
     for system_type in (*extractive.SYSTEM_TYPES, *hf_config.SYSTEM_TYPES):
+        register(system_type)
+    for system_type in (*remote_config.SYSTEM_TYPES, *outputs.SYSTEM_TYPES):
         register(system_type)
 
 

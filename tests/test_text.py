@@ -17,26 +17,51 @@ def test_normalize_unifies_line_ends_spaces_and_invisible_characters() -> None:
     assert normalize("ﬁ", "none") == "ﬁ"
 
 
+BODY = (
+    "The council met on Monday to discuss the plan.\nIt voted to approve it after a long debate.\n"
+    "Residents can read the plan at the library.\nThe mayor said the vote was a victory."
+)
+
+
 @pytest.mark.parametrize(
     ("line", "rule"),
     [
         ("top of page", "page_chrome"),
         ("Share", "page_chrome"),
+        ("Tags: politics, council", "page_chrome"),
         ("By Jane Doe", "byline"),
         ("• Writer: Администратор", "byline"),
         ("9 Min Read", "reading_time"),
         ("• 3 min read", "reading_time"),
         ("2 days ago", "dateline"),
         ("June 27, 2025", "dateline"),
+        ("Updated: 2 March 2024, 10:15 GMT", "dateline"),
         ("To see more stories like this, click here.", "promo"),
         ("Subscribe to our newsletter for daily updates.", "promo"),
-        ("SiteName", "fragment"),
+        ("© 2024 Example News. All rights reserved.", "promo"),
     ],
 )
-def test_each_line_rule_drops_its_kind_of_line(line: str, rule: str) -> None:
-    body = "The council met on Monday to discuss the plan.\nIt voted to approve it."
-    tail = "Later the plan was published online for residents to read."
-    assert rules_of(f"{body}\n{line}\n{tail}") == {line: rule}
+def test_each_line_rule_drops_its_kind_of_line_at_the_head_and_the_foot(line: str, rule: str) -> None:
+    assert rules_of(f"{line}\n{BODY}") == {line: rule}
+    assert rules_of(f"{BODY}\n{line}") == {line: rule}
+
+
+@pytest.mark.parametrize("line", ["By Jane Doe", "9 Min Read", "June 27, 2025", "Share", "SiteName"])
+def test_the_body_of_a_page_is_never_cleaned(line: str) -> None:
+    """Head and foot are at most a third of the lines; a chrome-shaped line between body lines stays."""
+    page = "\n".join([BODY, line, BODY.replace("Monday", "Tuesday")])
+    assert rules_of(page) == {}
+
+
+def test_a_fragment_goes_only_beside_other_chrome_and_never_a_numbered_heading() -> None:
+    assert rules_of(f"Title of the story\nSiteName\n9 min read\n{BODY}") == {
+        "SiteName": "fragment",
+        "9 min read": "reading_time",
+    }
+    assert rules_of(f"Title of the story\nSiteName\n{BODY}") == {}
+    assert rules_of(f"Title of the story\n1. Dog-food taster\n9 min read\n{BODY}") == {
+        "9 min read": "reading_time"
+    }
 
 
 def test_repeated_titles_are_dropped_once_seen_whatever_their_quotes() -> None:
@@ -50,16 +75,16 @@ def test_repeated_titles_are_dropped_once_seen_whatever_their_quotes() -> None:
 
 
 def test_end_marker_drops_itself_and_everything_after() -> None:
-    text = "First sentence of the story.\nPrevious Post Next Post\nOur promise to readers is simple.\nMore."
+    text = f"{BODY}\nPrevious Post Next Post\nOur promise to readers is simple.\nMore."
     cleaned = clean(text)
-    assert cleaned.text == "First sentence of the story."
+    assert cleaned.text == BODY
     assert {d.rule for d in cleaned.dropped} == {"end_marker"}
     assert len(cleaned.dropped) == 3
 
 
 def test_appeared_first_on_footer_and_author_bio_at_the_foot() -> None:
     text = (
-        "Officials met to discuss trade.\nThey agreed on nothing.\n"
+        f"Officials met to discuss trade.\nThey agreed on nothing.\n{BODY}\n"
         "Jane Roe reports on trade policy for The Daily.\n"
         "The post Trade Talks Stall appeared first on The Daily."
     )
@@ -191,6 +216,8 @@ def test_every_nonblank_line_is_either_kept_or_recorded_as_dropped(lines: list[s
     expected_kept = [line for i, line in enumerate(normalized, 1) if line and i not in dropped_numbers]
     assert kept == expected_kept
     assert len(dropped_numbers) == len(cleaned.dropped)
+    # Never more than half of the words go (a cleaner cannot gut a text).
+    assert sum(len(d.text.split()) for d in cleaned.dropped) <= 0.5 * len(text.split())
 
 
 def test_to_canonical_splits_and_names_the_text_when_nothing_is_left() -> None:
@@ -200,9 +227,30 @@ def test_to_canonical_splits_and_names_the_text_when_nothing_is_left() -> None:
     canonical = to_canonical("top of page\nOne sentence. Two sentences.\nThree.", where="doc.txt")
     assert canonical.text == "One sentence.\nTwo sentences.\nThree."
     assert [d.rule for d in canonical.dropped] == ["page_chrome"]
-    with pytest.raises(
-        InputError,
-        match=r"^doc.txt: no text left after cleaning \(cleaning dropped 2 lines: "
-        r"end_marker, page_chrome\)$",
-    ):
-        to_canonical("top of page\nShare This Article", where="doc.txt")
+    with pytest.raises(InputError, match=r"^doc.txt: no text left after cleaning$"):
+        to_canonical("\u200b\n \n\ufeff", where="doc.txt")
+
+
+def test_cleaning_that_would_remove_most_of_a_text_keeps_it_whole_and_names_the_rules() -> None:
+    text = "top of page\nShare This Article\nSubscribe to our newsletter today!\nA line."
+    cleaned = clean(text)
+    assert cleaned.text == text
+    assert cleaned.dropped == ()
+    assert [(d.line, d.rule) for d in cleaned.kept] == [(1, "page_chrome"), (2, "page_chrome"), (3, "promo")]
+    assert cleaned.warning == (
+        "cleaning would remove 11 of 13 words (page_chrome, promo); kept the text as it was"
+    )
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Sign up to our newsletter, the editor wrote, and our readers did. Our mission is news. Share this.",
+        "By Jane Doe. 9 min read. Subscribe to our newsletter for daily updates. Click here to read more.",
+        "Defense Minister Gen Nakatani reports he has not seen any ufos from space.",
+    ],
+)
+def test_a_one_paragraph_text_is_never_cleaned(paragraph: str) -> None:
+    """Every SummEval article is one line; a keyword in it must not delete it (issue 11)."""
+    cleaned = clean(paragraph)
+    assert (cleaned.text, cleaned.dropped, cleaned.kept) == (paragraph, (), ())

@@ -1,0 +1,304 @@
+"""OpenAI-compatible chat servers as summarizers: requests, retries, the cache, cost (issue 8).
+
+Any server that speaks `POST {base_url}/chat/completions` (vLLM, TGI, llama.cpp's server, Ollama,
+`transformers serve`, OpenAI itself) summarizes one text per request, `concurrency` requests in flight.
+Standard library only; one request on the wire is summarize/remote_http.py.
+
+Failing fast and retrying are kept apart. Before the first request the client opens one TCP connection
+to the server: a refused, unresolvable or silent endpoint fails the system within `connect_timeout`
+seconds. Once the server has answered, 429, 5xx and dropped connections are retried with exponential
+backoff and jitter, waiting what `Retry-After` asks where the server says, and all waits of the run
+together never pass `max_retry_seconds`. Every reply goes into the summary cache as it arrives, keyed
+by base_url, model, prompt, system, the generation settings and the text's hash, so a rerun (even with
+the server stopped) sends nothing. The API key is read from the environment and only ever sent in the
+Authorization header; it is no part of a cache key, a record or a message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from typing import Any
+
+from summarize.base import Summary
+from summarize.errors import ConfigError
+from summarize.gen_cache import SummaryCache, make_key
+from summarize.prompts import default_prompt, render, strip_artifacts
+from summarize.remote_config import OpenAIParams
+from summarize.remote_http import (
+    Endpoint,
+    EndpointUnavailableError,
+    Reply,
+    RequestError,
+    Retryable,
+    parse_reply,
+)
+
+__all__ = ["EndpointUnavailableError", "OpenAISummarizer", "RequestError", "RetryBudget"]
+
+CACHE_FORMAT = 1
+# One wait never exceeds this, however many retries came before (Retry-After may ask for longer).
+MAX_BACKOFF = 60.0
+_RUN_INFO_FIRST = ("device", "wall_seconds", "generated_tokens_per_second", "prompt_tokens")
+
+
+class _Cancelled(Exception):
+    """Another request failed: this one stops instead of retrying."""
+
+
+class RetryBudget:
+    """The seconds a run may still spend waiting to retry, shared by all its request threads."""
+
+    def __init__(self, seconds: float) -> None:
+        self.remaining = seconds
+        self.spent = 0.0
+        self.retries = 0
+        self._lock = threading.Lock()
+
+    def take(self, seconds: float) -> bool:
+        with self._lock:
+            if seconds > self.remaining:
+                return False
+            self.remaining -= seconds
+            self.spent += seconds
+            self.retries += 1
+            return True
+
+
+class OpenAISummarizer:
+    """Summaries from an OpenAI-compatible chat server, through the on-disk cache."""
+
+    def __init__(self, name: str, params: OpenAIParams) -> None:
+        self.name = name
+        self.params = params
+        api_key = None
+        if params.api_key_env is not None:
+            api_key = os.environ.get(params.api_key_env)
+            if not api_key:
+                raise ConfigError(f"api_key_env {params.api_key_env!r}: that environment variable is not set")
+        self.endpoint = Endpoint(params, api_key)
+        self.prompt = params.prompt if params.prompt is not None else default_prompt(chat=True)
+        self._cache = SummaryCache(params.cache_dir) if params.cache else None
+        self._rng = random.Random(params.seed)
+        self._rng_lock = threading.Lock()
+        self._budget = RetryBudget(params.max_retry_seconds)
+        self._stop = threading.Event()
+        self._answered = threading.Event()  # some request got an HTTP answer: failures may be transient
+        self._stats: dict[str, Any] = {"wall_seconds": 0.0, "documents": 0, "cached_documents": 0}
+        self._stats |= {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0}
+        self._stats |= {"request_seconds": 0.0, "stopped_at_max_tokens": 0, "served_model": None}
+        self._probed = False
+
+    # -- requests --------------------------------------------------------------------------------------
+
+    def messages(self, text: str) -> list[dict[str, str]]:
+        """The chat messages for one text: the optional system message, then the prompt with the text."""
+        # The pipeline hands over one sentence per line; a chat model reads prose.
+        user = render(self.prompt, " ".join(text.split()))
+        system = [{"role": "system", "content": self.params.system}] if self.params.system else []
+        return [*system, {"role": "user", "content": user}]
+
+    def body(self, text: str) -> bytes:
+        p = self.params
+        body: dict[str, Any] = {
+            "model": p.model,
+            "messages": self.messages(text),
+            "max_tokens": p.max_tokens,
+            "temperature": p.temperature,
+            "stream": False,
+        }
+        if p.seed is not None:
+            body["seed"] = p.seed
+        if p.stop:
+            body["stop"] = list(p.stop)
+        return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with "equal jitter": half the step fixed, half drawn at random."""
+        step = min(MAX_BACKOFF, self.params.backoff_seconds * 2**attempt)
+        with self._rng_lock:
+            return step / 2 + self._rng.uniform(0, step / 2)
+
+    def _request(self, label: str, body: bytes) -> Reply:
+        p, url = self.params, self.endpoint.url
+        attempt = 0
+        while True:
+            if self._stop.is_set():
+                raise _Cancelled
+            started = time.perf_counter()
+            try:
+                answer = self.endpoint.post(body)
+                self._answered.set()
+                return parse_reply(answer, time.perf_counter() - started, url)
+            except Retryable as exc:
+                if exc.status is not None:
+                    self._answered.set()
+                elif not self._answered.is_set():
+                    # Until the server has answered once, silence means it is not there: fail now.
+                    raise EndpointUnavailableError(f"{url} does not answer: {exc}") from None
+                if attempt >= p.max_retries:
+                    raise RequestError(
+                        f"{label}: {url}: {exc} (gave up after {attempt + 1} attempts; "
+                        f"max_retries {p.max_retries})"
+                    ) from None
+                wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
+                if not self._budget.take(wait):
+                    raise RequestError(
+                        f"{label}: {url}: {exc}; waiting {wait:.1f} s more would pass max_retry_seconds "
+                        f"{p.max_retry_seconds:g} (already waited {self._budget.spent:.1f} s)"
+                    ) from None
+                if self._stop.wait(wait):
+                    raise _Cancelled from None
+                attempt += 1
+                continue
+            except RequestError as exc:
+                self._answered.set()
+                raise RequestError(f"{label}: {exc}") from None
+
+    def _key_parts(self) -> dict[str, Any]:
+        p = self.params
+        return {
+            "format": CACHE_FORMAT,
+            "api": "openai-chat",
+            "base_url": p.base_url,
+            "model": p.model,
+            "prompt": self.prompt,
+            "system": p.system,
+            "max_tokens": p.max_tokens,
+            "temperature": p.temperature,
+            "seed": p.seed,
+            "stop": list(p.stop),
+        }
+
+    def _fetch(self, texts: Sequence[str], labels: Sequence[str]) -> list[Reply]:
+        parts = self._key_parts()
+        keys = [make_key(parts, text) for text in texts]
+        hits = self._cache.get_many(keys) if self._cache is not None else {}
+        results: list[Reply | None] = [
+            Reply.from_meta(hits[k].text, hits[k].meta) if k in hits else None for k in keys
+        ]
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:
+            if not self._probed:
+                self.endpoint.probe()
+                self._probed = True
+            self._send(missing, texts, labels, keys, results)
+        return [r for r in results if r is not None]
+
+    def _send(
+        self,
+        missing: list[int],
+        texts: Sequence[str],
+        labels: Sequence[str],
+        keys: list[str],
+        results: list[Reply | None],
+    ) -> None:
+        self._stop.clear()
+        stored: set[int] = set()
+
+        def store(i: int, reply: Reply) -> None:
+            results[i] = reply
+            stored.add(i)
+            self._count(reply)
+            if self._cache is not None:
+                self._cache.put_many([(keys[i], reply.text, reply.meta())])
+
+        workers = min(self.params.concurrency, len(missing))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"sumtrack-{self.name}")
+        futures: dict[Future[Reply], int] = {
+            pool.submit(self._request, labels[i], self.body(texts[i])): i for i in missing
+        }
+        try:
+            for future in as_completed(futures):
+                store(futures[future], future.result())
+        except BaseException:
+            # Stop retries and queued requests, let those in flight finish, and keep every reply that
+            # arrived: a rerun sends only the rest.
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, i in futures.items():
+                finished = future.done() and not future.cancelled()
+                if i not in stored and finished and future.exception() is None:
+                    store(i, future.result())
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
+    def _count(self, reply: Reply) -> None:
+        self._stats["requests"] += 1
+        self._stats["prompt_tokens"] += reply.prompt_tokens or 0
+        self._stats["completion_tokens"] += reply.completion_tokens or 0
+        self._stats["request_seconds"] += reply.seconds
+        self._stats["stopped_at_max_tokens"] += reply.finish_reason == "length"
+        self._stats["served_model"] = reply.served_model or self._stats["served_model"]
+
+    # -- the Summarizer protocol ------------------------------------------------------------------------
+
+    def summarize(self, texts: Sequence[str]) -> list[Summary]:
+        return self._summaries(texts, [f"text {i + 1}" for i in range(len(texts))])
+
+    def summarize_clusters(self, ids: Sequence[str], texts: Sequence[str]) -> list[Summary]:
+        """As summarize, with errors naming the cluster."""
+        return self._summaries(texts, [f"cluster {cid!r}" for cid in ids])
+
+    def _summaries(self, texts: Sequence[str], labels: Sequence[str]) -> list[Summary]:
+        started = time.perf_counter()
+        try:
+            replies = self._fetch(texts, labels)
+        finally:
+            self._stats["wall_seconds"] += time.perf_counter() - started
+        summaries = [self._summary(r) for r in replies]
+        self._stats["documents"] += len(summaries)
+        self._stats["cached_documents"] += sum(s.cached for s in summaries)
+        return summaries
+
+    def _summary(self, reply: Reply) -> Summary:
+        return Summary(
+            text=strip_artifacts(reply.text, self.params.stop),
+            system=self.name,
+            settings=self.settings(),
+            input_tokens=reply.prompt_tokens,
+            total_tokens=reply.prompt_tokens,
+            generated_tokens=reply.completion_tokens,
+            seconds=0.0 if reply.cached else reply.seconds,
+            cached=reply.cached,
+        )
+
+    # -- reporting ------------------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        """What shapes the output; the API key is never part of it (only the variable's name)."""
+        p = self.params
+        return {
+            "base_url": p.base_url,
+            "model": p.model,
+            "prompt": self.prompt,
+            "system": p.system,
+            "max_tokens": p.max_tokens,
+            "temperature": p.temperature,
+            "seed": p.seed,
+            "stop": list(p.stop),
+            "api_key_env": p.api_key_env,
+        }
+
+    def run_info(self) -> dict[str, Any]:
+        """Cost first (what the console shows), then the figures behind it; plain JSON values."""
+        stats = self._stats
+        fresh_seconds = stats["wall_seconds"] if stats["requests"] else 0.0
+        rate = stats["completion_tokens"] / fresh_seconds if fresh_seconds > 0 else None
+        info: dict[str, Any] = {
+            "device": f"remote {self.endpoint.host}:{self.endpoint.port}",
+            "generated_tokens_per_second": round(rate, 2) if rate is not None else None,
+            "generated_tokens": stats["completion_tokens"],
+        }
+        info |= {key: round(v, 4) if isinstance(v, float) else v for key, v in stats.items()}
+        info["retries"] = self._budget.retries
+        info["retry_wait_seconds"] = round(self._budget.spent, 4)
+        info["concurrency"] = self.params.concurrency
+        info |= self.settings()
+        return {key: info[key] for key in _RUN_INFO_FIRST if key in info} | info
