@@ -24,7 +24,10 @@ import numpy as np
 import nupunkt
 
 from eval.semantic import Embedder
+from eval.settings import Settings
 from eval.tracking import headline_measures, track
+
+SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
 
 LABELS = ("cut", "light", "heavy", "non")
 DERIVED = frozenset({"cut", "light", "heavy"})
@@ -75,7 +78,7 @@ def evaluate(
     """measure -> label -> scores, every measure oriented so that higher means closer."""
     table: dict[str, dict[str, list[float]]] = {}
     for index, (label, source, answer) in enumerate(items, 1):
-        profile = track(source, answer, embedder=embedder)
+        profile = track(source, answer, embedder=embedder, scorer=SCORER)
         measures = headline_measures(profile)
         if embedder is not None and profile.semantic is not None:
             # Alternatives to the profile's semantic measure (median best-match cosine), to show the choice.

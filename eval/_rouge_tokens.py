@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
-
-from nltk.stem import porter
+from typing import Literal, get_args
 
 TokenizerName = Literal["default", "unicode"]
+TOKENIZERS: tuple[str, ...] = get_args(TokenizerName)
+# Which Porter variant each tokenizer stems with. rouge-score's default tokenizer uses nltk's PorterStemmer()
+# (mode NLTK_EXTENSIONS); the unicode tokenizer uses the original 1980 algorithm, which stems a few words
+# differently ("news" -> "new"), so the variant is part of the signature.
+STEMMERS: dict[str, str] = {"default": "porter-nltk", "unicode": "porter-orig"}
+_NLTK_MODES = {"porter-nltk": "NLTK_EXTENSIONS", "porter-orig": "ORIGINAL_ALGORITHM"}
 
 # rouge_score.tokenize: keep [a-z0-9] runs, stem tokens longer than 3 characters, drop invalid ones.
 # The separators spare newlines so that one pass over a whole text still leaves its lines apart.
@@ -33,15 +37,23 @@ class LineTokenizer:
     """Splits a text into lines and each line into rouge-score's tokens, memoising the stemmer."""
 
     def __init__(self, name: TokenizerName, *, stem: bool) -> None:
+        if name not in TOKENIZERS:
+            raise ValueError(f"tokenizer {name!r}: expected one of {', '.join(TOKENIZERS)}")
+        self.name = name
+        # "no", or the Porter variant that stems (reported in the signature).
+        self.stemmer = STEMMERS[name] if stem else "no"
         if name == "default":
             self._separator = _DEFAULT_SEPARATOR
-            stemmer = porter.PorterStemmer() if stem else None
             self._finish = self._default_token
         else:
             self._separator = _UNICODE_SEPARATOR
-            stemmer = porter.PorterStemmer("ORIGINAL_ALGORITHM") if stem else None
             self._finish = self._unicode_token
-        self._stem: Callable[[str], str] | None = stemmer.stem if stemmer else None
+        self._stem: Callable[[str], str] | None = None
+        if stem:
+            # nltk takes ~1 s to import (it pulls in scipy and sklearn): only a scorer that stems pays for it.
+            from nltk.stem import porter
+
+            self._stem = porter.PorterStemmer(_NLTK_MODES[self.stemmer]).stem
         self._memo: dict[str, str | None] = {}
 
     def _default_token(self, raw: str) -> str | None:

@@ -1,8 +1,9 @@
-"""The tidy score table, and what is computed from it: means with intervals, and paired system tests.
+"""ROUGE rows of the results table, and what is computed from them: means with intervals, paired tests.
 
-Rows are grouped by role and id, never by position. For systems the unit is one cluster (a system's
-scores against the derivatives of one cluster are averaged first); for the derivatives the unit is one
-derivative, since derivatives are different texts, not repeated measurements of one.
+Rows are grouped by typed reference (kind and id, eval.results.Ref), never by position or by a bare name.
+For systems the unit is one cluster (a system's scores against the derivatives of one cluster are averaged
+first); for the derivatives the unit is one derivative, since derivatives are different texts, not repeated
+measurements of one.
 """
 
 from __future__ import annotations
@@ -10,20 +11,23 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
+from eval.results import ALL, ALL_DERIVATIVES, ALL_REFERENCES, Kind, Ref
 from eval.significance import Method, compare
 from eval.stats import bootstrap_ci
 
 Role = Literal["source", "derivative", "reference", "system"]
+ALL_SOURCES = Ref("source", ALL)
 Stat = Literal["precision", "recall", "f1"]
 STATS: tuple[Stat, ...] = ("precision", "recall", "f1")
 
 
 @dataclass(frozen=True)
 class ScoreRow:
-    """One row of the tidy table: a candidate text scored against a target text on one ROUGE type."""
+    """A candidate text scored against a target on one ROUGE type: the "rouge" rows of the results table
+    (eval.results) with precision, recall and F1 side by side, as scores.csv shows them."""
 
     cluster: str
     candidate: str
@@ -32,20 +36,41 @@ class ScoreRow:
     precision: float
     recall: float
     f1: float
-    candidate_kind: Role
-    target_kind: str  # a Role, or "references" for the multi-reference row
+    candidate_kind: Kind
+    target_kind: Kind  # "references" (id "*") for the multi-reference row
+
+    @property
+    def candidate_ref(self) -> Ref:
+        return Ref(self.candidate_kind, self.candidate)
+
+    @property
+    def target_ref(self) -> Ref:
+        return Ref(self.target_kind, self.target)
 
 
 @dataclass(frozen=True)
 class AggregateRow:
-    candidate: str  # a system name, or "derivatives" for all derivatives pooled
-    target: str  # "source", "derivatives" or "references"
+    """A mean over units with its interval. candidate: system:<name> or derivatives:* (all derivatives);
+    target: source:* (each cluster's source), derivatives:* or references:*."""
+
+    candidate: Ref
+    target: Ref
     metric: str
     stat: Stat
     mean: float
     low: float
     high: float
     n: int
+
+    def record(self) -> dict[str, Any]:
+        """A flat dict with kinds and ids in their own fields, as aggregates.csv and results.json hold it."""
+        return {
+            "candidate_kind": self.candidate.kind,
+            "candidate": self.candidate.id,
+            "target_kind": self.target.kind,
+            "target": self.target.id,
+            **{k: v for k, v in asdict(self).items() if k not in ("candidate", "target")},
+        }
 
 
 @dataclass(frozen=True)
@@ -54,7 +79,7 @@ class Comparison:
 
     system_a: str
     system_b: str
-    target: str
+    target: Ref
     metric: str
     method: str
     n: int
@@ -66,35 +91,39 @@ class Comparison:
     high: float | None
     seed: int
 
+    def record(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["target_kind"], data["target"] = self.target.kind, self.target.id
+        return data
 
-_TARGET_GROUP = {"source": "source", "derivative": "derivatives", "references": "references"}
 
-
-def _group(row: ScoreRow, multi: set[str]) -> tuple[str, str] | None:
+def _group(row: ScoreRow, multi: set[str]) -> tuple[Ref, Ref] | None:
     """(candidate group, target group) of a row, or None for rows no mean is taken over."""
     if row.candidate_kind == "derivative":
-        return ("derivatives", "source") if row.target_kind == "source" else None
+        return (ALL_DERIVATIVES, ALL_SOURCES) if row.target_kind == "source" else None
     if row.candidate_kind != "system":
         return None
+    candidate = row.candidate_ref
     if row.target_kind == "reference":
         # With several references the pooled "references" row stands for them; with one, that one does.
-        return None if row.cluster in multi else (row.candidate, "references")
-    return row.candidate, _TARGET_GROUP[row.target_kind]
+        return None if row.cluster in multi else (candidate, ALL_REFERENCES)
+    group = {"source": ALL_SOURCES, "derivative": ALL_DERIVATIVES, "references": ALL_REFERENCES}
+    return candidate, group[row.target_kind]
 
 
 def unit_values(
     rows: Sequence[ScoreRow],
-) -> dict[tuple[str, str, str], dict[str, tuple[float, float, float]]]:
+) -> dict[tuple[Ref, Ref, str], dict[str, tuple[float, float, float]]]:
     """(candidate group, target group, metric) -> unit id -> mean (precision, recall, f1) of that unit."""
     multi = {r.cluster for r in rows if r.target_kind == "references"}
-    units: dict[tuple[str, str, str], dict[str, list[tuple[float, float, float]]]] = defaultdict(
+    units: dict[tuple[Ref, Ref, str], dict[str, list[tuple[float, float, float]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for row in rows:
         group = _group(row, multi)
         if group is None:
             continue
-        unit = f"{row.cluster}/{row.candidate}" if group[0] == "derivatives" else row.cluster
+        unit = f"{row.cluster}/{row.candidate}" if group[0] == ALL_DERIVATIVES else row.cluster
         units[(*group, row.metric)][unit].append((row.precision, row.recall, row.f1))
     return {
         key: {
@@ -140,8 +169,8 @@ def compare_systems(
     metrics = list(dict.fromkeys(metric for _, _, metric in values))
     for target, metric in itertools.product(targets, metrics):
         for a, b in itertools.combinations(systems, 2):
-            scores_a = values.get((a, target, metric), {})
-            scores_b = values.get((b, target, metric), {})
+            scores_a = values.get((Ref("system", a), target, metric), {})
+            scores_b = values.get((Ref("system", b), target, metric), {})
             shared = sorted(set(scores_a) & set(scores_b))
             if len(shared) < 2:
                 continue

@@ -13,20 +13,24 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from eval import config as config_mod
-from eval.report import write_run
-from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer
-from eval.runner import Runner, RunResult
-from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+from eval._rouge_tokens import TOKENIZERS
+from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
 from summarize import __version__, registry
-from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, doc_id, read_text
-from summarize.errors import InputError, SumtrackError
-from summarize.text import RULES, to_canonical
+from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id
+from summarize.errors import SumtrackError
+from summarize.text import RULES
+
+if TYPE_CHECKING:
+    from eval.runner import RunResult
+
+# `--help`, `list` and `validate` start fast: numpy, nltk, torch and the run machinery (eval.runner,
+# eval.tables, eval.writers) are imported inside the commands that use them.
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -81,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--no-stem", action="store_true", help="turn off Porter stemming")
     score.add_argument(
         "--tokenizer",
-        choices=("default", "unicode"),
+        choices=TOKENIZERS,
         default="default",
         help="unicode keeps letters of every script (default: rouge-score's, ASCII only)",
     )
@@ -144,10 +148,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     out.print(f"ROUGE types: {', '.join(ROUGE_TYPES)} (default: {', '.join(DEFAULT_TYPES)})", markup=False)
     out.print("ROUGE tokenizers: default (rouge-score's: ASCII letters and digits), unicode (every script)")
     out.print(f"Cleaning rules: {', '.join(RULES)}", markup=False)
+    from eval.writers import all_writers  # light: the writers import what they need when they run
+
+    formats = "; ".join(f"{w.name} ({', '.join(w.files)})" for w in all_writers())
+    out.print(f"Output formats (output.formats): {formats}", markup=False)
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from eval.runner import Runner
+    from eval.writers import write_run
+
     loaded = config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
     with err.status("starting") as status:
@@ -164,8 +175,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     for system in result.systems:
         if system.status == "failed":
             _error(f"system {system.name!r} failed: {system.error}")
-        elif system.status == "unavailable":
-            err.print(f"sumtrack: warning: system {system.name!r} unavailable: {system.error}", markup=False)
     for warning in result.warnings:
         err.print(f"sumtrack: warning: {warning}", markup=False)
     if result.stopped:
@@ -176,6 +185,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
+    from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+
     rows = tracking_rows(result)
     clusters = sorted({r[0] for r in rows})
     title = "How closely each text tracks its source (ROUGE against the source)"
@@ -224,7 +235,11 @@ def _print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]
 
 
 def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[str]) -> None:
-    means = {(a.candidate, a.metric): a for a in result.aggregates if a.target == target and a.stat == "f1"}
+    means = {
+        (a.candidate.id, a.metric): a
+        for a in result.aggregates
+        if a.candidate.kind == "system" and a.target.kind == target and a.stat == "f1"
+    }
     systems = list(dict.fromkeys(candidate for candidate, _ in means))
     if not systems:
         return
@@ -250,47 +265,65 @@ def _codec(value: str) -> str:
     return value
 
 
-def _prepare_for_score(path: Path, args: argparse.Namespace) -> str:
-    text = read_text(path, args.encoding, args.max_chars, ("--encoding", "--max-chars"))
-    return text if args.raw else to_canonical(text, where=str(path)).text
-
-
-def _warn_no_tokens(scorer: Scorer, text: str, path: Path, tokenizer: str) -> None:
-    if not scorer.tokens(text):
-        err.print(
-            f"sumtrack: warning: {path}: yields no ROUGE tokens with tokenizer {tokenizer!r}; "
-            "try --tokenizer unicode",
-            markup=False,
-        )
+def score_config(args: argparse.Namespace) -> dict[str, Any]:
+    """`sumtrack score`'s arguments as a config: one cluster, the files as its derivatives, no tracking."""
+    paths = [p.expanduser().resolve() for p in args.files]
+    return {
+        "name": "score",
+        "corpus": {
+            "clusters": [
+                {
+                    "id": doc_id(args.source),
+                    "source": {"path": str(args.source.expanduser().resolve())},
+                    "derivatives": [{"path": str(p)} for p in paths],
+                }
+            ],
+            "encoding": args.encoding,
+            "max_chars": args.max_chars,
+        },
+        "cleaning": {"enabled": not args.raw, "normalize": "none" if args.raw else "NFKC"},
+        "sentences": {"split": "lines" if args.raw else "nupunkt"},
+        "rouge": {"types": list(args.types), "stem": not args.no_stem, "tokenizer": args.tokenizer},
+        "aggregate": {"bootstrap": 0, "significance": "none"},
+        "tracking": {"enabled": False},
+    }
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    scorer = Scorer(args.types, stem=not args.no_stem, tokenizer=args.tokenizer)
-    source = _prepare_for_score(args.source, args)
-    _warn_no_tokens(scorer, source, args.source, args.tokenizer)
-    rows: list[dict[str, Any]] = []
-    failed = False
-    for path in args.files:
-        try:
-            text = _prepare_for_score(path, args)
-        except InputError as exc:
-            _error(str(exc))
-            failed = True
-            continue
-        _warn_no_tokens(scorer, text, path, args.tokenizer)
-        for metric, s in scorer.score(target=source, prediction=text).items():
-            rows.append(
-                {
-                    "candidate": doc_id(path),
-                    "target": doc_id(args.source),
-                    "metric": metric,
-                    "precision": s.precision,
-                    "recall": s.recall,
-                    "f1": s.f1,
-                }
-            )
+    """Scores through the same library entry point as `run` (eval.runner.Runner), with the same settings."""
+    from eval.runner import Runner
+
+    result = Runner(config_mod.load_data(score_config(args))).run()
+    # Reading advice names the config keys (corpus.encoding, corpus.max_chars); here they are options.
+    options = dict(zip(CONFIG_OPTIONS, ("--encoding", "--max-chars"), strict=True))
+    for problem in result.problems:
+        message = problem.message
+        for key, option in options.items():
+            message = message.replace(key, option)
+        _error(message)
+    if not any(d.role == "source" for d in result.documents):
+        return EXIT_USAGE
+    for warning in result.warnings:
+        hint = (
+            "; try --tokenizer unicode"
+            if "no ROUGE tokens" in warning and args.tokenizer == "default"
+            else ""
+        )
+        err.print(f"sumtrack: warning: {warning.split('; set rouge.tokenizer')[0]}{hint}", markup=False)
+    rows: list[dict[str, Any]] = [
+        {
+            "candidate": r.candidate,
+            "target": r.target,
+            "metric": r.metric,
+            "precision": r.precision,
+            "recall": r.recall,
+            "f1": r.f1,
+        }
+        for r in result.scores
+    ]
     if args.json:
         print(json.dumps(rows, indent=2))
+        err.print(f"signature: {result.signature}", markup=False)
     else:
         table = Table(title=f"ROUGE against {args.source}")
         for column in ("candidate", "metric", "precision", "recall", "f1"):
@@ -300,7 +333,8 @@ def cmd_score(args: argparse.Namespace) -> int:
                 r["candidate"], r["metric"], f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}"
             )
         out.print(table)
-    return EXIT_PARTIAL if failed else EXIT_OK
+        out.print(f"signature: {result.signature}", markup=False)
+    return EXIT_PARTIAL if result.problems else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -19,26 +19,17 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from eval._rouge_tokens import TokenizerName
+from eval.execution import ExecutionOptions
 from eval.overrides import apply_override
-from eval.rouge import DEFAULT_TYPES
+from eval.rouge import DEFAULT_TYPES, MultiRef, RougeType
+from eval.significance import Significance
+from eval.writers import FORMATS, Format
 from summarize import registry
 from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, DocRef, doc_id, repeated, resolve
+from summarize.datasets import FILE_BUILDERS, DatasetOptions
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
-from summarize.text import RULES, CleaningOptions
-
-RougeType = Literal[
-    "rouge1",
-    "rouge2",
-    "rouge3",
-    "rouge4",
-    "rouge5",
-    "rouge6",
-    "rouge7",
-    "rouge8",
-    "rouge9",
-    "rougeL",
-    "rougeLsum",
-]
+from summarize.text import RULES, CleaningOptions, NormalForm, SplitMode
 
 
 class _Model(BaseModel):
@@ -91,9 +82,31 @@ class ClusterSpec(_Model):
         return value
 
 
+class DatasetSpec(_Model):
+    """A Hugging Face `datasets` corpus: one row per cluster (summarize/datasets.py reads it)."""
+
+    path: str = Field(min_length=1, description="hub id, save_to_disk folder, or .parquet/.json(l)/.csv file")
+    name: str | None = Field(None, description="the dataset's config name (hub datasets)")
+    split: str | None = Field(None, description="default: the only split")
+    revision: str | None = None
+    id_column: str | None = Field(None, description="default: the row number")
+    source_column: str
+    reference_columns: tuple[str, ...] = Field((), description="each a text or a list-of-texts column")
+    derivative_columns: tuple[str, ...] = ()
+    output_columns: tuple[str, ...] = Field((), description="each one existing system's summaries")
+    limit: int | None = Field(None, ge=1)
+    shuffle_seed: int | None = Field(None, description="shuffle the rows (before limit) with this seed")
+
+    @field_validator("reference_columns", "derivative_columns", "output_columns", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 class CorpusSpec(_Model):
     clusters: tuple[ClusterSpec, ...] = ()
     jsonl: tuple[str, ...] = Field((), description="JSONL files, one cluster per line")
+    dataset: DatasetSpec | None = Field(None, description="a Hugging Face datasets corpus")
     encoding: str = Field(AUTO, description="auto (BOM, else UTF-8, else detected per file) or a codec")
     max_chars: int = Field(DEFAULT_MAX_CHARS, gt=0, description="longer documents are refused")
 
@@ -116,14 +129,14 @@ class CorpusSpec(_Model):
 
     @model_validator(mode="after")
     def _not_empty(self) -> CorpusSpec:
-        if not self.clusters and not self.jsonl:
-            raise ValueError("the corpus is empty: give 'clusters' or 'jsonl'")
+        if not self.clusters and not self.jsonl and self.dataset is None:
+            raise ValueError("the corpus is empty: give 'clusters', 'jsonl' or 'dataset'")
         return self
 
 
 class CleaningSpec(_Model):
     enabled: bool = True
-    normalize: Literal["NFKC", "NFC", "none"] = "NFKC"
+    normalize: NormalForm = "NFKC"
     disable: tuple[str, ...] = Field((), description="rules to switch off")
     extra_patterns: tuple[str, ...] = Field((), description="regexes: a line fully matching one is dropped")
 
@@ -147,21 +160,21 @@ class CleaningSpec(_Model):
 
 
 class SentencesSpec(_Model):
-    split: Literal["nupunkt", "lines"] = "nupunkt"
+    split: SplitMode = "nupunkt"
 
 
 class RougeSpec(_Model):
-    types: tuple[RougeType, ...] = DEFAULT_TYPES  # type: ignore[assignment]
+    types: tuple[RougeType, ...] = DEFAULT_TYPES
     stem: bool = True
-    tokenizer: Literal["default", "unicode"] = "default"
-    multi_ref: Literal["best", "sum"] = "best"
+    tokenizer: TokenizerName = "default"
+    multi_ref: MultiRef = "best"
 
 
 class AggregateSpec(_Model):
     bootstrap: int = Field(1000, ge=0, description="bootstrap resamples (0: no interval)")
     confidence: float = Field(0.95, gt=0, lt=1)
     seed: int = 0
-    significance: Literal["permutation", "bootstrap", "none"] = Field(
+    significance: Significance = Field(
         "permutation", description="paired test between every two systems over clusters (2+ clusters)"
     )
 
@@ -169,6 +182,25 @@ class AggregateSpec(_Model):
 class TrackingSpec(_Model):
     enabled: bool = Field(True, description="tracking profile of every text and pairwise matrices")
     semantic: bool = Field(False, description="sentence-embedding similarity (all-MiniLM-L6-v2; loads torch)")
+
+
+class ExecutionSpec(_Model):
+    """Where per-cluster work runs (eval/execution.py): this machine's cores, or Ray."""
+
+    engine: Literal["local", "ray"] = "local"
+    workers: int | None = Field(None, ge=1, description="worker processes or Ray CPUs (default: the cores)")
+    address: str | None = Field(None, description="ray: null starts a local instance; auto; ray://host:port")
+
+    @model_validator(mode="after")
+    def _address(self) -> ExecutionSpec:
+        try:
+            self.options()
+        except ConfigError as exc:
+            raise ValueError(str(exc).split(": ", 1)[-1]) from None
+        return self
+
+    def options(self) -> ExecutionOptions:
+        return ExecutionOptions(engine=self.engine, workers=self.workers, address=self.address)
 
 
 class SystemSpec(_Model):
@@ -184,6 +216,7 @@ class OutputSpec(_Model):
     dir: str | None = Field(
         None, description="run directory (default: runs/<name> beside the config's folder)"
     )
+    formats: tuple[Format, ...] = Field(FORMATS, description="writers to run (config.resolved.yaml always)")
 
 
 class Config(_Model):
@@ -197,6 +230,7 @@ class Config(_Model):
     systems: tuple[SystemSpec, ...] = ()
     on_error: Literal["continue", "stop"] = "continue"
     output: OutputSpec = OutputSpec()
+    execution: ExecutionSpec = ExecutionSpec()
 
 
 @dataclass(frozen=True)
@@ -233,6 +267,19 @@ class LoadedConfig:
 
     def jsonl_files(self) -> list[Path]:
         return [self.resolve(p) for p in self.config.corpus.jsonl]
+
+    def dataset_options(self) -> DatasetOptions | None:
+        """The `corpus.dataset` section with a local path made relative to the config file."""
+        spec = self.config.corpus.dataset
+        if spec is None:
+            return None
+        path = spec.path
+        local = self.base / Path(path).expanduser()
+        if path.startswith((".", "/", "~")) or local.exists() or local.suffix.lower() in FILE_BUILDERS:
+            path = str(local.resolve())
+        values = spec.model_dump()
+        values["path"] = path
+        return DatasetOptions(**values)
 
     def output_dir(self) -> Path:
         if self.config.output.dir:
@@ -416,6 +463,9 @@ def check_files(loaded: LoadedConfig) -> list[str]:
             if ref.path is not None and not ref.path.is_file():
                 problems.append(f"cluster {cluster.id!r}: {ref.path}: file not found")
     problems += [f"corpus.jsonl: {p}: file not found" for p in loaded.jsonl_files() if not p.is_file()]
+    dataset = loaded.dataset_options()
+    if dataset is not None and Path(dataset.path).is_absolute() and not Path(dataset.path).exists():
+        problems.append(f"corpus.dataset.path: {dataset.path}: not found")
     for system in loaded.systems:
         path = getattr(system.params, "path", None)
         if isinstance(path, str) and not Path(path).exists():

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from eval.rouge import Scorer
-from eval.semantic import Embedder
 from eval.tracking import sentences
 from summarize.errors import ModelUnavailableError
+
+if TYPE_CHECKING:
+    from eval.rouge import RougeType, Scorer
+    from eval.semantic import Embedder
+
+# The ROUGE type of the pairwise matrix; its F1 is symmetric in target and prediction.
+ROUGE_TYPE: RougeType = "rouge2"
 
 
 @dataclass(frozen=True)
@@ -35,11 +41,18 @@ def symmetric_matrix(metric: str, labels: Sequence[str], similarity: Callable[[s
     return Matrix(metric, tuple(labels), tuple(tuple(row) for row in values))
 
 
-def rouge2_matrix(texts: Mapping[str, str], *, scorer: Scorer | None = None) -> Matrix:
-    """ROUGE-2 F1 between every pair of texts (id -> text, one sentence per line)."""
-    scorer = scorer or Scorer(("rouge2",))
+def rouge2_matrix(texts: Mapping[str, str], *, scorer: Scorer) -> Matrix:
+    """ROUGE-2 F1 between every pair of texts (id -> text, one sentence per line).
+
+    `scorer` is the run's (eval.settings builds it): its tokenizer and stemming make the numbers, so they
+    equal the score table's for the same pair.
+    """
+    if ROUGE_TYPE not in scorer.types:
+        raise ValueError(f"rouge2_matrix: the scorer computes {list(scorer.types)}, not {ROUGE_TYPE}")
     return symmetric_matrix(
-        "rouge2_f1", list(texts), lambda a, b: scorer.score(target=texts[a], prediction=texts[b])["rouge2"].f1
+        "rouge2_f1",
+        list(texts),
+        lambda a, b: scorer.score(target=texts[a], prediction=texts[b])[ROUGE_TYPE].f1,
     )
 
 
@@ -57,10 +70,10 @@ def semantic_matrix(texts: Mapping[str, str], embedder: Embedder) -> Matrix:
 
 
 def cluster_matrices(
-    texts: Mapping[str, str], *, embedder: Embedder | None = None
+    texts: Mapping[str, str], *, scorer: Scorer, embedder: Embedder | None = None
 ) -> dict[str, Matrix | str]:
     """Both matrices for one cluster; where the semantic one cannot be made, the reason in its place."""
-    out: dict[str, Matrix | str] = {"rouge2_f1": rouge2_matrix(texts)}
+    out: dict[str, Matrix | str] = {"rouge2_f1": rouge2_matrix(texts, scorer=scorer)}
     if embedder is None:
         out["semantic"] = "semantic similarity not requested (no embedder given)"
     else:

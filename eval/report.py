@@ -1,121 +1,17 @@
-"""Writers for a run directory: JSON, CSV, JSONL, Markdown and HTML, all read from one RunResult.
+"""The Markdown report and the HTML report's data, both read from one RunResult.
 
-Files are written to a temporary name and renamed, so an interrupted write never leaves half a file.
+The writers that put them (and the CSV, JSON and JSONL files) in a run folder are in eval.writers.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from eval.aggregate import AggregateRow, ScoreRow
-from eval.config import LoadedConfig
-from eval.report_html import matrices_data, render_html
+from eval.report_html import matrices_data
 from eval.runner import RunResult
 from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
-
-SCORE_COLUMNS = ("cluster", "candidate", "target", "metric", "precision", "recall", "f1")
-AGGREGATE_COLUMNS = ("candidate", "target", "metric", "stat", "mean", "low", "high", "n")
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: (f"{v:.6f}" if isinstance(v, float) else v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def scores_csv(rows: Sequence[ScoreRow]) -> str:
-    return _csv(SCORE_COLUMNS, (asdict(r) for r in rows))
-
-
-def aggregates_csv(rows: Sequence[AggregateRow]) -> str:
-    return _csv(AGGREGATE_COLUMNS, (asdict(r) for r in rows))
-
-
-def summaries_jsonl(result: RunResult) -> str:
-    lines = []
-    for cluster, summary, prepared in result.summaries:
-        record = {
-            "cluster": cluster,
-            **asdict(summary),
-            "sentences": prepared.sentences,
-            "words": prepared.words,
-        }
-        record["settings"] = dict(summary.settings)
-        lines.append(json.dumps(record, ensure_ascii=False, default=str))
-    return "".join(line + "\n" for line in lines)
-
-
-def cleaning_jsonl(result: RunResult) -> str:
-    """One record per line a rule matched: "kept": true where the line stayed because dropping every
-    match would have removed most of its document."""
-    return "".join(
-        json.dumps(
-            {
-                "cluster": d.cluster,
-                "document": d.id,
-                "line": x.line,
-                "rule": x.rule,
-                "text": x.text,
-                "kept": kept,
-                "encoding": d.encoding,
-            },
-            ensure_ascii=False,
-        )
-        + "\n"
-        for d in result.documents
-        for lines, kept in ((d.dropped, False), (d.kept, True))
-        for x in lines
-    )
-
-
-def results_dict(result: RunResult) -> dict[str, Any]:
-    return {
-        "name": result.name,
-        "signature": result.signature,
-        "versions": result.versions,
-        "settings": result.settings,
-        "ok": result.ok,
-        "stopped": result.stopped,
-        "documents": [
-            {
-                "cluster": d.cluster,
-                "id": d.id,
-                "role": d.role,
-                "path": d.path,
-                "words": d.words,
-                "sentences": len(d.sentences),
-                "dropped_lines": len(d.dropped),
-                "encoding": d.encoding,
-            }
-            for d in result.documents
-        ],
-        "systems": [asdict(s) for s in result.systems],
-        "scores": [asdict(r) for r in result.scores],
-        "aggregates": [asdict(r) for r in result.aggregates],
-        "comparisons": [asdict(c) for c in result.comparisons],
-        "tracking": [asdict(t) for t in result.tracking],
-        "matrices": {cid: matrices_data(m) for cid, m in result.matrices.items()},
-        "problems": [asdict(p) for p in result.problems],
-        "warnings": result.warnings,
-    }
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -265,32 +161,3 @@ def html_data(result: RunResult) -> dict[str, Any]:
         "scores": [asdict(r) for r in result.scores],
         "clusters": clusters,
     }
-
-
-def write_run(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> list[Path]:
-    """Write every output file of a run; returns the paths written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    resolved = {
-        **result.settings,
-        "systems": [
-            {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
-        ],
-        "documents": [
-            {"cluster": d.cluster, "id": d.id, "role": d.role, "path": d.path} for d in result.documents
-        ],
-    }
-    files = {
-        "config.resolved.yaml": yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True),
-        "scores.csv": scores_csv(result.scores),
-        "aggregates.csv": aggregates_csv(result.aggregates),
-        "summaries.jsonl": summaries_jsonl(result),
-        "cleaning.jsonl": cleaning_jsonl(result),
-        "results.json": json.dumps(results_dict(result), indent=2, ensure_ascii=False, default=str) + "\n",
-        "report.md": report_md(result, loaded.config.rouge.types),
-        "report.html": render_html(html_data(result)),
-    }
-    written = []
-    for name, text in files.items():
-        _write(out_dir / name, text)
-        written.append(out_dir / name)
-    return written

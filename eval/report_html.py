@@ -39,7 +39,6 @@ from eval.matrices import Matrix, cluster_matrices
 from eval.rouge import Scorer
 from eval.semantic import Embedder
 from eval.tracking import (
-    TRACKING_ROUGE_TYPES,
     TrackingProfile,
     copied_char_spans,
     headline_measures,
@@ -110,13 +109,13 @@ def build_cluster(
     source: tuple[str, str],
     texts: Sequence[tuple[str, str, str]],
     *,
-    scorer: Scorer | None = None,
+    scorer: Scorer,
     embedder: Embedder | None = None,
 ) -> dict[str, Any]:
     """The report's dict for one cluster: `source` is (id, text), `texts` are (id, kind, text), one sentence
-    per line; computes each text's tracking profile and the cluster's pairwise matrices."""
+    per line; computes each text's tracking profile and the cluster's pairwise matrices with the given
+    `scorer` (it must compute the tracking ROUGE types; eval.settings builds it) and `embedder`."""
     source_id, source_text = source
-    scorer = scorer or Scorer(TRACKING_ROUGE_TYPES)
     entries = [
         {
             "id": text_id,
@@ -131,7 +130,7 @@ def build_cluster(
         "id": cluster_id,
         "source": {"id": source_id, "sentences": source_text.splitlines()},
         "texts": entries,
-        "matrices": matrices_data(cluster_matrices(everything, embedder=embedder)),
+        "matrices": matrices_data(cluster_matrices(everything, scorer=scorer, embedder=embedder)),
     }
 
 

@@ -7,22 +7,54 @@ Texts for rougeLsum carry one sentence per line, as rouge-score expects.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, cast
-
-from nltk.stem import porter
-from rouge_score.tokenizers import Tokenizer
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 from eval._rouge_lcs import SentenceRows
-from eval._rouge_tokens import LineTokenizer, TokenizerName
+from eval._rouge_tokens import TOKENIZERS, LineTokenizer, TokenizerName
 
-ROUGE_TYPES: tuple[str, ...] = (*(f"rouge{n}" for n in range(1, 10)), "rougeL", "rougeLsum")
-DEFAULT_TYPES: tuple[str, ...] = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+if TYPE_CHECKING:
+    pass
+
+# The allowed values of the ROUGE settings, defined here once; the config schema uses these.
+RougeType = Literal[
+    "rouge1",
+    "rouge2",
+    "rouge3",
+    "rouge4",
+    "rouge5",
+    "rouge6",
+    "rouge7",
+    "rouge8",
+    "rouge9",
+    "rougeL",
+    "rougeLsum",
+]
+ROUGE_TYPES: tuple[str, ...] = get_args(RougeType)
+DEFAULT_TYPES: tuple[RougeType, ...] = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 MultiRef = Literal["best", "sum"]
+MULTI_REFS: tuple[str, ...] = get_args(MultiRef)
+
+
+def __getattr__(name: str) -> Any:
+    # rouge-score's Tokenizer base class imports nltk (~1 s): the adapter is loaded only when asked for.
+    if name == "UnicodeTokenizer":
+        from eval._rouge_unicode import UnicodeTokenizer
+
+        return UnicodeTokenizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def package_version(package: str) -> str:
+    """The installed version of `package`, or "none" when it is not installed."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 @dataclass(frozen=True)
@@ -30,26 +62,6 @@ class Score:
     precision: float
     recall: float
     f1: float
-
-
-class UnicodeTokenizer(Tokenizer):
-    """rouge-score's tokenizer keeps only [a-z0-9]; this one keeps letters and digits of every script.
-
-    Stemming (Porter) applies to ASCII tokens longer than three characters, as in rouge-score.
-    """
-
-    _NON_WORD = re.compile(r"[\W_]+")
-    _ASCII = re.compile(r"^[a-z0-9]+$")
-
-    def __init__(self, use_stemmer: bool = False) -> None:
-        self._stemmer = porter.PorterStemmer("ORIGINAL_ALGORITHM") if use_stemmer else None
-
-    def tokenize(self, text: str) -> list[str]:
-        tokens = self._NON_WORD.sub(" ", text.lower()).split()
-        if self._stemmer is None:
-            return tokens
-        stem = self._stemmer.stem
-        return [stem(t) if len(t) > 3 and self._ASCII.match(t) else t for t in tokens]
 
 
 # One reference statistic per ROUGE type: (hits, target count, prediction count). Precision is
@@ -143,16 +155,26 @@ class Scorer:
         if unknown or not types:
             allowed = ", ".join(ROUGE_TYPES)
             raise ValueError(f"ROUGE types {unknown or list(types)!r}: expected some of {allowed}")
-        if tokenizer not in ("default", "unicode"):
-            raise ValueError(f"tokenizer {tokenizer!r}: expected default or unicode")
-        if multi_ref not in ("best", "sum"):
-            raise ValueError(f"multi_ref {multi_ref!r}: expected best or sum")
+        if tokenizer not in TOKENIZERS:
+            raise ValueError(f"tokenizer {tokenizer!r}: expected {_either(TOKENIZERS)}")
+        if multi_ref not in MULTI_REFS:
+            raise ValueError(f"multi_ref {multi_ref!r}: expected {_either(MULTI_REFS)}")
         self.types = tuple(types)
         self.stem = stem
         self.tokenizer_name = tokenizer
         self.multi_ref = multi_ref
         self._tokenizer = LineTokenizer(tokenizer, stem=stem)
         self._targets: OrderedDict[str, _Text] = OrderedDict()
+
+    def signature_fields(self) -> dict[str, str]:
+        """This scorer's part of the signature: everything of it that can change a number."""
+        return {
+            "tokenizer": self.tokenizer_name,
+            "stem": self._tokenizer.stemmer,
+            "multi_ref": self.multi_ref,
+            "rouge_score": package_version("rouge-score"),
+            "nltk": package_version("nltk") if self.stem else "-",
+        }
 
     def tokens(self, text: str) -> list[str]:
         """The tokens ROUGE sees in `text` (after lowercasing, filtering and stemming)."""
@@ -201,6 +223,10 @@ class Scorer:
         if len(cache) > _TARGET_CACHE_SIZE:
             cache.popitem(last=False)
         return prepared
+
+
+def _either(choices: Sequence[str]) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
 
 
 def _text(role: str, value: object) -> str:

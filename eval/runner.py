@@ -7,7 +7,7 @@ problem never loses what the others computed.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -17,56 +17,27 @@ from typing import Any, Literal
 
 from eval.aggregate import AggregateRow, Comparison, Role, ScoreRow, aggregate, compare_systems
 from eval.config import LoadedConfig, SystemConfig
-from eval.matrices import Matrix, cluster_matrices
-from eval.rouge import Scorer
+from eval.matrices import Matrix
+from eval.results import Results, Tracked
+from eval.scoring import ClusterTexts, Prepared, score_cluster
 from eval.semantic import Embedder
-from eval.signature import Signature
-from eval.tracking import TRACKING_ROUGE_TYPES, TrackingProfile, track
+from eval.settings import Settings
+from eval.tracking import sentences as text_sentences
 from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import (
     Cluster,
     Document,
-    LoadedCorpus,
     Problem,
     load_cluster,
     load_jsonl,
     repeated,
 )
+from summarize.datasets import DatasetCorpus, load_dataset_corpus
 from summarize.errors import ConfigError, InputError, ModelUnavailableError, SumtrackError
-from summarize.text import DroppedLine, one_per_line, split_sentences, to_canonical
+from summarize.text import one_per_line, split_sentences
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A document after cleaning and sentence splitting."""
-
-    cluster: str
-    id: str
-    role: Role
-    text: str  # canonical: one sentence per line
-    words: int
-    path: str | None = None
-    dropped: tuple[DroppedLine, ...] = ()
-    encoding: str | None = None  # the codec its file was read with (None: inline text)
-    kept: tuple[DroppedLine, ...] = ()  # lines the rules matched but kept: dropping them would gut the text
-    warning: str = ""
-
-    @property
-    def sentences(self) -> list[str]:
-        return self.text.split("\n") if self.text else []
-
-
-@dataclass(frozen=True)
-class Tracked:
-    """How closely one text (derivative, reference or system summary) tracks its cluster's source."""
-
-    cluster: str
-    id: str
-    kind: Role
-    profile: TrackingProfile
 
 
 @dataclass
@@ -88,15 +59,27 @@ class RunResult:
     versions: dict[str, str]
     documents: list[Prepared] = field(default_factory=list)
     summaries: list[tuple[str, Summary, Prepared]] = field(default_factory=list)  # (cluster, raw, prepared)
-    scores: list[ScoreRow] = field(default_factory=list)
+    results: Results = field(default_factory=Results)  # every number, one row each (eval.results)
     aggregates: list[AggregateRow] = field(default_factory=list)
     comparisons: list[Comparison] = field(default_factory=list)
-    tracking: list[Tracked] = field(default_factory=list)
-    matrices: dict[str, dict[str, Matrix | str]] = field(default_factory=dict)  # cluster -> metric -> matrix
     systems: list[SystemRun] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (on_error: stop)
+
+    @property
+    def scores(self) -> list[ScoreRow]:
+        """The ROUGE rows of the results table, one per (cluster, candidate, target, type) with P, R, F1."""
+        return self.results.score_rows()
+
+    @property
+    def tracking(self) -> list[Tracked]:
+        return self.results.tracked
+
+    @property
+    def matrices(self) -> dict[str, dict[str, Matrix | str]]:
+        """cluster -> metric -> pairwise matrix (or the reason it is missing), from the results table."""
+        return self.results.matrices()
 
     @property
     def ok(self) -> bool:
@@ -111,7 +94,15 @@ class RunResult:
 
 def versions() -> dict[str, str]:
     out = {}
-    for package in ("sumtrack", "rouge-score", "nupunkt", "transformers", "torch"):
+    for package in (
+        "sumtrack",
+        "rouge-score",
+        "nltk",
+        "nupunkt",
+        "sentence-transformers",
+        "transformers",
+        "torch",
+    ):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -119,30 +110,8 @@ def versions() -> dict[str, str]:
     return out
 
 
-def signature_for(loaded: LoadedConfig) -> Signature:
-    c = loaded.config
-    cleaning = "no"
-    if c.cleaning.enabled:
-        custom = sorted(c.cleaning.disable) + list(c.cleaning.extra_patterns)
-        cleaning = (
-            "yes" if not custom else "custom-" + hashlib.sha256("\n".join(custom).encode()).hexdigest()[:8]
-        )
-    return Signature(
-        tokenizer=c.rouge.tokenizer,
-        stem=c.rouge.stem,
-        split=c.sentences.split,
-        cleaning=cleaning,
-        normalize=c.cleaning.normalize,
-        multi_ref=c.rouge.multi_ref,
-        bootstrap=c.aggregate.bootstrap,
-        confidence=c.aggregate.confidence,
-        seed=c.aggregate.seed,
-        significance=c.aggregate.significance,
-    )
-
-
-def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
-    corpus = LoadedCorpus()
+def load_corpus(loaded: LoadedConfig) -> DatasetCorpus:
+    corpus = DatasetCorpus()
     encoding, max_chars = loaded.config.corpus.encoding, loaded.config.corpus.max_chars
     for files in loaded.clusters():
         cluster, problems = load_cluster(
@@ -159,6 +128,12 @@ def load_corpus(loaded: LoadedConfig) -> LoadedCorpus:
             continue
         corpus.clusters += part.clusters
         corpus.problems += part.problems
+    options = loaded.dataset_options()
+    if options is not None:
+        part = load_dataset_corpus(options)
+        corpus.clusters += part.clusters
+        corpus.problems += part.problems
+        corpus.outputs.update(part.outputs)
     dupes = repeated([c.id for c in corpus.clusters])
     if dupes:
         raise ConfigError(f"corpus: cluster ids {dupes} appear twice; give each cluster a distinct 'id'")
@@ -172,28 +147,19 @@ class Runner:
         self, loaded: LoadedConfig, progress: Progress | None = None, embedder: Embedder | None = None
     ) -> None:
         """`embedder` is used for semantic similarity when the config's tracking.semantic is on (default:
-        a new all-MiniLM-L6-v2 Embedder, loaded on first use; it imports torch)."""
+        the settings' all-MiniLM-L6-v2 Embedder, loaded on first use; it imports torch)."""
         self.loaded = loaded
-        wanted = loaded.config.tracking.semantic
-        self.embedder = (embedder or Embedder()) if wanted else None
         self.config = loaded.config
         self.progress = progress or (lambda message: None)
-        self.scorer = Scorer(
-            self.config.rouge.types,
-            stem=self.config.rouge.stem,
-            tokenizer=self.config.rouge.tokenizer,
-            multi_ref=self.config.rouge.multi_ref,
-        )
-        self.cleaning = self.config.cleaning.options()
-        # Same tokenizer and stemming as the score tables, so the profiles' ROUGE figures match them.
-        self.tracking_scorer = Scorer(
-            TRACKING_ROUGE_TYPES, stem=self.config.rouge.stem, tokenizer=self.config.rouge.tokenizer
-        )
+        self.settings = Settings.from_config(loaded.config)
+        self.components = self.settings.build()
+        if embedder is not None and self.settings.semantic:
+            self.components = self.components.with_embedder(embedder)
 
     def run(self) -> RunResult:
         result = RunResult(
             name=self.config.name,
-            signature=str(signature_for(self.loaded)),
+            signature=str(self.components.signature()),
             settings=self.config.model_dump(mode="json"),
             versions=versions(),
         )
@@ -208,8 +174,9 @@ class Runner:
                 result.systems.append(SystemRun(system.name, system.type, system.kind, "skipped"))
                 continue
             self._summarize(system, sources, result)
-        self.progress("scoring")
-        result.scores = self._score(clusters, result)
+        for column, texts in corpus.outputs.items():
+            self._existing(column, texts, sources, result)
+        self._score(clusters, result)
         spec = self.config.aggregate
         result.aggregates = aggregate(
             result.scores, seed=spec.seed, samples=spec.bootstrap, confidence=spec.confidence
@@ -219,15 +186,11 @@ class Runner:
             result.comparisons = compare_systems(
                 result.scores, systems, method=spec.significance, seed=spec.seed
             )
-        if self.config.tracking.enabled:
-            self._track(clusters, result)
         return result
 
     def prepare(self, doc: Document, cluster: str, role: Role) -> Prepared:
         """Clean and split one document; raises InputError when nothing is left."""
-        canonical = to_canonical(
-            doc.text, self.cleaning, self.config.sentences.split, str(doc.path or doc.id)
-        )
+        canonical = self.components.cleaner.canonical(doc.text, str(doc.path or doc.id))
         return Prepared(
             cluster,
             doc.id,
@@ -256,7 +219,7 @@ class Runner:
                     continue
                 if prepared.warning:
                     result.warnings.append(f"{prepared.path or prepared.id}: {prepared.warning}")
-                if not self.scorer.tokens(prepared.text):
+                if not self.components.scorer.tokens(prepared.text):
                     hint = (
                         "; set rouge.tokenizer: unicode to keep letters of every script"
                         if tokenizer == "default"
@@ -299,6 +262,7 @@ class Runner:
             run.info = run_info(summarizer)
         except ModelUnavailableError as exc:
             run.status, run.error = "unavailable", str(exc)
+            result.warnings.append(f"system {system.name!r} unavailable: {exc}")
         except SumtrackError as exc:
             run.status, run.error = "failed", str(exc)
         except Exception as exc:  # a broken system must not lose the other systems' results
@@ -326,56 +290,45 @@ class Runner:
                     f"system {system.name!r} produced an empty summary for {source.cluster!r}"
                 )
 
-    def _track(self, clusters: dict[str, list[Prepared]], result: RunResult) -> None:
-        """Tracking profile of every text against its source, and each cluster's pairwise matrices."""
+    def _existing(
+        self, name: str, texts: dict[str, str], sources: Sequence[Prepared], result: RunResult
+    ) -> None:
+        """An existing system's summaries (a dataset's output column), scored like every system."""
+        if name in {s.name for s in self.loaded.systems}:
+            raise ConfigError(f"corpus.dataset.output_columns: {name!r} is also the name of a system")
+        result.systems.append(SystemRun(name, "outputs", "abstractive"))
+        for source in sources:
+            text = texts.get(source.cluster)
+            if text is None:
+                _no_summary(name, source.cluster, result)  # unless the row's problem already says why
+                continue
+            canonical = one_per_line(split_sentences(text, "nupunkt"))
+            prepared = Prepared(source.cluster, name, "system", canonical, len(canonical.split()))
+            summary = Summary(text=text, system=name, settings={"column": name})
+            result.summaries.append((source.cluster, summary, prepared))
+
+    def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> None:
+        """Each cluster through `score_cluster`, its rows appended to the results table as it finishes."""
         by_cluster = _summaries_by_cluster(result)
+        embedder = self.components.embedder
+        if embedder is not None:
+            # Every sentence of the run in a few batched model calls; tracking and matrices then look up.
+            every = [d.text for docs in clusters.values() for d in docs]
+            every += [t.text for found in by_cluster.values() for t in found]
+            with contextlib.suppress(ModelUnavailableError):  # each profile records the reason
+                embedder.prefetch(s for text in every for s in text_sentences(text))
         for number, (cid, docs) in enumerate(clusters.items(), 1):
-            self.progress(f"tracking cluster {cid} ({number}/{len(clusters)})")
-            source = docs[0]
-            texts = [t for t in (*docs[1:], *by_cluster.get(cid, [])) if t.text]
-            result.tracking += [
-                Tracked(
-                    cid,
-                    t.id,
-                    t.role,
-                    track(source.text, t.text, scorer=self.tracking_scorer, embedder=self.embedder),
-                )
-                for t in texts
-            ]
-            everything = {source.id: source.text, **{t.id: t.text for t in texts}}
-            result.matrices[cid] = cluster_matrices(everything, embedder=self.embedder)
-
-    def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> list[ScoreRow]:
-        by_cluster = _summaries_by_cluster(result)
-        rows: list[ScoreRow] = []
-        for cid, docs in clusters.items():
-            source, others = docs[0], docs[1:]
-            derivatives = [d for d in others if d.role == "derivative"]
-            references = [d for d in others if d.role == "reference"]
-            systems = by_cluster.get(cid, [])
-            rows += self._pairs(cid, source, [*derivatives, *systems])
-            for target in (*derivatives, *references):
-                rows += self._pairs(cid, target, systems)
-            if len(references) > 1 and systems:
-                rows += self._pairs(cid, references, systems)
-        return rows
-
-    def _pairs(
-        self, cid: str, target: Prepared | list[Prepared], candidates: Sequence[Prepared]
-    ) -> list[ScoreRow]:
-        if not candidates:
-            return []
-        if isinstance(target, list):
-            texts: str | list[str] = [t.text for t in target]
-            target_id, target_kind = "references", "references"
-        else:
-            texts, target_id, target_kind = target.text, target.id, target.role
-        scores = self.scorer.score_many(target=texts, predictions=[c.text for c in candidates])
-        return [
-            ScoreRow(cid, cand.id, target_id, metric, s.precision, s.recall, s.f1, cand.role, target_kind)
-            for cand, per_type in zip(candidates, scores, strict=True)
-            for metric, s in per_type.items()
-        ]
+            self.progress(f"scoring cluster {cid} ({number}/{len(clusters)})")
+            texts = ClusterTexts(
+                cid,
+                docs[0],
+                tuple(d for d in docs[1:] if d.role == "derivative"),
+                tuple(d for d in docs[1:] if d.role == "reference"),
+                tuple(by_cluster.get(cid, ())),
+            )
+            scores = score_cluster(texts, self.settings, self.components)
+            result.results.add(scores)
+            result.warnings += [w for w in scores.warnings if w not in result.warnings]
 
 
 def _summaries_of(summarizer: Any, sources: Sequence[Prepared]) -> list[Summary | None]:

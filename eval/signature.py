@@ -1,15 +1,16 @@
 """Settings -> one reproducible string, in the spirit of sacreBLEU's signatures.
 
-Every number sumtrack writes travels with the string of the settings that made it, e.g.
-`rouge|tok:default|stem:yes|split:nupunkt|clean:yes|norm:NFKC|multiref:best|agg:mean|bs:1000|ci:95|seed:0|
-test:permutation|rouge-score:0.1.2|v:0.1.0`. Each field declares its short key; a test fails when one has
-none.
+Every number sumtrack writes travels with the string of what made it, e.g.
+`rouge|tok:default|stem:porter-nltk|multiref:best|split:nupunkt|clean:yes|norm:NFKC|emb:none|agg:mean|bs:1000|
+ci:95|seed:0|test:permutation|rouge-score:0.1.2|nltk:3.9.1|nupunkt:0.5.1|st:-|v:0.1.0`. The values are read
+from the components that computed (eval.settings.Components.signature), not from the config. Each field
+declares its short key; a test fails when one has none. "-" marks a part that took no part in the numbers
+(no stemming: no nltk; no embedder: no sentence-transformers).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from importlib import metadata
 
 import summarize
 
@@ -18,27 +19,24 @@ def _key(short: str) -> dict[str, str]:
     return {"key": short}
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 @dataclass(frozen=True)
 class Signature:
     tokenizer: str = field(default="default", metadata=_key("tok"))
-    stem: bool = field(default=True, metadata=_key("stem"))
+    stem: str = field(default="porter-nltk", metadata=_key("stem"))  # "no" or the Porter variant
+    multi_ref: str = field(default="best", metadata=_key("multiref"))
     split: str = field(default="nupunkt", metadata=_key("split"))
     cleaning: str = field(default="yes", metadata=_key("clean"))
     normalize: str = field(default="NFKC", metadata=_key("norm"))
-    multi_ref: str = field(default="best", metadata=_key("multiref"))
+    embedder: str = field(default="none", metadata=_key("emb"))
     aggregate: str = field(default="mean", metadata=_key("agg"))
     bootstrap: int = field(default=1000, metadata=_key("bs"))
     confidence: float = field(default=0.95, metadata=_key("ci"))
     seed: int = field(default=0, metadata=_key("seed"))
     significance: str = field(default="permutation", metadata=_key("test"))
-    rouge_score: str = field(default_factory=lambda: _version("rouge-score"), metadata=_key("rouge-score"))
+    rouge_score: str = field(default="-", metadata=_key("rouge-score"))
+    nltk: str = field(default="-", metadata=_key("nltk"))
+    nupunkt: str = field(default="-", metadata=_key("nupunkt"))
+    sentence_transformers: str = field(default="-", metadata=_key("st"))
     version: str = field(default=summarize.__version__, metadata=_key("v"))
 
     def __str__(self) -> str:

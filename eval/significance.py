@@ -17,11 +17,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 Method = Literal["permutation", "bootstrap"]
+# The config's choices: a test, or none (defined here, where the tests are).
+Significance = Literal["permutation", "bootstrap", "none"]
+SIGNIFICANCE: tuple[str, ...] = get_args(Significance)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class PairedTest:
 
 
 def _differences(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     if set(a) != set(b):
         only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
         raise ValueError(f"paired test: clusters differ; only in A: {only_a}, only in B: {only_b}")
@@ -52,6 +58,8 @@ def permutation_test(
     a: Mapping[str, float], b: Mapping[str, float], *, resamples: int = 10_000, seed: int = 0
 ) -> PairedTest:
     """Two-sided paired sign-flip test of mean(a - b) = 0; `a` and `b` map cluster id -> score."""
+    import numpy as np
+
     xa, xb = _differences(a, b)
     diff = xa - xb
     observed = abs(diff.mean())
@@ -85,6 +93,8 @@ def paired_bootstrap(
     a: Mapping[str, float], b: Mapping[str, float], *, resamples: int = 1000, seed: int = 0
 ) -> PairedTest:
     """Two-sided paired bootstrap of mean(a - b), with its 95% percentile interval."""
+    import numpy as np
+
     xa, xb = _differences(a, b)
     diff = xa - xb
     rng = np.random.default_rng(seed)

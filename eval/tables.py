@@ -118,7 +118,7 @@ def comparisons_table(result: RunResult) -> Table:
         [
             c.system_a,
             c.system_b,
-            c.target,
+            str(c.target),
             c.metric,
             _num(c.mean_a),
             _num(c.mean_b),

@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 
 from eval.alignment import AlignedSentence, Alignment, align, lexical_similarity
-from eval.rouge import Score, Scorer
+from eval.rouge import RougeType, Score, Scorer
 from eval.semantic import Embedder
 from summarize.errors import ModelUnavailableError
 
-TRACKING_ROUGE_TYPES: tuple[str, ...] = ("rouge1", "rouge2", "rougeL")
+TRACKING_ROUGE_TYPES: tuple[RougeType, ...] = ("rouge1", "rouge2", "rougeL")
 NGRAM_ORDERS: tuple[int, ...] = (1, 2, 3, 4)
 _WORD = re.compile(r"[^\W_]+")
 
@@ -162,15 +162,14 @@ def _sentence_similarity(
         return None, str(exc)
 
 
-def track(
-    source: str, text: str, *, scorer: Scorer | None = None, embedder: Embedder | None = None
-) -> TrackingProfile:
+def track(source: str, text: str, *, scorer: Scorer, embedder: Embedder | None = None) -> TrackingProfile:
     """Measure how closely `text` tracks `source`; both one sentence per line.
 
     Without an `embedder`, or when its model cannot be loaded, `semantic` is None with the reason in
     `semantic_reason`, and sentences are aligned by word overlap instead; every other measure is computed.
+    `scorer` is the run's tracking scorer (eval.settings builds it, with TRACKING_ROUGE_TYPES): its
+    tokenizer and stemming make the ROUGE figures, so they equal the score table's.
     """
-    scorer = scorer or Scorer(TRACKING_ROUGE_TYPES)
     src, txt = words(source), words(text)
     found = fragments(src.tokens, txt.tokens)
     n_text = len(txt.tokens)
@@ -209,21 +208,7 @@ def track(
 
 
 def headline_measures(profile: TrackingProfile) -> dict[str, float | None]:
-    """The measures charts and the validation benchmark show, by name; higher means closer to the source
-    for all of them except `compression` and the novel n-gram shares."""
-    out: dict[str, float | None] = {}
-    for rouge_type, score in profile.rouge.items():
-        out[f"{rouge_type}_p"] = score.precision
-        out[f"{rouge_type}_r"] = score.recall
-        out[f"{rouge_type}_f"] = score.f1
-    out["coverage"] = profile.coverage
-    out["density"] = profile.density
-    out["compression"] = profile.compression
-    for n, share in profile.novel_ngrams.items():
-        out[f"novel_{n}gram"] = share
-    out["longest_fragment"] = float(profile.longest_fragment)
-    out["semantic"] = profile.semantic
-    out["aligned_share"] = profile.alignment.aligned_share
-    out["order"] = profile.alignment.order
-    out["closeness"] = profile.closeness
-    return out
+    """Every registered measure (eval.measures) of a profile, by name, in registration order."""
+    from eval.measures import all_measures
+
+    return {m.name: m.compute(profile) for m in all_measures()}

@@ -14,13 +14,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from summarize.base import Summary
 from summarize.registry import SystemType
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A short English stop list: graph methods otherwise link sentences through "the" and "of".
 STOPWORDS = frozenset(
@@ -118,6 +120,8 @@ def pagerank(
     weights: np.ndarray, damping: float = 0.85, tol: float = 1e-8, max_iter: int = 200
 ) -> np.ndarray:
     """Stationary scores of a weighted graph (rows normalised; dangling rows spread evenly)."""
+    import numpy as np
+
     n = weights.shape[0]
     sums = weights.sum(axis=1, keepdims=True)
     transition = np.where(sums > 0, weights / np.where(sums > 0, sums, 1), 1.0 / n)
@@ -137,6 +141,8 @@ def _by_score(scores: np.ndarray) -> list[int]:
 
 def tfidf_matrix(sentences: Sequence[str]) -> np.ndarray:
     """Rows: L2-normalised TF-IDF vectors of the sentences; IDF from the document's own sentences."""
+    import numpy as np
+
     bags = [Counter(content_words(s)) for s in sentences]
     vocab = {w: i for i, w in enumerate(sorted({w for bag in bags for w in bag}))}
     matrix = np.zeros((len(sentences), max(len(vocab), 1)))
@@ -174,6 +180,8 @@ def rank_lead(sentences: list[str], text: str) -> list[int]:
 def make_textrank(params: TextRankParams) -> Callable[[list[str], str], list[int]]:
     # Mihalcea & Tarau (2004): overlap of content words, normalised by log sentence lengths.
     def rank(sentences: list[str], text: str) -> list[int]:
+        import numpy as np
+
         words = [set(content_words(s)) for s in sentences]
         n = len(sentences)
         weights = np.zeros((n, n))
@@ -191,6 +199,8 @@ def make_textrank(params: TextRankParams) -> Callable[[list[str], str], list[int
 def make_lexrank(params: LexRankParams) -> Callable[[list[str], str], list[int]]:
     # Erkan & Radev (2004): TF-IDF cosine graph, thresholded (or continuous), scored by PageRank.
     def rank(sentences: list[str], text: str) -> list[int]:
+        import numpy as np
+
         vectors = tfidf_matrix(sentences)
         cosine = vectors @ vectors.T
         np.fill_diagonal(cosine, 0.0)
@@ -203,6 +213,8 @@ def make_lexrank(params: LexRankParams) -> Callable[[list[str], str], list[int]]
 def make_centroid(params: CentroidParams) -> Callable[[list[str], str], list[int]]:
     # Radev et al. (2004): sentences closest to the document's TF-IDF centroid, skipping near-duplicates.
     def rank(sentences: list[str], text: str) -> list[int]:
+        import numpy as np
+
         vectors = tfidf_matrix(sentences)
         centroid = vectors.mean(axis=0)
         norm = np.linalg.norm(centroid)
@@ -220,6 +232,8 @@ def make_random(params: RandomParams) -> Callable[[list[str], str], list[int]]:
     # Seeded by the configured seed and the text itself, so a document's pick does not depend on
     # which other documents share the batch or in what order they come.
     def rank(sentences: list[str], text: str) -> list[int]:
+        import numpy as np
+
         digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
         rng = np.random.default_rng([params.seed, digest])
         return [int(i) for i in rng.permutation(len(sentences))]

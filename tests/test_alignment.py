@@ -7,8 +7,11 @@ import pytest
 
 from eval.alignment import AlignedSentence, align, lexical_similarity, order_preservation
 from eval.semantic import Embedder
+from eval.settings import Settings
 from eval.tracking import sentences, track
 from tests.tracking_texts import PARAPHRASE, SOURCE, UNRELATED, embedder  # noqa: F401
+
+SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
 
 
 def pairs(*sources: int | None) -> list[AlignedSentence]:
@@ -53,9 +56,9 @@ def _shuffled(text: str) -> str:
 @pytest.mark.parametrize("semantic", [False, True], ids=["lexical", "semantic"])
 def test_straight_copy_keeps_order_and_shuffle_does_not(semantic: bool, request: pytest.FixtureRequest):
     model: Embedder | None = request.getfixturevalue("embedder") if semantic else None
-    straight = track(SOURCE, SOURCE, embedder=model).alignment
+    straight = track(SOURCE, SOURCE, embedder=model, scorer=SCORER).alignment
     shuffled_text = _shuffled(SOURCE)
-    shuffled = track(SOURCE, shuffled_text, embedder=model).alignment
+    shuffled = track(SOURCE, shuffled_text, embedder=model, scorer=SCORER).alignment
     assert straight.method == ("semantic" if semantic else "lexical")
     assert [p.source_index for p in straight.pairs] == list(range(len(sentences(SOURCE))))
     assert straight.order == 1.0
@@ -67,8 +70,8 @@ def test_straight_copy_keeps_order_and_shuffle_does_not(semantic: bool, request:
 
 
 def test_paraphrase_aligns_sentence_by_sentence_and_unrelated_text_does_not(embedder: Embedder):  # noqa: F811
-    paraphrase = track(SOURCE, PARAPHRASE, embedder=embedder).alignment
+    paraphrase = track(SOURCE, PARAPHRASE, embedder=embedder, scorer=SCORER).alignment
     aligned = [p.source_index for p in paraphrase.pairs]
     assert sum(a == i for i, a in enumerate(aligned)) >= 6  # written sentence by sentence
     assert paraphrase.order is not None and paraphrase.order > 0.8
-    assert track(SOURCE, UNRELATED, embedder=embedder).alignment.aligned_share == 0.0
+    assert track(SOURCE, UNRELATED, embedder=embedder, scorer=SCORER).alignment.aligned_share == 0.0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -14,6 +13,7 @@ import pytest
 from rouge_score import rouge_scorer
 
 from eval.cli import main
+from eval.writers import read_csv
 from tests.conftest import ARTICLE, DERIVATIVE_IDS, NEAR_COPY, REPO, SOURCE_ID, SUMMARY, UNRELATED
 
 
@@ -38,17 +38,36 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
         "aggregates.csv",
         "summaries.jsonl",
         "cleaning.jsonl",
+        "rows.csv",
         "results.json",
         "report.md",
         "report.html",
     }
-    with (out / "scores.csv").open() as f:
-        rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["cluster", "candidate", "target", "metric", "precision", "recall", "f1"]
-    against_source = {r["candidate"] for r in rows if r["target"] == SOURCE_ID}
+    signature, rows = read_csv(out / "scores.csv")
+    assert list(rows[0]) == [
+        "cluster",
+        "candidate_kind",
+        "candidate",
+        "target_kind",
+        "target",
+        "metric",
+        "precision",
+        "recall",
+        "f1",
+    ]
+    against_source = {
+        r["candidate"] for r in rows if r["target"] == SOURCE_ID and r["target_kind"] == "source"
+    }
     assert set(DERIVATIVE_IDS) <= against_source
     results = json.loads((out / "results.json").read_text())
-    assert results["signature"].startswith("rouge|tok:default|stem:yes|split:nupunkt|clean:yes")
+    assert signature == results["signature"] == read_csv(out / "aggregates.csv")[0]
+    assert results["signature"].startswith("rouge|tok:default|stem:porter-nltk|multiref:best|split:nupunkt|")
+    assert "|nltk:" in signature and "|nupunkt:" in signature
+    # Unavailable systems are reported in results.json, not only on the console.
+    unavailable = [s["name"] for s in results["systems"] if s["status"] == "unavailable"]
+    assert all(
+        any(repr(name) in w and "unavailable" in w for w in results["warnings"]) for name in unavailable
+    )
     assert results["versions"]["rouge-score"] == "0.1.2"
     assert all(s["status"] in ("ok", "unavailable") for s in results["systems"])
     tracked = {t["id"] for t in results["tracking"]}
@@ -169,6 +188,16 @@ def test_score_bad_candidate_gets_one_line_and_the_others_are_still_scored(write
     assert {r["candidate"] for r in json.loads(stdout)} == {"good"}
 
 
+def test_score_prints_the_signature_of_the_settings_it_ran_with(write, capsys) -> None:
+    src, near = write("src.txt", ARTICLE), write("near.txt", NEAR_COPY)
+    code, stdout, _ = cli(capsys, "score", "--source", str(src), str(near), "--tokenizer", "unicode")
+    assert code == 0
+    (line,) = [x for x in stdout.splitlines() if x.startswith("signature: ")]
+    assert line.startswith("signature: rouge|tok:unicode|stem:porter-orig|")
+    code, stdout, stderr = cli(capsys, "score", "--source", str(src), str(near), "--no-stem", "--json")
+    assert json.loads(stdout) and "signature: rouge|tok:default|stem:no|" in stderr
+
+
 def test_score_missing_or_bad_source_exits_2(write, tmp_path, capsys) -> None:
     good = write("good.txt", SUMMARY)
     code, _, stderr = cli(capsys, "score", "--source", str(tmp_path / "nope.txt"), str(good))
@@ -264,6 +293,7 @@ def test_list_shows_systems_and_metrics(capsys) -> None:
     assert code == 0
     for name in ("lead", "textrank", "lexrank", "centroid", "random", "rougeLsum", "unicode"):
         assert name in stdout
+    assert "Output formats (output.formats): csv (scores.csv, aggregates.csv, rows.csv); json" in stdout
 
 
 def test_console_script_is_installed_or_module_runs() -> None:
@@ -298,7 +328,7 @@ def test_jsonl_corpus_end_to_end(write, tmp_path, capsys) -> None:
     assert code == 1
     (line,) = error_lines(stderr)
     assert "gone.txt: file not found" in line
-    rows = list(csv.DictReader((tmp_path / "out" / "scores.csv").open()))
+    rows = read_csv(tmp_path / "out" / "scores.csv")[1]
     assert {(r["cluster"], r["candidate"]) for r in rows} == {("a", "near"), ("a", "d2")}
 
 

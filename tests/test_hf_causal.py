@@ -23,8 +23,8 @@ import torch
 from pydantic import ValidationError
 
 from eval import config
-from eval.report import write_run
 from eval.runner import Runner
+from eval.writers import write_run
 from summarize import prompts, registry
 from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.hf import hub

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from transformers import BartConfig, GenerationConfig
 
 from eval import config
-from eval.report import write_run
 from eval.runner import Runner
+from eval.writers import write_run
 from summarize import registry
 from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.hf import hub

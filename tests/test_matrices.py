@@ -5,13 +5,16 @@ import pytest
 from eval.matrices import cluster_matrices, rouge2_matrix, semantic_matrix
 from eval.rouge import Scorer
 from eval.semantic import Embedder
+from eval.settings import Settings
 from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SOURCE, UNRELATED, embedder  # noqa: F401
+
+SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
 
 TEXTS = {"source": SOURCE, "near": NEAR_COPY, "para": PARAPHRASE, "other": UNRELATED}
 
 
 def test_rouge2_matrix_is_symmetric_with_a_unit_diagonal_and_matches_the_scorer():
-    m = rouge2_matrix(TEXTS)
+    m = rouge2_matrix(TEXTS, scorer=SCORER)
     assert m.labels == ("source", "near", "para", "other")
     size = len(m.labels)
     for i in range(size):
@@ -36,6 +39,6 @@ def test_semantic_matrix_rejects_a_text_without_sentences(embedder: Embedder):  
 
 
 def test_cluster_matrices_give_the_reason_when_there_is_no_model():
-    out = cluster_matrices(TEXTS)
+    out = cluster_matrices(TEXTS, scorer=SCORER)
     assert out["rouge2_f1"].labels == tuple(TEXTS)  # type: ignore[union-attr]
     assert out["semantic"] == "semantic similarity not requested (no embedder given)"

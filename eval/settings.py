@@ -1,0 +1,170 @@
+"""The one frozen settings object: config -> settings -> components -> numbers and signature.
+
+`Settings.from_config(config)` is the only place a config becomes settings; `settings.build()` makes the
+components every number is computed with (the ROUGE scorers, the cleaner and sentence splitter, the sentence
+embedder), and `Components.signature()` reads the signature from those components' own fields, as sacreBLEU's
+metrics report their own signature. No other module builds a default scorer or embedder: they are passed in,
+so no number can escape the settings.
+
+Settings are plain, hashable, picklable values (a worker process or a Ray task gets them and builds its own
+components with `components_for`); components hold caches and a loaded model and stay in their process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from eval.rouge import DEFAULT_TYPES, MultiRef, RougeType, Scorer, package_version
+from eval.signature import Signature
+from summarize.text import Cleaned, CleaningOptions, SplitMode, to_canonical
+
+if TYPE_CHECKING:
+    from eval._rouge_tokens import TokenizerName
+    from eval.config import Config
+    from eval.semantic import Embedder
+    from eval.significance import Significance
+
+
+@dataclass(frozen=True)
+class Cleaner:
+    """Cleaning plus sentence splitting: a raw text into the canonical form (one sentence per line)."""
+
+    options: CleaningOptions = field(default_factory=CleaningOptions)
+    split: SplitMode = "nupunkt"
+
+    def canonical(self, text: str, where: str = "text") -> Cleaned:
+        """Clean and split `text`; InputError (naming `where`) when nothing is left."""
+        return to_canonical(text, self.options, self.split, where)
+
+    def signature_fields(self) -> dict[str, str]:
+        options = self.options
+        cleaning = "no"
+        if options.enabled:
+            disabled = sorted(_all_rules() - options.rules) if options.rules is not None else []
+            custom = disabled + list(options.extra_patterns)
+            cleaning = "yes"
+            if custom:
+                cleaning = "custom-" + hashlib.sha256("\n".join(custom).encode()).hexdigest()[:8]
+        return {
+            "cleaning": cleaning,
+            "normalize": options.normalize,
+            "split": self.split,
+            "nupunkt": package_version("nupunkt") if self.split == "nupunkt" else "-",
+        }
+
+
+def _all_rules() -> frozenset[str]:
+    from summarize.text import RULES
+
+    return frozenset(RULES)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting that can change a number. Build with `from_config`; defaults equal the config's."""
+
+    rouge_types: tuple[RougeType, ...] = DEFAULT_TYPES
+    stem: bool = True
+    tokenizer: TokenizerName = "default"
+    multi_ref: MultiRef = "best"
+    cleaning: CleaningOptions = field(default_factory=CleaningOptions)
+    split: SplitMode = "nupunkt"
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+    significance: Significance = "permutation"
+    tracking: bool = True
+    semantic: bool = False
+    embedding_model: str | None = None  # a folder; None: the bundled all-MiniLM-L6-v2
+
+    @classmethod
+    def from_config(cls, config: Config) -> Settings:
+        return cls(
+            rouge_types=tuple(config.rouge.types),
+            stem=config.rouge.stem,
+            tokenizer=config.rouge.tokenizer,
+            multi_ref=config.rouge.multi_ref,
+            cleaning=config.cleaning.options(),
+            split=config.sentences.split,
+            bootstrap=config.aggregate.bootstrap,
+            confidence=config.aggregate.confidence,
+            seed=config.aggregate.seed,
+            significance=config.aggregate.significance,
+            tracking=config.tracking.enabled,
+            semantic=config.tracking.semantic,
+        )
+
+    def scorer(self, types: tuple[RougeType, ...] | None = None) -> Scorer:
+        """A ROUGE scorer with these settings' tokenizer, stemming and multi-reference rule."""
+        return Scorer(
+            types or self.rouge_types, stem=self.stem, tokenizer=self.tokenizer, multi_ref=self.multi_ref
+        )
+
+    def cleaner(self) -> Cleaner:
+        return Cleaner(self.cleaning, self.split)
+
+    def embedder(self) -> Embedder | None:
+        """The sentence embedder when semantic similarity is on (the model loads on first use), else None."""
+        if not self.semantic:
+            return None
+        from eval.semantic import Embedder
+
+        return Embedder(self.embedding_model)
+
+    def build(self) -> Components:
+        from eval.matrices import ROUGE_TYPE
+        from eval.tracking import TRACKING_ROUGE_TYPES
+
+        return Components(
+            settings=self,
+            scorer=self.scorer(),
+            tracking_scorer=self.scorer(TRACKING_ROUGE_TYPES),
+            matrix_scorer=self.scorer((ROUGE_TYPE,)),
+            cleaner=self.cleaner(),
+            embedder=self.embedder(),
+        )
+
+    def signature(self) -> Signature:
+        return self.build().signature()
+
+
+@dataclass(frozen=True)
+class Components:
+    """What computes every number of a run, built from one Settings (see `Settings.build`)."""
+
+    settings: Settings
+    scorer: Scorer  # the configured ROUGE types: scores.csv
+    tracking_scorer: Scorer  # TRACKING_ROUGE_TYPES, same tokenizer and stemming: the tracking profile
+    matrix_scorer: Scorer  # ROUGE-2 alone, same tokenizer and stemming: the pairwise matrix
+    cleaner: Cleaner
+    embedder: Embedder | None
+
+    def with_embedder(self, embedder: Embedder | None) -> Components:
+        """The same components with a given embedder (tests and callers that share one loaded model)."""
+        return replace(self, embedder=embedder)
+
+    def signature(self) -> Signature:
+        """Read from the components' own fields; settings that are not components add the aggregation."""
+        s = self.settings
+        parts = {**self.scorer.signature_fields(), **self.cleaner.signature_fields()}
+        for scorer in (self.tracking_scorer, self.matrix_scorer):
+            if scorer.signature_fields()["stem"] != parts["stem"]:  # built from one Settings: never
+                raise RuntimeError("components disagree on stemming; build them with Settings.build()")
+        if self.embedder is not None:
+            parts.update(self.embedder.signature_fields())
+        return Signature(
+            **parts,
+            bootstrap=s.bootstrap,
+            confidence=s.confidence,
+            seed=s.seed,
+            significance=s.significance,
+        )
+
+
+@lru_cache(maxsize=4)
+def components_for(settings: Settings) -> Components:
+    """The components of `settings`, built once per process (a worker reuses its scorers and its model)."""
+    return settings.build()

@@ -1,0 +1,25 @@
+"""Per-cluster functions for the execution tests, module-level so spawned processes and Ray import them."""
+
+from __future__ import annotations
+
+import math
+
+from eval.rouge import Scorer
+from summarize import registry
+
+
+def toy(k: int) -> float:
+    """A float whose last bits depend on the order of operations: any engine difference would show."""
+    return sum(math.sin(k * j + 0.1) / (j + 1) for j in range(200))
+
+
+def boom(k: int) -> int:
+    if k == 5:
+        raise ValueError(f"cluster {k} is broken")
+    return k
+
+
+def extract_and_score(system_type: str, text: str) -> tuple[str, float]:
+    summary = registry.create(system_type, system_type, {"sentences": 2}).summarize([text])[0].text
+    score = Scorer(("rouge1", "rougeL")).score(target=text, prediction=summary)
+    return summary, score["rougeL"].f1

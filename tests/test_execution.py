@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from eval import config
+from eval.execution import ExecutionOptions, map_clusters, num_gpus_for
+from summarize.errors import ConfigError
+from tests.conftest import ARTICLE, PARAPHRASE, SUMMARY
+from tests.execution_work import boom, extract_and_score, toy
+
+TEXTS = [ARTICLE, "\n".join([SUMMARY, PARAPHRASE, ARTICLE])] * 3
+
+
+def test_one_worker_runs_in_order_here():
+    out = list(map_clusters(toy, range(10), ExecutionOptions(workers=1, chunk_size=3)))
+    assert out == [(k, toy(k)) for k in range(10)]
+
+
+def test_spawned_workers_give_the_same_numbers_in_input_order():
+    options = ExecutionOptions(workers=2, chunk_size=2)
+    out = list(map_clusters(toy, iter(range(11)), options))  # a generator: read as results come back
+    assert out == [(k, toy(k)) for k in range(11)]
+    unordered = dict(map_clusters(toy, range(11), options, ordered=False))
+    assert unordered == dict(out)
+    work = functools.partial(extract_and_score, "textrank")
+    here = list(map_clusters(work, TEXTS, ExecutionOptions(workers=1)))
+    assert list(map_clusters(work, TEXTS, ExecutionOptions(workers=2, chunk_size=1))) == here
+
+
+def test_an_error_in_a_worker_reaches_the_caller_after_the_results_before_it():
+    got = []
+    with pytest.raises(ValueError, match="cluster 5 is broken"):
+        for item in map_clusters(boom, range(8), ExecutionOptions(workers=2, chunk_size=5)):
+            got.append(item)
+    assert got == [(k, k) for k in range(5)]
+
+
+def test_bad_execution_settings_name_the_value():
+    with pytest.raises(ConfigError, match="expected null .*auto or ray://host:port"):
+        ExecutionOptions(engine="ray", address="localhost:6379")
+    with pytest.raises(ConfigError, match="only the ray engine"):
+        ExecutionOptions(address="auto")
+    with pytest.raises(ConfigError, match=r"execution.workers: Input should be greater than or equal to 1"):
+        config.load_data({"corpus": {"jsonl": "x.jsonl"}, "execution": {"workers": 0}})
+    with pytest.raises(ConfigError, match=r"execution: .*auto or ray://"):
+        config.load_data({"corpus": {"jsonl": "x.jsonl"}, "execution": {"engine": "ray", "address": "x"}})
+    loaded = config.load_data({"corpus": {"jsonl": "x.jsonl"}, "execution": {"engine": "ray"}})
+    assert loaded.config.execution.options() == ExecutionOptions(engine="ray")
+
+
+def test_num_gpus_comes_from_the_system_settings():
+    class Params:
+        device = "cuda:0"
+
+    assert num_gpus_for(Params()) == 1.0
+    assert num_gpus_for(object()) == 0.0
+
+    class Explicit:
+        num_gpus = 0.5
+        device = "cuda"
+
+    assert num_gpus_for(Explicit()) == 0.5

@@ -1,0 +1,128 @@
+"""One test per registered writer, plus choosing them with output.formats."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from eval import config, writers
+from eval.runner import Runner, RunResult
+from eval.writers import FORMATS, read_csv, write_run
+from tests.conftest import ARTICLE, NEAR_COPY, SUMMARY
+
+DATA = {
+    "name": "w",
+    "corpus": {
+        "clusters": [
+            {
+                "id": "c",
+                "source": {"id": "src", "text": ARTICLE + "\nShare This Article"},
+                "derivatives": [{"id": "near", "text": NEAR_COPY}],
+                "references": [{"id": "r1", "text": SUMMARY}, {"id": "r2", "text": NEAR_COPY}],
+            }
+        ]
+    },
+    "rouge": {"types": ["rouge1", "rouge2"]},
+    "systems": [{"name": "lead-2", "type": "lead", "sentences": 2}],
+}
+
+
+@pytest.fixture(scope="module")
+def run() -> tuple[config.LoadedConfig, RunResult]:
+    loaded = config.load_data(DATA)
+    return loaded, Runner(loaded).run()
+
+
+def write(run, tmp_path, name: str) -> dict[str, str]:
+    loaded, result = run
+    paths = write_run(result, loaded, tmp_path, [name])
+    return {p.name: p.read_text(encoding="utf-8") for p in paths}
+
+
+def test_every_format_is_a_registered_writer_and_the_default() -> None:
+    assert [w.name for w in writers.all_writers()] == list(FORMATS)
+    assert config.load_data(DATA).config.output.formats == FORMATS
+
+
+def test_writer_csv(run, tmp_path) -> None:
+    files = write(run, tmp_path, "csv")
+    assert set(files) == {"config.resolved.yaml", "scores.csv", "aggregates.csv", "rows.csv"}
+    signature = run[1].signature
+    for name in ("scores.csv", "aggregates.csv", "rows.csv"):
+        assert files[name].startswith(f"# signature: {signature}\n"), name
+    _, scores = read_csv(tmp_path / "scores.csv")
+    pooled = [r for r in scores if r["target_kind"] == "references"]
+    assert {(r["candidate_kind"], r["candidate"], r["target"]) for r in pooled} == {("system", "lead-2", "*")}
+    _, aggregates = read_csv(tmp_path / "aggregates.csv")
+    groups = {(a["candidate_kind"], a["candidate"], a["target_kind"], a["target"]) for a in aggregates}
+    assert groups == {
+        ("derivatives", "*", "source", "*"),
+        ("system", "lead-2", "source", "*"),
+        ("system", "lead-2", "derivatives", "*"),
+        ("system", "lead-2", "references", "*"),
+    }
+    _, rows = read_csv(tmp_path / "rows.csv")
+    assert {r["family"] for r in rows} == {"rouge", "tracking", "matrix"}
+    (f1,) = [
+        r
+        for r in rows
+        if (r["family"], r["candidate"], r["target"], r["measure"], r["stat"])
+        == ("rouge", "near", "src", "rouge2", "f1")
+    ]
+    (cell,) = [
+        r
+        for r in rows
+        if (r["family"], r["candidate"], r["target"], r["measure"]) == ("matrix", "near", "src", "rouge2_f1")
+    ]
+    assert f1["value"] == cell["value"]
+
+
+def test_writer_json(run, tmp_path) -> None:
+    files = write(run, tmp_path, "json")
+    assert set(files) == {"config.resolved.yaml", "results.json"}
+    data = json.loads(files["results.json"])
+    assert data["signature"] == run[1].signature
+    assert {"candidate_kind", "target_kind"} <= set(data["scores"][0])
+    assert {"candidate_kind", "candidate", "target_kind", "target"} <= set(data["aggregates"][0])
+    (matrices,) = data["matrices"].values()
+    assert [m["metric"] for m in matrices] == ["rouge2_f1", "semantic"]
+    assert set(matrices[0]) == {"metric", "labels", "values"} and matrices[0]["labels"][0] == "src"
+    assert "signature: " in files["config.resolved.yaml"]
+
+
+def test_writer_jsonl(run, tmp_path) -> None:
+    files = write(run, tmp_path, "jsonl")
+    assert set(files) == {"config.resolved.yaml", "summaries.jsonl", "cleaning.jsonl"}
+    (summary,) = [json.loads(line) for line in files["summaries.jsonl"].splitlines()]
+    assert summary["system"] == "lead-2" and summary["cluster"] == "c"
+    dropped = [json.loads(line) for line in files["cleaning.jsonl"].splitlines()]
+    assert any(d["document"] == "src" and d["text"] == "Share This Article" for d in dropped)
+
+
+def test_writer_markdown(run, tmp_path) -> None:
+    files = write(run, tmp_path, "markdown")
+    assert set(files) == {"config.resolved.yaml", "report.md"}
+    assert files["report.md"].startswith("# sumtrack report: w") and run[1].signature in files["report.md"]
+
+
+def test_writer_html(run, tmp_path) -> None:
+    files = write(run, tmp_path, "html")
+    assert set(files) == {"config.resolved.yaml", "report.html"}
+    assert files["report.html"].lstrip().lower().startswith("<!doctype html>")
+    assert run[1].signature in files["report.html"]
+
+
+def test_output_formats_choose_the_writers(run, tmp_path) -> None:
+    loaded = config.load_data(DATA, overrides=["output.formats=[csv, markdown]"])
+    paths = write_run(run[1], loaded, tmp_path)
+    assert {p.name for p in paths} == {
+        "config.resolved.yaml",
+        "scores.csv",
+        "aggregates.csv",
+        "rows.csv",
+        "report.md",
+    }
+    with pytest.raises(KeyError, match="unknown output format 'pdf'"):
+        write_run(run[1], loaded, tmp_path / "x", ["pdf"])
+    assert not (tmp_path / "x").exists()  # refused before anything is written
