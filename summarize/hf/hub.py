@@ -106,7 +106,9 @@ def probe(repo_id: str, revision: str | None, timeout: float = PROBE_SECONDS) ->
     thread.start()
     thread.join(timeout)
     if not answer:
-        why = f"could not be reached ({failure[0]})" if failure else f"did not answer within {timeout:g} s"
+        # The socket's own timeout can fire just before the join gives up: that is silence too.
+        silent = not failure or "timed out" in failure[0]
+        why = f"did not answer within {timeout:g} s" if silent else f"could not be reached ({failure[0]})"
         _silent_since[base] = (now, why)
         return None
     return answer[0]
