@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from eval import config as config_mod
 from eval._rouge_tokens import TOKENIZERS
@@ -33,11 +34,17 @@ if TYPE_CHECKING:
 # eval.tables, eval.writers) are imported inside the commands that use them.
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a Unix tool whose reader went away
 
 # Piped output gets wide lines rather than tables squeezed to 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 SHORT = {"rouge1": "R1", "rouge2": "R2", "rougeL": "RL", "rougeLsum": "RLsum"}
+
+
+def _t(value: object) -> Text:
+    """Data as plain text: an id like `lead[/red]` or `report [v1]` is never read as console markup."""
+    return Text(str(value))
 
 
 def _error(message: str) -> None:
@@ -113,7 +120,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list, "score": cmd_score}[
             args.command
         ]
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader (`| head -1`) went away: stop quietly, as Unix tools do. Point stdout at /dev/null so
+        # the interpreter's own flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
     except SumtrackError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -124,11 +139,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     loaded = config_mod.load(args.config, args.overrides)
-    problems = config_mod.check_files(loaded)
-    for problem in problems:
+    wrong = config_mod.check_config(loaded)
+    missing = config_mod.check_files(loaded)
+    for problem in [*wrong, *missing]:
         _error(problem)
-    if problems:
+    # A wrong config stops a run before anything is computed (2); a missing input only leaves that
+    # document out of the run (1): validate says what run would.
+    if wrong:
         return EXIT_USAGE
+    if missing:
+        return EXIT_PARTIAL
     systems = ", ".join(f"{s.name} ({s.type})" for s in loaded.systems) or "none"
     out.print(
         f"{args.config}: valid; {len(loaded.clusters())} cluster(s) listed, "
@@ -143,7 +163,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     for column in ("type", "kind", "description", "settings"):
         table.add_column(column)
     for entry in registry.available():
-        table.add_row(entry.name, entry.kind, entry.description, ", ".join(entry.params.model_fields))
+        table.add_row(
+            *map(_t, (entry.name, entry.kind, entry.description, ", ".join(entry.params.model_fields)))
+        )
     out.print(table)
     out.print(f"ROUGE types: {', '.join(ROUGE_TYPES)} (default: {', '.join(DEFAULT_TYPES)})", markup=False)
     out.print("ROUGE tokenizers: default (rouge-score's: ASCII letters and digits), unicode (every script)")
@@ -157,17 +179,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from eval.runner import Runner
-    from eval.writers import write_run
+    from eval.writers import RunFolderError, write_run
 
     loaded = config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
     with err.status("starting") as status:
-        result = Runner(loaded, progress=lambda message: status.update(message)).run()
+        result = Runner(loaded, progress=lambda message: status.update(_t(message))).run()
     try:
         written = write_run(result, loaded, out_dir)
-    except OSError as exc:
+    except RunFolderError as exc:
         # The results are still printed below, so the run's numbers are not lost with the folder.
-        _error(f"cannot write the run folder {out_dir}: {exc.strerror or exc}")
+        _error(str(exc))
         written = []
     _print_result(result, loaded.config.rouge.types)
     for problem in result.problems:
@@ -185,14 +207,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
-    from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+    from eval.tables import comparisons_note, comparisons_table, systems_table, tracking_rows, tracking_table
 
     rows = tracking_rows(result)
     clusters = sorted({r[0] for r in rows})
     title = "How closely each text tracks its source (ROUGE against the source)"
     if len(clusters) == 1:
         title += f": {clusters[0]}"
-    table = Table(title=title, caption=result.signature)
+    table = Table(title=_t(title), caption=_t(result.signature))
     if len(clusters) > 1:
         table.add_column("cluster")
     for column in ("text", "kind", "words"):
@@ -208,7 +230,7 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         cells = [f"{ms[first].precision:.3f}", f"{ms[first].recall:.3f}"] + [
             f"{ms[m].f1:.3f}" for m in metrics
         ]
-        table.add_row(*([cluster] if len(clusters) > 1 else []), cand, kind, str(words), *cells)
+        table.add_row(*map(_t, [*([cluster] if len(clusters) > 1 else []), cand, kind, str(words), *cells]))
     out.print(table)
     _print_means(result, "derivatives", "System summaries against the derivatives (mean F1)", metrics)
     _print_means(result, "references", "System summaries against the references (F1)", metrics)
@@ -221,6 +243,9 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         )
     if result.comparisons:
         _print_table("System comparisons (paired test over clusters, F1)", *comparisons_table(result))
+        note = comparisons_note(result)
+        if note:
+            out.print(f"note: {note}", markup=False)
     if result.systems:
         _print_table("Systems and cost", *systems_table(result))
 
@@ -230,7 +255,7 @@ def _print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]
     for column in header:
         table.add_column(column)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*map(_t, row))
     out.print(table)
 
 
@@ -250,7 +275,7 @@ def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[s
     table.add_column("clusters", justify="right")
     for system in systems:
         cells = [f"{means[(system, m)].mean:.3f}" if (system, m) in means else "-" for m in metrics]
-        table.add_row(system, *cells, str(means[(system, metrics[0])].n))
+        table.add_row(*map(_t, [system, *cells, str(means[(system, metrics[0])].n)]))
     out.print(table)
 
 
@@ -325,13 +350,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         err.print(f"signature: {result.signature}", markup=False)
     else:
-        table = Table(title=f"ROUGE against {args.source}")
+        table = Table(title=_t(f"ROUGE against {args.source}"))
         for column in ("candidate", "metric", "precision", "recall", "f1"):
             table.add_column(column, justify="right" if column in ("precision", "recall", "f1") else "left")
         for r in rows:
-            table.add_row(
-                r["candidate"], r["metric"], f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}"
-            )
+            cells = (r["candidate"], r["metric"], *(f"{r[k]:.4f}" for k in ("precision", "recall", "f1")))
+            table.add_row(*map(_t, cells))
         out.print(table)
         out.print(f"signature: {result.signature}", markup=False)
     return EXIT_PARTIAL if result.problems else EXIT_OK

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import codecs
 import copy
+import importlib.util
+import json
+import re
+import reprlib
+import stat
+import sys
 import types
 import typing
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +33,7 @@ from eval.rouge import DEFAULT_TYPES, MultiRef, RougeType
 from eval.significance import Significance
 from eval.writers import FORMATS, Format
 from summarize import registry
-from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, DocRef, doc_id, repeated, resolve
+from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, DocRef, doc_id, resolve
 from summarize.datasets import FILE_BUILDERS, DatasetOptions
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
 from summarize.text import RULES, CleaningOptions, NormalForm, SplitMode
@@ -140,6 +147,16 @@ class CleaningSpec(_Model):
     disable: tuple[str, ...] = Field((), description="rules to switch off")
     extra_patterns: tuple[str, ...] = Field((), description="regexes: a line fully matching one is dropped")
 
+    @field_validator("extra_patterns")
+    @classmethod
+    def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+        return value
+
     @field_validator("disable")
     @classmethod
     def _known_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -164,7 +181,7 @@ class SentencesSpec(_Model):
 
 
 class RougeSpec(_Model):
-    types: tuple[RougeType, ...] = DEFAULT_TYPES
+    types: tuple[RougeType, ...] = Field(DEFAULT_TYPES, min_length=1)
     stem: bool = True
     tokenizer: TokenizerName = "default"
     multi_ref: MultiRef = "best"
@@ -247,6 +264,16 @@ class ClusterFiles:
     source: DocRef
     derivatives: tuple[DocRef, ...]
     references: tuple[DocRef, ...]
+    places: tuple[str, ...] = ()  # where each document is in the config: source, derivatives, references
+
+    def named(self) -> list[tuple[str, str, str]]:
+        docs = [
+            (self.source, "source"),
+            *((d, "derivative") for d in self.derivatives),
+            *((r, "reference") for r in self.references),
+        ]
+        places = self.places or tuple(f"cluster {self.id!r} {role} {d.id!r}" for d, role in docs)
+        return [(d.id, role, where) for (d, role), where in zip(docs, places, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -263,7 +290,20 @@ class LoadedConfig:
         return resolve(self.base / relative)
 
     def clusters(self) -> list[ClusterFiles]:
-        return [self._cluster(i, spec) for i, spec in enumerate(self.config.corpus.clusters)]
+        clusters = [self._cluster(i, spec) for i, spec in enumerate(self.config.corpus.clusters)]
+        problems = []
+        seen: dict[str, int] = {}
+        for i, cluster in enumerate(clusters):
+            if cluster.id in seen:
+                problems.append(
+                    f"corpus.clusters[{i}] and corpus.clusters[{seen[cluster.id]}]: both have cluster id "
+                    f"{cluster.id!r}; give each cluster a distinct 'id'"
+                )
+            seen.setdefault(cluster.id, i)
+            problems += id_clashes(cluster.named(), self.systems)
+        if problems:
+            raise ConfigError("\n".join(problems))
+        return clusters
 
     def jsonl_files(self) -> list[Path]:
         return [self.resolve(p) for p in self.config.corpus.jsonl]
@@ -293,26 +333,28 @@ class LoadedConfig:
     def _cluster(self, index: int, spec: ClusterSpec) -> ClusterFiles:
         where = f"corpus.clusters[{index}]"
         source = self._refs(spec.source, f"{where}.source")[0]
-        exclude = {source.path} if source.path else set()
+        exclude = {source[0].path} if source[0].path else set()
         derivatives = self._expand(spec.derivatives, f"{where}.derivatives", exclude)
         references = self._expand(spec.references, f"{where}.references", exclude)
-        return ClusterFiles(spec.id or source.id, source, derivatives, references)
+        return ClusterFiles(
+            spec.id or source[0].id,
+            source[0],
+            tuple(r for r, _ in derivatives),
+            tuple(r for r, _ in references),
+            (source[1], *(w for _, w in derivatives), *(w for _, w in references)),
+        )
 
-    def _expand(self, specs: Sequence[DocSpec], where: str, exclude: set[Path]) -> tuple[DocRef, ...]:
-        refs = [
-            r for k, s in enumerate(specs) for r in self._refs(s, f"{where}[{k}]") if r.path not in exclude
+    def _expand(self, specs: Sequence[DocSpec], where: str, exclude: set[Path]) -> list[tuple[DocRef, str]]:
+        return [
+            r for k, s in enumerate(specs) for r in self._refs(s, f"{where}[{k}]") if r[0].path not in exclude
         ]
-        dupes = repeated([r.id for r in refs])
-        if dupes:
-            raise ConfigError(f"{where}: document ids {dupes} appear twice; give them distinct 'id's")
-        return tuple(refs)
 
-    def _refs(self, spec: DocSpec, where: str) -> list[DocRef]:
+    def _refs(self, spec: DocSpec, where: str) -> list[tuple[DocRef, str]]:
         if spec.text is not None:
-            return [DocRef(spec.id or where.rsplit(".", 1)[-1], text=spec.text)]
+            return [(DocRef(spec.id or where.rsplit(".", 1)[-1], text=spec.text), where)]
         if spec.path is not None:
             path = self.resolve(spec.path)
-            return [DocRef(spec.id or doc_id(path), path=path)]
+            return [(DocRef(spec.id or doc_id(path), path=path), where)]
         folder = self.resolve(spec.dir or ".")
         if not folder.is_dir():
             raise ConfigError(f"{where}.dir: folder {str(folder)!r} not found")
@@ -322,7 +364,36 @@ class LoadedConfig:
         paths = sorted(p for p in folder.glob(pattern) if not p.is_dir() and p not in excluded)
         if not paths:
             raise ConfigError(f"{where}: no file in {str(folder)!r} matches {pattern!r}")
-        return [DocRef(doc_id(p), path=resolve(p)) for p in paths]
+        return [(DocRef(doc_id(p), path=resolve(p)), f"{where} ({p.name})") for p in paths]
+
+
+# Names of pooled rows in the results: a document or system with one of these names would merge with them.
+RESERVED_IDS = ("source", "derivatives", "references")
+
+
+def id_clashes(named: Sequence[tuple[str, str, str]], systems: Sequence[SystemConfig] = ()) -> list[str]:
+    """One line per clash among a cluster's documents and the systems, naming both places.
+
+    `named` is (id, role, where) of the cluster's documents, source first. Rows are matched by id, so two
+    texts of a cluster with one id, or a text named like a pooled row, would merge numbers silently.
+    """
+    problems = []
+    seen: dict[str, str] = {}
+    everything = [*named, *((s.name, "system", f"systems[{i}].name") for i, s in enumerate(systems))]
+    for ident, role, where in everything:
+        if ident in RESERVED_IDS and not (role == "source" and ident == "source"):
+            what = "name" if role == "system" else "id"
+            problems.append(
+                f"{where}: {what} {ident!r} is reserved for pooled rows "
+                f"({', '.join(RESERVED_IDS)}); rename it"
+            )
+        if ident in seen:
+            problems.append(
+                f"{where} and {seen[ident]}: both are {ident!r}; the documents of a cluster and the "
+                "systems need distinct ids"
+            )
+        seen.setdefault(ident, where)
+    return problems
 
 
 def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
@@ -374,9 +445,39 @@ def format_errors(exc: ValidationError, model: type[BaseModel], prefix: Sequence
         else:
             message = err["msg"].removeprefix("Value error, ")
             got = err.get("input")
-            shown = f" (got {got!r})" if err["type"] != "missing" and not isinstance(got, dict) else ""
+            shown = (
+                f" (got {_short_repr(got)})" if err["type"] != "missing" and not isinstance(got, dict) else ""
+            )
             lines.append(f"{where}: {message}{shown}")
     return "\n".join(lines)
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    """A bounded repr: a value built from YAML aliases can expand to billions of items when printed."""
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxstring, r.maxother = 2, 4, 4, 4, limit, limit
+    text = r.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# A config is a few hundred values; YAML aliases can make a few lines stand for billions ("billion laughs").
+MAX_CONFIG_VALUES = 100_000
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def _expanded_size(value: Any, memo: dict[int, int], limit: int) -> int:
+    """How many values `value` stands for once aliases are expanded (stops counting past `limit`)."""
+    key = id(value)
+    if key in memo:
+        return memo[key]
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    total = 1
+    for child in children:
+        total += _expanded_size(child, memo, limit)
+        if total > limit:
+            break
+    memo[key] = total
+    return total
 
 
 def _local_paths(params: BaseModel, base: Path) -> BaseModel:
@@ -427,6 +528,11 @@ def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = 
         raise ConfigError(f"{where}: the config is empty")
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping of keys at the top level, got {type(raw).__name__}")
+    if _expanded_size(raw, {}, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+        raise ConfigError(
+            f"{where}: the config expands to more than {MAX_CONFIG_VALUES:,} values "
+            "(YAML aliases repeated inside each other?); refused"
+        )
     raw = copy.deepcopy(raw)
     for assignment in overrides:
         apply_override(raw, assignment)
@@ -441,6 +547,11 @@ def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = 
 def load(path: str | Path, overrides: Sequence[str] = ()) -> LoadedConfig:
     path = Path(path)
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: not a regular file; expected a YAML config file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {info.st_size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,}")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
@@ -451,12 +562,46 @@ def load(path: str | Path, overrides: Sequence[str] = ()) -> LoadedConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: invalid YAML{at}: {getattr(exc, 'problem', exc)}") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        if "could not determine a constructor for the tag" in problem:
+            # safe_load builds plain data only: `!!python/...` and other custom tags are never executed.
+            found = re.search(r"'([^']*)'", problem)
+            tag = (found.group(1) if found else "?").replace("tag:yaml.org,2002:", "!!")
+            problem = f"tag {tag!r} is not allowed (a config holds plain values only)"
+        raise ConfigError(f"{path}: invalid YAML{at}: {problem[:200]}") from None
     return load_data(raw, path=path, overrides=overrides)
 
 
+def resolved(loaded: LoadedConfig, out_dir: Path) -> dict[str, Any]:
+    """The config as a run used it, valid and runnable from anywhere: every path absolute, the systems
+    with all their settings, the run folder named; no output-only keys (those live in results.json)."""
+    data = loaded.config.model_dump(mode="json")
+
+    def absolute(spec: dict[str, Any]) -> dict[str, Any]:
+        for key in ("path", "dir"):
+            if spec.get(key) is not None:
+                spec[key] = str(loaded.resolve(spec[key]))
+        return {k: v for k, v in spec.items() if v is not None and v != []}
+
+    for cluster in data["corpus"]["clusters"]:
+        cluster["source"] = absolute(cluster["source"])
+        for key in ("derivatives", "references"):
+            cluster[key] = [absolute(d) for d in cluster[key]]
+        if cluster.get("id") is None:
+            cluster.pop("id", None)
+    data["corpus"]["jsonl"] = [str(p) for p in loaded.jsonl_files()]
+    data["systems"] = [
+        {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
+    ]
+    data["output"]["dir"] = str(out_dir.resolve())
+    return data
+
+
 def check_files(loaded: LoadedConfig) -> list[str]:
-    """Problems `validate` can see without running: files and folders that do not exist."""
+    """Input problems `validate` can see without running: files and folders that do not exist.
+
+    A run goes on without such a document (exit 1), so `validate` reports them with exit 1 as well.
+    """
     problems = []
     for cluster in loaded.clusters():
         for ref in (cluster.source, *cluster.derivatives, *cluster.references):
@@ -467,7 +612,123 @@ def check_files(loaded: LoadedConfig) -> list[str]:
     if dataset is not None and Path(dataset.path).is_absolute() and not Path(dataset.path).exists():
         problems.append(f"corpus.dataset.path: {dataset.path}: not found")
     for system in loaded.systems:
+        # A run reports such a system failed and goes on with the others (exit 1), as for a document.
         path = getattr(system.params, "path", None)
         if isinstance(path, str) and not Path(path).exists():
             problems.append(f"system {system.name!r}: {path}: file or folder not found")
     return problems
+
+
+def check_config(loaded: LoadedConfig) -> list[str]:
+    """Config problems `validate` can see without running (a run would refuse them too, exit 2): model
+    folders, devices, endpoint URLs, and ids in JSONL corpora (YAML clusters are checked when loaded)."""
+    problems = []
+    for i, system in enumerate(loaded.systems):
+        problems += _check_system(system, f"systems[{i}]")
+    for path in loaded.jsonl_files():
+        if path.is_file():
+            problems += _jsonl_id_problems(path, loaded.systems)
+    return problems
+
+
+def _looks_like_folder(model: str) -> bool:
+    # A hub repo id is `name` or `org/name`; anything written as a path is meant as a folder.
+    return model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model
+
+
+def _check_system(system: SystemConfig, where: str) -> list[str]:
+    problems = []
+    params = system.params
+    model = getattr(params, "model", None)
+    if isinstance(model, str) and _looks_like_folder(model):
+        folder = Path(model).expanduser()
+        if not folder.is_dir():
+            problems.append(f"{where}.model: model folder {model!r} not found")
+        elif not (folder / "config.json").is_file():
+            problems.append(f"{where}.model: model folder {model!r} has no config.json")
+    device = getattr(params, "device", None)
+    if isinstance(device, str):
+        why = device_problem(device)
+        if why:
+            problems.append(f"{where}.device: {device!r}: {why}")
+    for key in ("base_url", "endpoint", "api_base"):
+        url = getattr(params, key, None)
+        if isinstance(url, str):
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                problems.append(
+                    f"{where}.{key}: {url!r} is not an http(s) URL (e.g. http://localhost:8000/v1)"
+                )
+    return problems
+
+
+def device_problem(device: str) -> str | None:
+    """Why `device` cannot work on this machine, judged without importing torch; None when it may."""
+    if device.startswith("mps") and sys.platform != "darwin":
+        return "MPS exists only on macOS"
+    if not device.startswith("cuda"):
+        return None
+    build = _torch_gpu_build()
+    if build is False:
+        return "this torch is a CPU-only build; use device: cpu or auto, or install a CUDA build of torch"
+    return None
+
+
+def _torch_gpu_build() -> bool | None:
+    """Whether the installed torch was built for a GPU (CUDA or ROCm), read from torch/version.py without
+    importing torch (seconds); None when torch is missing or the file cannot be read."""
+    if "torch" in sys.modules:
+        version = sys.modules["torch"].version
+        return bool(getattr(version, "cuda", None) or getattr(version, "hip", None))
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(next(iter(spec.submodule_search_locations))) / "version.py"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = dict(re.findall(r"^(cuda|hip)\s*(?::[^=]*)?=\s*(.+)$", text, flags=re.M))
+    if not found:
+        return None
+    return any(v.strip() not in ("None", "''", '""') for v in found.values())
+
+
+def _jsonl_id_problems(path: Path, systems: Sequence[SystemConfig]) -> list[str]:
+    """Id clashes in a JSONL corpus, from its lines alone (ids default as the loader's do)."""
+    problems = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []  # reading it is the run's job, which reports it
+    clusters: dict[str, int] = {}
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            continue  # the run reports the line and goes on
+        if not isinstance(record, dict) or "source" not in record:
+            continue
+        cid = str(record.get("id") or f"cluster{number}")
+        if cid in clusters:
+            problems.append(
+                f"{path}:{number} and {path}:{clusters[cid]}: both have cluster id {cid!r}; "
+                "give each cluster a distinct 'id'"
+            )
+        clusters.setdefault(cid, number)
+        named = [(_jsonl_id(record["source"], "source"), "source", f"{path}:{number} source")]
+        for key, role, prefix in (("derivatives", "derivative", "d"), ("references", "reference", "r")):
+            items = record.get(key) or []
+            for k, item in enumerate(items if isinstance(items, list) else []):
+                named.append((_jsonl_id(item, f"{prefix}{k + 1}"), role, f"{path}:{number} {key}[{k}]"))
+        problems += id_clashes(named, systems)
+    return problems
+
+
+def _jsonl_id(value: Any, default: str) -> str:
+    if isinstance(value, dict):
+        if value.get("id"):
+            return str(value["id"])
+        if isinstance(value.get("path"), str):
+            return doc_id(Path(value["path"]))
+    return default

@@ -11,7 +11,7 @@ from typing import Any
 
 from eval.report_html import matrices_data
 from eval.runner import RunResult
-from eval.tables import comparisons_table, systems_table, tracking_rows, tracking_table
+from eval.tables import comparisons_note, comparisons_table, systems_table, tracking_rows, tracking_table
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -98,6 +98,9 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             "",
         ]
         out += [_md_table(*comparisons_table(result)), ""]
+        note = comparisons_note(result)
+        if note:
+            out += [f"Note: {note}.", ""]
     dropped = [(d, x) for d in result.documents for x in d.dropped]
     if dropped:
         out += ["## Lines removed by cleaning", ""]

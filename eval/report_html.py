@@ -28,6 +28,7 @@ mistake in escaping could not run foreign code or fetch anything.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import html
 from collections.abc import Mapping, Sequence
@@ -75,6 +76,8 @@ TABLE_MEASURES: tuple[str, ...] = (
     "order",
     "closeness",
 )
+# The side-by-side view shows at most this many sentences of each text (see _side_by_side).
+REPORT_MAX_SENTENCES = 5000
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
 
 _SCRIPT = """
@@ -116,14 +119,15 @@ def build_cluster(
     per line; computes each text's tracking profile and the cluster's pairwise matrices with the given
     `scorer` (it must compute the tracking ROUGE types; eval.settings builds it) and `embedder`."""
     source_id, source_text = source
+    rouge = scorer.score_pairs(targets=[source_text] * len(texts), predictions=[text for _, _, text in texts])
     entries = [
         {
             "id": text_id,
             "kind": kind,
             "sentences": text.splitlines(),
-            "profile": asdict(track(source_text, text, scorer=scorer, embedder=embedder)),
+            "profile": asdict(track(source_text, text, scorer=scorer, embedder=embedder, rouge=scores)),
         }
-        for text_id, kind, text in texts
+        for (text_id, kind, text), scores in zip(texts, rouge, strict=True)
     ]
     everything = {source_id: source_text, **{text_id: text for text_id, _, text in texts}}
     return {
@@ -308,13 +312,23 @@ def _heatmap(matrix: Mapping[str, Any]) -> str:
 def _spans_per_sentence(
     sentences: Sequence[str], spans: Sequence[tuple[int, int]]
 ) -> list[list[tuple[int, int]]]:
-    """Cut character spans over "\\n".join(sentences) into spans relative to each sentence."""
-    out: list[list[tuple[int, int]]] = []
-    start = 0
+    """Cut character spans over "\\n".join(sentences) into spans relative to each sentence.
+
+    Each span visits only the sentences it covers (found by bisection), so the work is the spans plus the
+    pieces, not sentences x spans.
+    """
+    out: list[list[tuple[int, int]]] = [[] for _ in sentences]
+    starts, position = [], 0
     for sentence in sentences:
-        end = start + len(sentence)
-        out.append([(max(a, start) - start, min(b, end) - start) for a, b in spans if a < end and b > start])
-        start = end + 1
+        starts.append(position)
+        position += len(sentence) + 1
+    for a, b in sorted(spans):
+        k = max(0, bisect.bisect_right(starts, a) - 1)
+        while k < len(sentences) and starts[k] < b:
+            start, end = starts[k], starts[k] + len(sentences[k])
+            if a < end and b > start:
+                out[k].append((max(a, start) - start, min(b, end) - start))
+            k += 1
     return out
 
 
@@ -333,7 +347,18 @@ def _highlighted(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def _side_by_side(prefix: str, source: Sequence[str], entry: Mapping[str, Any], *, open_: bool) -> str:
+    # A side-by-side of a book-length text would make a report no browser opens: each side shows at most
+    # REPORT_MAX_SENTENCES sentences, and says so. The measures above are computed on the whole texts.
+    shown_note = ""
     text = entry["sentences"]
+    if len(text) > REPORT_MAX_SENTENCES or len(source) > REPORT_MAX_SENTENCES:
+        shown_note = (
+            f'<p class="note">Shown: the first {min(len(source), REPORT_MAX_SENTENCES):,} of {len(source):,} '
+            f"source sentences and the first {min(len(text), REPORT_MAX_SENTENCES):,} of {len(text):,} "
+            f"sentences of this text (the report shows at most {REPORT_MAX_SENTENCES:,} a side); "
+            "the measures cover the whole texts.</p>"
+        )
+        text, source = text[:REPORT_MAX_SENTENCES], source[:REPORT_MAX_SENTENCES]
     text_spans, source_spans = copied_char_spans("\n".join(source), "\n".join(text))
     text_marks, source_marks = (
         _spans_per_sentence(text, text_spans),
@@ -360,7 +385,7 @@ def _side_by_side(prefix: str, source: Sequence[str], entry: Mapping[str, Any], 
     kind = html.escape(str(entry.get("kind", "")))
     return (
         f'<details class="sbs"{" open" if open_ else ""}><summary>{html.escape(str(entry["id"]))} '
-        f'<span class="note">({kind})</span></summary><div class="pair">'
+        f'<span class="note">({kind})</span></summary>{shown_note}<div class="pair">'
         f"<div><h4>Source</h4><ol>{src_items}</ol></div>"
         f"<div><h4>{html.escape(str(entry['id']))}</h4><ol>{''.join(text_items)}</ol></div></div></details>"
     )

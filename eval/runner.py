@@ -16,7 +16,7 @@ from importlib import metadata
 from typing import Any, Literal
 
 from eval.aggregate import AggregateRow, Comparison, Role, ScoreRow, aggregate, compare_systems
-from eval.config import LoadedConfig, SystemConfig
+from eval.config import LoadedConfig, SystemConfig, check_config, id_clashes
 from eval.matrices import Matrix
 from eval.results import Results, Tracked
 from eval.scoring import ClusterTexts, Prepared, score_cluster
@@ -137,6 +137,15 @@ def load_corpus(loaded: LoadedConfig) -> DatasetCorpus:
     dupes = repeated([c.id for c in corpus.clusters])
     if dupes:
         raise ConfigError(f"corpus: cluster ids {dupes} appear twice; give each cluster a distinct 'id'")
+    clashes = [
+        line
+        for c in corpus.clusters
+        for line in id_clashes(
+            [(d.id, d.role, f"cluster {c.id!r} {d.role} {d.id!r}") for d in c.documents()], loaded.systems
+        )
+    ]
+    if clashes:
+        raise ConfigError("\n".join(dict.fromkeys(clashes)))
     return corpus
 
 
@@ -163,11 +172,13 @@ class Runner:
             settings=self.config.model_dump(mode="json"),
             versions=versions(),
         )
+        wrong = check_config(self.loaded)  # the same checks as `validate`, before anything is computed
+        if wrong:
+            raise ConfigError("\n".join(wrong))
         self.progress("reading the corpus")
         corpus = load_corpus(self.loaded)
         result.problems += corpus.problems
         clusters = self._prepare(corpus.clusters, result)
-        self._check_names(clusters)
         sources = [docs[0] for docs in clusters.values()]
         for system in self.loaded.systems:
             if result.stopped:
@@ -235,16 +246,6 @@ class Runner:
                 out[cluster.id] = docs
         return out
 
-    def _check_names(self, clusters: dict[str, list[Prepared]]) -> None:
-        names = {s.name for s in self.loaded.systems}
-        for cid, docs in clusters.items():
-            clash = names & {d.id for d in docs}
-            if clash:
-                raise ConfigError(
-                    f"systems: name(s) {sorted(clash)} are also document ids in cluster {cid!r}; "
-                    "rename the systems so rows stay unambiguous"
-                )
-
     def _summarize(self, system: SystemConfig, sources: Sequence[Prepared], result: RunResult) -> None:
         run = SystemRun(system.name, system.type, system.kind)
         result.systems.append(run)
@@ -285,6 +286,7 @@ class Runner:
             text = one_per_line(sentences)
             prepared = Prepared(source.cluster, system.name, "system", text, len(text.split()))
             result.summaries.append((source.cluster, summary, prepared))
+            result.warnings += [f"system {system.name!r} on {source.cluster!r}: {n}" for n in summary.notes]
             if not text:
                 result.warnings.append(
                     f"system {system.name!r} produced an empty summary for {source.cluster!r}"

@@ -117,6 +117,18 @@ def paired_bootstrap(
     )
 
 
+def smallest_p(method: Method, n: int, resamples: int | None = None) -> float:
+    """The smallest p-value the test can give with `n` clusters, whatever the scores.
+
+    The exact sign-flip test sees 2^n equally likely patterns and the observed one and its mirror are
+    always as extreme, so p >= 2 / 2^n: 0.125 with 4 clusters, and p < 0.05 needs 6 or more.
+    """
+    if method == "permutation":
+        runs = resamples or 10_000
+        return 2 / 2**n if 2**n <= runs else 1 / (runs + 1)
+    return 2 / ((resamples or 1000) + 1)
+
+
 def compare(
     a: Mapping[str, float],
     b: Mapping[str, float],

@@ -130,3 +130,25 @@ def comparisons_table(result: RunResult) -> Table:
         for c in result.comparisons
     ]
     return header, rows
+
+
+def comparisons_note(result: RunResult, alpha: float = 0.05) -> str | None:
+    """Why no p-value in the comparisons table can reach `alpha`, when the number of clusters forbids it."""
+    from eval.significance import smallest_p
+
+    if not result.comparisons:
+        return None
+    n = max(c.n for c in result.comparisons)
+    method = result.comparisons[0].method
+    if method == "permutation":
+        floor = smallest_p("permutation", n)
+    elif method == "bootstrap":
+        floor = smallest_p("bootstrap", n)
+    else:
+        return None
+    if floor < alpha:
+        return None
+    return (
+        f"with {n} clusters the {method} test cannot give p < {alpha:g} (its smallest p is {floor:.3g}); "
+        "no difference here can be called significant, whatever the scores"
+    )

@@ -20,21 +20,44 @@ text has no coverage; a 2-word text has no 4-grams) are None, never 0.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
-from eval.alignment import AlignedSentence, Alignment, align, lexical_similarity
+from eval.alignment import AlignedSentence, Alignment, align, align_lexical
 from eval.rouge import RougeType, Score, Scorer
 from eval.semantic import Embedder
 from summarize.errors import ModelUnavailableError
 
 TRACKING_ROUGE_TYPES: tuple[RougeType, ...] = ("rouge1", "rouge2", "rougeL")
 NGRAM_ORDERS: tuple[int, ...] = (1, 2, 3, 4)
+# Embedding every sentence of a book-length text takes hours on a CPU and a dense text x source matrix
+# of cosines; above this many sentences (in the text or its source) `semantic` is None, with the reason.
+MAX_SEMANTIC_SENTENCES = 20_000
 _WORD = re.compile(r"[^\W_]+")
+
+
+class Spans(Sequence[tuple[int, int]]):
+    """(start, end) character offsets of a text's words, held in two int arrays (a tuple of tuples costs
+    ~120 bytes a word: 1 GB for a 50 MB text)."""
+
+    def __init__(self, starts: array, ends: array) -> None:
+        self._starts, self._ends = starts, ends
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, int]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, int]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[int, int] | list[tuple[int, int]]:
+        if isinstance(index, slice):
+            return list(zip(self._starts[index], self._ends[index], strict=True))
+        return self._starts[index], self._ends[index]
 
 
 @dataclass(frozen=True)
@@ -42,12 +65,19 @@ class Words:
     """A text's words and where each one stands in it (character offsets), for highlighting."""
 
     tokens: tuple[str, ...]
-    spans: tuple[tuple[int, int], ...]
+    spans: Sequence[tuple[int, int]]
 
 
 def words(text: str) -> Words:
-    matches = list(_WORD.finditer(text))
-    return Words(tuple(m.group().lower() for m in matches), tuple(m.span() for m in matches))
+    tokens: list[str] = []
+    starts, ends = array("q"), array("q")
+    seen: dict[str, str] = {}  # one string object per distinct word
+    for m in _WORD.finditer(text):
+        token = m.group().lower()
+        tokens.append(seen.setdefault(token, token))
+        starts.append(m.start())
+        ends.append(m.end())
+    return Words(tuple(tokens), Spans(starts, ends))
 
 
 @dataclass(frozen=True)
@@ -60,33 +90,88 @@ class Fragment:
 
 
 def fragments(source: Sequence[str], text: Sequence[str]) -> list[Fragment]:
-    """Greedy extractive fragments of `text` in `source` (Grusky et al. 2018), both given as word lists."""
-    where: dict[str, list[int]] = defaultdict(list)
-    for j, token in enumerate(source):
-        where[token].append(j)
+    """Greedy extractive fragments of `text` in `source` (Grusky et al. 2018), both given as word lists.
+
+    At each text position the longest match is found by walking a suffix automaton of the source
+    (Blumer et al. 1985), so the work is linear in both lengths: a 50 MB text against a long source takes
+    seconds, where comparing against every occurrence of each word took hours. Among equally long
+    matches the earliest in the source is taken, as the direct search did.
+    """
+    automaton = _SuffixAutomaton(source)
     found = []
     i = 0
-    while i < len(text):
-        best_length, best_start = 0, 0
-        for j in where.get(text[i], ()):
-            k = 1
-            while i + k < len(text) and j + k < len(source) and text[i + k] == source[j + k]:
-                k += 1
-            if k > best_length:
-                best_length, best_start = k, j
-        if best_length:
-            found.append(Fragment(i, best_start, best_length))
-        i += max(best_length, 1)
+    n = len(text)
+    while i < n:
+        length, end = automaton.longest_prefix(text, i)
+        if length:
+            found.append(Fragment(i, end - length + 1, length))
+        i += max(length, 1)
     return found
+
+
+class _SuffixAutomaton:
+    """The suffix automaton of a word sequence: every substring of it is a path from state 0.
+
+    `first_end[s]` is where the first occurrence of the state's words ends in the source, which gives the
+    earliest source position of a match.
+    """
+
+    def __init__(self, tokens: Sequence[str]) -> None:
+        self.next: list[dict[str, int]] = [{}]
+        self.link = [-1]
+        self.length = [0]
+        self.first_end = [-1]
+        last = 0
+        for position, token in enumerate(tokens):
+            last = self._extend(last, token, position)
+
+    def _new(self, length: int, first_end: int, link: int, moves: dict[str, int]) -> int:
+        self.next.append(moves)
+        self.link.append(link)
+        self.length.append(length)
+        self.first_end.append(first_end)
+        return len(self.next) - 1
+
+    def _extend(self, last: int, token: str, position: int) -> int:
+        nxt, link, length = self.next, self.link, self.length
+        cur = self._new(length[last] + 1, position, -1, {})
+        p = last
+        while p != -1 and token not in nxt[p]:
+            nxt[p][token] = cur
+            p = link[p]
+        if p == -1:
+            link[cur] = 0
+            return cur
+        q = nxt[p][token]
+        if length[p] + 1 == length[q]:
+            link[cur] = q
+            return cur
+        clone = self._new(length[p] + 1, self.first_end[q], link[q], dict(nxt[q]))
+        while p != -1 and nxt[p].get(token) == q:
+            nxt[p][token] = clone
+            p = link[p]
+        link[q] = link[cur] = clone
+        return cur
+
+    def longest_prefix(self, text: Sequence[str], start: int) -> tuple[int, int]:
+        """Length of the longest prefix of text[start:] found in the source, and where it first ends."""
+        state, k = 0, 0
+        nxt = self.next
+        while start + k < len(text):
+            step = nxt[state].get(text[start + k])
+            if step is None:
+                break
+            state, k = step, k + 1
+        return k, self.first_end[state]
 
 
 def novel_ngram_ratio(source: Sequence[str], text: Sequence[str], n: int) -> float | None:
     """Share of the text's n-grams that do not occur in the source; None when the text has no n-gram."""
-    grams = [tuple(text[i : i + n]) for i in range(len(text) - n + 1)]
-    if not grams:
+    total = len(text) - n + 1
+    if total <= 0:
         return None
     known = {tuple(source[i : i + n]) for i in range(len(source) - n + 1)}
-    return sum(g not in known for g in grams) / len(grams)
+    return sum(tuple(text[i : i + n]) not in known for i in range(total)) / total
 
 
 def copied_char_spans(source: str, text: str, *, min_length: int = 3) -> tuple[list[tuple[int, int]], ...]:
@@ -156,19 +241,33 @@ def _sentence_similarity(
         return None, "semantic similarity not requested (no embedder given)"
     if not source_sents or not text_sents:
         return None, "semantic similarity undefined: a text has no sentences"
+    longest = max(len(source_sents), len(text_sents))
+    if longest > MAX_SEMANTIC_SENTENCES:
+        return None, (
+            f"semantic similarity skipped: {longest:,} sentences, above the limit of "
+            f"{MAX_SEMANTIC_SENTENCES:,} for sentence embeddings (sentences aligned by word overlap instead)"
+        )
     try:
         return embedder.embed(text_sents) @ embedder.embed(source_sents).T, None
     except ModelUnavailableError as exc:
         return None, str(exc)
 
 
-def track(source: str, text: str, *, scorer: Scorer, embedder: Embedder | None = None) -> TrackingProfile:
+def track(
+    source: str,
+    text: str,
+    *,
+    scorer: Scorer,
+    embedder: Embedder | None = None,
+    rouge: dict[str, Score] | None = None,
+) -> TrackingProfile:
     """Measure how closely `text` tracks `source`; both one sentence per line.
 
     Without an `embedder`, or when its model cannot be loaded, `semantic` is None with the reason in
     `semantic_reason`, and sentences are aligned by word overlap instead; every other measure is computed.
     `scorer` is the run's tracking scorer (eval.settings builds it, with TRACKING_ROUGE_TYPES): its
-    tokenizer and stemming make the ROUGE figures, so they equal the score table's.
+    tokenizer and stemming make the ROUGE figures, so they equal the score table's. `rouge` is its score
+    of (source, text) when the caller has it already (from one score_pairs call over many texts).
     """
     src, txt = words(source), words(text)
     found = fragments(src.tokens, txt.tokens)
@@ -182,7 +281,7 @@ def track(source: str, text: str, *, scorer: Scorer, embedder: Embedder | None =
     source_sents, text_sents = sentences(source), sentences(text)
     similarity, reason = _sentence_similarity(source_sents, text_sents, embedder)
     if similarity is None:
-        alignment = align(lexical_similarity(text_sents, source_sents), method="lexical")
+        alignment = align_lexical(text_sents, source_sents)
         semantic = None
     else:
         alignment = align(similarity, method="semantic")
@@ -193,7 +292,7 @@ def track(source: str, text: str, *, scorer: Scorer, embedder: Embedder | None =
     return TrackingProfile(
         source_words=len(src.tokens),
         text_words=n_text,
-        rouge=scorer.score(target=source, prediction=text),
+        rouge=rouge if rouge is not None else scorer.score(target=source, prediction=text),
         coverage=sum(f.length for f in found) / n_text if n_text else None,
         density=sum(f.length**2 for f in found) / n_text if n_text else None,
         compression=len(src.tokens) / n_text if n_text else None,

@@ -14,10 +14,14 @@ import csv
 import io
 import json
 import os
+import shutil
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from summarize.errors import SumtrackError
 
 if TYPE_CHECKING:
     from eval.config import LoadedConfig
@@ -237,20 +241,15 @@ register(Writer("markdown", ("report.md",), _markdown_files, "the report as Mark
 register(Writer("html", ("report.html",), _html_files, "the report as one self-contained HTML page"))
 
 
-def resolved_config(result: RunResult, loaded: LoadedConfig) -> str:
+def resolved_config(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> str:
+    """The config as it ran, valid and runnable as it is (eval.config.resolved), under a comment line
+    with the signature of its numbers."""
     import yaml
 
-    resolved = {
-        **result.settings,
-        "signature": result.signature,
-        "systems": [
-            {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
-        ],
-        "documents": [
-            {"cluster": d.cluster, "id": d.id, "role": d.role, "path": d.path} for d in result.documents
-        ],
-    }
-    return yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)
+    from eval.config import resolved
+
+    body = yaml.safe_dump(resolved(loaded, out_dir), sort_keys=False, allow_unicode=True)
+    return f"# signature: {result.signature}\n{body}"
 
 
 def _write(path: Path, text: str) -> None:
@@ -259,19 +258,69 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+class RunFolderError(SumtrackError):
+    """The run folder could not be written; the previous run there, if any, is as it was."""
+
+
+# What marks a folder as a run folder sumtrack may replace (an empty folder may be used too).
+_RUN_MARKERS = ("results.json", "config.resolved.yaml")
+
+
 def write_run(
     result: RunResult, loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None
 ) -> list[Path]:
     """Write config.resolved.yaml and the files of each chosen format (default: the config's
-    output.formats); returns the paths written."""
+    output.formats); returns the paths written.
+
+    The run folder is all old or all new: the files go into a temporary folder beside it, which replaces
+    the old folder only once every file is written (old renamed aside, new renamed in, old deleted). A
+    failure (a full disk, a read-only place) removes the temporary folder, leaves the old run intact and
+    raises RunFolderError saying so.
+    """
     chosen = loaded.config.output.formats if formats is None else formats
     writers = [get(name) for name in chosen]  # unknown names fail before anything is written
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {"config.resolved.yaml": resolved_config(result, loaded)}
+    out_dir = Path(os.path.abspath(out_dir))
+    _check_replaceable(out_dir)
+    files = {"config.resolved.yaml": resolved_config(result, loaded, out_dir)}
     for writer in writers:
         files.update(writer.render(result, loaded))
-    written = []
-    for name, text in files.items():
-        _write(out_dir / name, text)
-        written.append(out_dir / name)
-    return written
+    kept = "; the previous run there is intact" if out_dir.exists() else ""
+    tag = f"{os.getpid()}-{time.time_ns()}"
+    staging = out_dir.with_name(f".{out_dir.name}.new-{tag}")
+    aside = out_dir.with_name(f".{out_dir.name}.old-{tag}")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        for name, text in files.items():
+            _write(staging / name, text)
+        if out_dir.exists():
+            os.rename(out_dir, aside)
+        try:
+            os.rename(staging, out_dir)
+        except OSError:
+            if aside.exists():
+                os.rename(aside, out_dir)
+            raise
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RunFolderError(f"cannot write the run folder {out_dir}: {exc.strerror or exc}{kept}") from None
+    shutil.rmtree(aside, ignore_errors=True)
+    return [out_dir / name for name in files]
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace anything but a previous run folder (or an empty folder): `--out ~` must not
+    move a home folder aside and delete it."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise RunFolderError(f"cannot write the run folder {out_dir}: it is a file, not a folder")
+    try:
+        entries = [p.name for p in out_dir.iterdir()]
+    except OSError as exc:
+        raise RunFolderError(f"cannot write the run folder {out_dir}: {exc.strerror or exc}") from None
+    if entries and not any(m in entries for m in _RUN_MARKERS):
+        raise RunFolderError(
+            f"cannot write the run folder {out_dir}: it holds files but no earlier run "
+            f"({', '.join(_RUN_MARKERS)}); choose another --out or output.dir"
+        )

@@ -28,6 +28,9 @@ class Summary:
     generated_tokens: int | None = None
     seconds: float = 0.0
     cached: bool = False
+    # Where a size limit made the system work differently on this text (e.g. a sparser sentence graph);
+    # the runner turns each into a run warning, so no limit is silent.
+    notes: tuple[str, ...] = ()
 
     @property
     def chunked(self) -> bool:

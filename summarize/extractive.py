@@ -12,7 +12,8 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +68,13 @@ class Budget(BaseModel):
         return self
 
 
-def select(sentences: Sequence[str], ranking: Sequence[int], budget: Budget) -> list[str]:
+# A ranking (best first; may be lazy, and may leave sentences out) and a note when a size limit changed how
+# it was computed.
+Ranked = tuple[Iterable[int], str | None]
+RankFn = Callable[[list[str], str], Ranked]
+
+
+def select(sentences: Sequence[str], ranking: Iterable[int], budget: Budget) -> list[str]:
     """Take sentences in rank order until the budget is spent; return them in document order."""
     chosen: list[int] = []
     cut: dict[int, str] = {}
@@ -90,7 +97,7 @@ def select(sentences: Sequence[str], ranking: Sequence[int], budget: Budget) -> 
 class ExtractiveSummarizer:
     """Ranks sentences with `rank(sentences, text_index)` and selects under the budget."""
 
-    def __init__(self, name: str, params: Budget, rank: Callable[[list[str], str], list[int]]) -> None:
+    def __init__(self, name: str, params: Budget, rank: RankFn) -> None:
         self.name = name
         self.params = params
         self._rank = rank
@@ -101,7 +108,8 @@ class ExtractiveSummarizer:
         for text in texts:
             start = time.perf_counter()
             sentences = [s for s in text.split("\n") if s.strip()]
-            picked = select(sentences, self._rank(sentences, text), self.params) if sentences else []
+            ranking, note = self._rank(sentences, text) if sentences else ((), None)
+            picked = select(sentences, ranking, self.params) if sentences else []
             total = len(text.split())
             out.append(
                 Summary(
@@ -111,6 +119,7 @@ class ExtractiveSummarizer:
                     input_tokens=total,
                     total_tokens=total,
                     seconds=time.perf_counter() - start,
+                    notes=(note,) if note else (),
                 )
             )
         return out
@@ -135,24 +144,157 @@ def pagerank(
 
 
 def _by_score(scores: np.ndarray) -> list[int]:
-    # Stable: ties go to the earlier sentence, as a reader would expect.
-    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-
-
-def tfidf_matrix(sentences: Sequence[str]) -> np.ndarray:
-    """Rows: L2-normalised TF-IDF vectors of the sentences; IDF from the document's own sentences."""
+    # Stable: ties go to the earlier sentence, as a reader would expect. Rounded first, so two sentences
+    # with equal scores tie whatever order the floating-point sums were taken in.
     import numpy as np
 
+    rounded = np.round(scores, 12)
+    return sorted(range(len(scores)), key=lambda i: (-rounded[i], i))
+
+
+# Graph methods compare every two sentences. Up to EXACT_GRAPH_SENTENCES the whole graph is kept (a dense
+# n x n array: 32 MB at 2,000 sentences); beyond, each sentence keeps its GRAPH_NEIGHBOURS strongest links
+# (a k-nearest-neighbour graph), so a book-length source costs O(n k) memory, not O(n^2). Similarities are
+# computed a block of rows at a time from an inverted index (word -> sentences), never in a Python double
+# loop; the summary's notes say when the graph was cut.
+EXACT_GRAPH_SENTENCES = 2000
+GRAPH_NEIGHBOURS = 50
+_BLOCK_CELLS = 2_000_000  # rows x n per block: 16 MB of float64
+_BLOCK_WORK = 2_000_000  # inverted-index entries read per block: about 50 MB of temporaries
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Sentences as sparse vectors: for sentence i, `ids[i]` (word ids) and `weights[i]`, and the inverted
+    index word id -> (sentence ids, that word's weight in each)."""
+
+    ids: list[np.ndarray]
+    weights: list[np.ndarray]
+    postings: list[tuple[np.ndarray, np.ndarray]]
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+
+def _terms(bags: Sequence[Mapping[str, float]]) -> Terms:
+    import numpy as np
+
+    vocab: dict[str, int] = {}
+    ids, weights = [], []
+    post_rows: list[list[int]] = []
+    post_vals: list[list[float]] = []
+    for row, bag in enumerate(bags):
+        row_ids = []
+        for word, value in bag.items():
+            k = vocab.setdefault(word, len(vocab))
+            if k == len(post_rows):
+                post_rows.append([])
+                post_vals.append([])
+            post_rows[k].append(row)
+            post_vals[k].append(value)
+            row_ids.append(k)
+        ids.append(np.array(row_ids, dtype=np.int64))
+        weights.append(np.array(list(bag.values()), dtype=float))
+    postings = [(np.array(r, dtype=np.int64), np.array(v)) for r, v in zip(post_rows, post_vals, strict=True)]
+    return Terms(ids, weights, postings)
+
+
+def tfidf_terms(sentences: Sequence[str]) -> Terms:
+    """L2-normalised TF-IDF vectors of the sentences; IDF from the document's own sentences."""
     bags = [Counter(content_words(s)) for s in sentences]
-    vocab = {w: i for i, w in enumerate(sorted({w for bag in bags for w in bag}))}
-    matrix = np.zeros((len(sentences), max(len(vocab), 1)))
     df = Counter(w for bag in bags for w in bag)
     n = len(sentences)
-    for row, bag in enumerate(bags):
-        for word, tf in bag.items():
-            matrix[row, vocab[word]] = tf * (math.log((1 + n) / (1 + df[word])) + 1)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1)
+    vectors = []
+    for bag in bags:
+        vector = {w: tf * (math.log((1 + n) / (1 + df[w])) + 1) for w, tf in bag.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values()))
+        vectors.append({w: v / norm for w, v in vector.items()} if norm > 0 else {})
+    return _terms(vectors)
+
+
+def similarity_rows(terms: Terms, rows: np.ndarray) -> np.ndarray:
+    """Dense block len(rows) x n of dot products between the given sentences and every sentence."""
+    import numpy as np
+
+    n = terms.n
+    flat_index, flat_weight = [], []
+    for r, i in enumerate(rows):
+        for k, value in zip(terms.ids[i], terms.weights[i], strict=True):
+            cols, vals = terms.postings[k]
+            flat_index.append(cols + r * n)
+            flat_weight.append(vals * value)
+    if not flat_index:
+        return np.zeros((len(rows), n))
+    return np.bincount(
+        np.concatenate(flat_index), weights=np.concatenate(flat_weight), minlength=len(rows) * n
+    ).reshape(len(rows), n)
+
+
+# (block of similarities, its row ids) -> edge weights
+Graph = Callable[["np.ndarray", "np.ndarray"], "np.ndarray"]
+
+
+def _blocks(terms: Terms) -> Iterator[np.ndarray]:
+    """Row ids in blocks whose similarity work (index entries read) and output stay within bounds."""
+    import numpy as np
+
+    n = terms.n
+    sizes = np.array([len(rows) for rows, _ in terms.postings], dtype=np.int64)
+    start, work = 0, 0
+    for i, ids in enumerate(terms.ids):
+        work += int(sizes[ids].sum()) if len(ids) else 0
+        rows = i + 1 - start
+        if work >= _BLOCK_WORK or rows * n >= _BLOCK_CELLS or i == n - 1:
+            yield np.arange(start, i + 1)
+            start, work = i + 1, 0
+
+
+def rank_graph(terms: Terms, edge_weights: Graph, damping: float) -> tuple[list[int], str | None]:
+    """PageRank ranking of the sentence graph; the note says when the graph kept only the strongest links."""
+    import numpy as np
+
+    n = terms.n
+    if n <= EXACT_GRAPH_SENTENCES:
+        weights = np.zeros((n, n))
+        for rows in _blocks(terms):
+            weights[rows] = edge_weights(similarity_rows(terms, rows), rows)
+        return _by_score(pagerank(weights, damping)), None
+    keep = min(GRAPH_NEIGHBOURS, n - 1)
+    src, dst, val = [], [], []
+    for rows in _blocks(terms):
+        weights = edge_weights(similarity_rows(terms, rows), rows)
+        top = np.argpartition(-weights, keep, axis=1)[:, :keep]
+        picked = np.take_along_axis(weights, top, axis=1)
+        mask = picked > 0
+        src.append(np.repeat(rows, keep).reshape(len(rows), keep)[mask])
+        dst.append(top[mask])
+        val.append(picked[mask])
+    scores = sparse_pagerank(n, np.concatenate(src), np.concatenate(dst), np.concatenate(val), damping)
+    note = (
+        f"graph of {n} sentences: each keeps its {keep} strongest links "
+        f"(above {EXACT_GRAPH_SENTENCES} sentences the full graph is not built)"
+    )
+    return _by_score(scores), note
+
+
+def sparse_pagerank(
+    n: int, src: np.ndarray, dst: np.ndarray, val: np.ndarray, damping: float, tol: float = 1e-8
+) -> np.ndarray:
+    """`pagerank` of the graph given as edges src -> dst with weights val."""
+    import numpy as np
+
+    sums = np.bincount(src, weights=val, minlength=n)
+    share = val / sums[src]
+    dangling = sums == 0
+    scores = np.full(n, 1.0 / n)
+    for _ in range(200):
+        spread = np.bincount(dst, weights=share * scores[src], minlength=n) + scores[dangling].sum() / n
+        new = (1 - damping) / n + damping * spread
+        if np.abs(new - scores).sum() < tol:
+            return new
+        scores = new
+    return scores
 
 
 class TextRankParams(Budget):
@@ -173,70 +315,86 @@ class RandomParams(Budget):
     seed: int = 0
 
 
-def rank_lead(sentences: list[str], text: str) -> list[int]:
-    return list(range(len(sentences)))
+def rank_lead(sentences: list[str], text: str) -> Ranked:
+    return range(len(sentences)), None
 
 
-def make_textrank(params: TextRankParams) -> Callable[[list[str], str], list[int]]:
+def make_textrank(params: TextRankParams) -> RankFn:
     # Mihalcea & Tarau (2004): overlap of content words, normalised by log sentence lengths.
-    def rank(sentences: list[str], text: str) -> list[int]:
+    def rank(sentences: list[str], text: str) -> Ranked:
         import numpy as np
 
-        words = [set(content_words(s)) for s in sentences]
-        n = len(sentences)
-        weights = np.zeros((n, n))
-        for i in range(n):
-            for j in range(i + 1, n):
-                common = len(words[i] & words[j])
-                denom = math.log(len(words[i]) + 1) + math.log(len(words[j]) + 1)
-                if common and denom > 0:
-                    weights[i, j] = weights[j, i] = common / denom
-        return _by_score(pagerank(weights, params.damping))
+        terms = _terms([dict.fromkeys(content_words(s), 1.0) for s in sentences])
+        logs = np.log(np.array([len(ids) for ids in terms.ids], dtype=float) + 1)
+
+        def edges(common: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            weights = common / (logs[rows, None] + logs[None, :] + (common == 0))
+            weights[np.arange(len(rows)), rows] = 0.0
+            return weights
+
+        return rank_graph(terms, edges, params.damping)
 
     return rank
 
 
-def make_lexrank(params: LexRankParams) -> Callable[[list[str], str], list[int]]:
+def make_lexrank(params: LexRankParams) -> RankFn:
     # Erkan & Radev (2004): TF-IDF cosine graph, thresholded (or continuous), scored by PageRank.
-    def rank(sentences: list[str], text: str) -> list[int]:
+    def rank(sentences: list[str], text: str) -> Ranked:
         import numpy as np
 
-        vectors = tfidf_matrix(sentences)
-        cosine = vectors @ vectors.T
-        np.fill_diagonal(cosine, 0.0)
-        weights = cosine if params.continuous else (cosine > params.threshold).astype(float)
-        return _by_score(pagerank(weights, params.damping))
+        def edges(cosine: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            cosine[np.arange(len(rows)), rows] = 0.0
+            return cosine if params.continuous else (cosine > params.threshold).astype(float)
+
+        return rank_graph(tfidf_terms(sentences), edges, params.damping)
 
     return rank
 
 
-def make_centroid(params: CentroidParams) -> Callable[[list[str], str], list[int]]:
+def make_centroid(params: CentroidParams) -> RankFn:
     # Radev et al. (2004): sentences closest to the document's TF-IDF centroid, skipping near-duplicates.
-    def rank(sentences: list[str], text: str) -> list[int]:
+    def rank(sentences: list[str], text: str) -> Ranked:
         import numpy as np
 
-        vectors = tfidf_matrix(sentences)
-        centroid = vectors.mean(axis=0)
+        terms = tfidf_terms(sentences)
+        centroid = np.zeros(len(terms.postings))
+        for ids, weights in zip(terms.ids, terms.weights, strict=True):
+            np.add.at(centroid, ids, weights)
+        centroid /= max(len(sentences), 1)
         norm = np.linalg.norm(centroid)
-        scores = vectors @ (centroid / norm) if norm > 0 else np.zeros(len(sentences))
-        ranking: list[int] = []
-        for i in _by_score(scores):
-            if all(float(vectors[i] @ vectors[j]) < params.redundancy for j in ranking):
-                ranking.append(i)
-        return ranking
+        unit = centroid / norm if norm > 0 else centroid
+        scores = np.array([float(w @ unit[ids]) for ids, w in zip(terms.ids, terms.weights, strict=True)])
+        vectors = [
+            dict(zip(ids.tolist(), w.tolist(), strict=True))
+            for ids, w in zip(terms.ids, terms.weights, strict=True)
+        ]
+
+        def dot(a: dict[int, float], b: dict[int, float]) -> float:
+            small, large = (a, b) if len(a) <= len(b) else (b, a)
+            return sum(v * large.get(k, 0.0) for k, v in small.items())
+
+        def ranking() -> Iterator[int]:
+            # Lazy: the budget stops it after a few picks, so near-duplicate checks are a few per sentence.
+            chosen: list[int] = []
+            for i in _by_score(scores):
+                if all(dot(vectors[i], vectors[j]) < params.redundancy for j in chosen):
+                    chosen.append(i)
+                    yield i
+
+        return ranking(), None
 
     return rank
 
 
-def make_random(params: RandomParams) -> Callable[[list[str], str], list[int]]:
+def make_random(params: RandomParams) -> RankFn:
     # Seeded by the configured seed and the text itself, so a document's pick does not depend on
     # which other documents share the batch or in what order they come.
-    def rank(sentences: list[str], text: str) -> list[int]:
+    def rank(sentences: list[str], text: str) -> Ranked:
         import numpy as np
 
         digest = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
         rng = np.random.default_rng([params.seed, digest])
-        return [int(i) for i in rng.permutation(len(sentences))]
+        return [int(i) for i in rng.permutation(len(sentences))], None
 
     return rank
 

@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from eval.alignment import AlignedSentence, align, lexical_similarity, order_preservation
+from eval.alignment import AlignedSentence, align, align_lexical, lexical_similarity, order_preservation
 from eval.semantic import Embedder
 from eval.settings import Settings
 from eval.tracking import sentences, track
@@ -75,3 +75,49 @@ def test_paraphrase_aligns_sentence_by_sentence_and_unrelated_text_does_not(embe
     assert sum(a == i for i, a in enumerate(aligned)) >= 6  # written sentence by sentence
     assert paraphrase.order is not None and paraphrase.order > 0.8
     assert track(SOURCE, UNRELATED, embedder=embedder, scorer=SCORER).alignment.aligned_share == 0.0
+
+
+def _tau_over_all_pairs(pairs_: list[AlignedSentence]) -> float | None:
+    positions = [
+        p.source_index for p in sorted(pairs_, key=lambda p: p.text_index) if p.source_index is not None
+    ]
+    concordant = discordant = 0
+    for i, first in enumerate(positions):
+        for second in positions[i + 1 :]:
+            concordant += second > first
+            discordant += second < first
+    return None if concordant + discordant == 0 else (concordant - discordant) / (concordant + discordant)
+
+
+def test_order_preservation_matches_the_count_over_all_pairs() -> None:
+    rng = random.Random(3)
+    for _ in range(500):
+        found = pairs(*(rng.choice([None, *range(5)]) for _ in range(rng.randint(0, 14))))
+        rng.shuffle(found)
+        assert order_preservation(found) == _tau_over_all_pairs(found)
+
+
+def test_lexical_alignment_without_the_dense_matrix_matches_the_dense_one() -> None:
+    rng = random.Random(4)
+    vocab = ["the", "council", "budget", "roads", "trams", "vote", "mayor", "spring"]
+    for _ in range(200):
+        text = [" ".join(rng.choices(vocab, k=rng.randint(0, 6))) for _ in range(rng.randint(0, 8))]
+        source = [" ".join(rng.choices(vocab, k=rng.randint(0, 6))) for _ in range(rng.randint(1, 8))]
+        dense = align(lexical_similarity(text, source), method="lexical")
+        sparse = align_lexical(text, source)
+        assert [p.source_index for p in sparse.pairs] == [p.source_index for p in dense.pairs]
+        assert [p.similarity for p in sparse.pairs] == pytest.approx([p.similarity for p in dense.pairs])
+        assert sparse.order == dense.order
+
+
+def test_semantic_similarity_is_skipped_with_the_reason_above_the_sentence_limit(monkeypatch) -> None:
+    from eval import tracking
+
+    class Refuses:
+        def embed(self, sentences):  # pragma: no cover - must not be called
+            raise AssertionError("embedded despite the limit")
+
+    monkeypatch.setattr(tracking, "MAX_SEMANTIC_SENTENCES", 3)
+    profile = track(SOURCE, SOURCE, embedder=Refuses(), scorer=SCORER)  # type: ignore[arg-type]
+    assert profile.semantic is None and "above the limit of 3" in (profile.semantic_reason or "")
+    assert profile.alignment.method == "lexical" and profile.alignment.order == 1.0

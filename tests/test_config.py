@@ -163,5 +163,8 @@ def test_two_documents_with_one_id_are_refused(write) -> None:
     write("a/x.txt", "text")
     write("b/x.txt", "text")
     data = {"corpus": {"clusters": [{"source": "src.txt", "derivatives": ["a/x.txt", "b/x.txt"]}]}}
-    with pytest.raises(ConfigError, match=r"derivatives: document ids \['x'\] appear twice"):
+    with pytest.raises(
+        ConfigError,
+        match=r"derivatives\[1\] and corpus.clusters\[0\].derivatives\[0\]: both are 'x'",
+    ):
         config.load(make(write, data)).clusters()

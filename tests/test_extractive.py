@@ -109,3 +109,74 @@ def test_extractive_systems_do_not_import_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def _words_text(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{k}" for k in range(60)]
+    return [" ".join(rng.choice(vocab, size=int(rng.integers(3, 12)))) + "." for _ in range(n)]
+
+
+@pytest.mark.parametrize("system", ["textrank", "lexrank"])
+def test_the_sparse_graph_keeping_every_link_ranks_as_the_full_graph(monkeypatch, system) -> None:
+    from summarize import extractive
+
+    sentences = _words_text(40)
+    make = {"textrank": extractive.make_textrank, "lexrank": extractive.make_lexrank}[system]
+    params = {"textrank": extractive.TextRankParams, "lexrank": extractive.LexRankParams}[system]()
+    full, note = make(params)(sentences, "")  # type: ignore[arg-type]
+    assert note is None
+    monkeypatch.setattr(extractive, "EXACT_GRAPH_SENTENCES", 10)
+    monkeypatch.setattr(extractive, "GRAPH_NEIGHBOURS", 39)  # every other sentence: the same graph
+    sparse, note = make(params)(sentences, "")  # type: ignore[arg-type]
+    assert list(sparse) == list(full)
+    assert note and "each keeps its 39 strongest links" in note
+
+
+def test_a_cut_graph_is_noted_in_the_summary_and_the_run_warnings(monkeypatch) -> None:
+    from eval import config
+    from eval.runner import Runner
+    from summarize import extractive
+
+    monkeypatch.setattr(extractive, "EXACT_GRAPH_SENTENCES", 10)
+    text = "\n".join(_words_text(30))
+    (summary,) = registry.create("t", "textrank", {}).summarize([text])
+    assert summary.notes and "graph of 30 sentences" in summary.notes[0]
+    data = {
+        "corpus": {"clusters": [{"id": "c", "source": {"text": text, "id": "s"}}]},
+        "sentences": {"split": "lines"},
+        "cleaning": {"enabled": False},
+        "systems": [{"name": "tr", "type": "textrank"}],
+    }
+    result = Runner(config.load_data(data)).run()
+    assert any(w.startswith("system 'tr' on 'c': graph of 30 sentences") for w in result.warnings)
+
+
+def test_graph_memory_grows_with_links_kept_not_with_n_squared(monkeypatch) -> None:
+    # 6,000 sentences: a dense graph alone would be 6000^2 x 8 bytes = 288 MB (and pagerank copies it).
+    import tracemalloc
+
+    from summarize import extractive
+
+    sentences = _words_text(6000, seed=1)
+    terms = extractive._terms([dict.fromkeys(extractive.content_words(s), 1.0) for s in sentences])
+    rank = extractive.make_textrank(extractive.TextRankParams())
+    tracemalloc.start()
+    try:
+        ranking, note = rank(sentences, "")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert note is not None and sorted(ranking) == list(range(6000))
+    assert peak < 150_000_000, peak
+    assert terms.n == 6000
+
+
+def test_centroid_ranks_lazily_and_skips_near_duplicates() -> None:
+    sentences = ["budget vote council", "budget vote council", "roads repair city", "trams buses transport"]
+    from summarize import extractive
+
+    lazy, note = extractive.make_centroid(extractive.CentroidParams())(sentences, "")
+    first = next(iter(lazy))
+    picked = [first, *lazy]
+    assert note is None and picked.count(0) + picked.count(1) == 1  # one of the duplicates only

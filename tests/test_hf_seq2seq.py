@@ -473,3 +473,21 @@ def test_a_run_reports_an_unavailable_model_and_completes_the_rest(
     info = systems["tiny"]["info"]
     assert info["device"] == "cpu" and info["dtype"] == "float32" and info["peak_memory_bytes"] > 0
     assert info["generated_tokens_per_second"] > 0 and info["long_input"] == "chunk"
+
+
+def test_the_probe_reads_a_socket_timeout_as_silence(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whichever fires first, the probe's wait or the socket's own timeout, the reason is the same.
+    def times_out(*args: Any, **kwargs: Any) -> Any:
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(hub, "_silent_since", {})
+    monkeypatch.setattr(hub.urllib.request, "urlopen", times_out)
+    assert hub.probe("org/model", None, timeout=5) is None
+    (why,) = [reason for _, reason in hub._silent_since.values()]
+    assert why == "did not answer within 5 s"
+
+
+def test_a_missing_local_model_folder_is_not_told_to_download_it() -> None:
+    with pytest.raises(ModelUnavailableError) as caught:
+        registry.create("x", "seq2seq", {"model": "/data/models/nothing-here"})
+    assert "/data/models/nothing-here" in str(caught.value) and "hf download" not in str(caught.value)

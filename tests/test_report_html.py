@@ -139,3 +139,45 @@ def test_report_in_headless_chromium(report: Path):
     assert dialogs == []
     assert errors == []
     assert all(url.startswith("file://") for url in requests), requests
+
+
+def test_spans_are_cut_per_sentence_as_by_checking_every_span() -> None:
+    import random
+
+    from eval.report_html import _spans_per_sentence
+
+    def direct(sentences, spans):
+        out, start = [], 0
+        for sentence in sentences:
+            end = start + len(sentence)
+            out.append(
+                sorted(
+                    (max(a, start) - start, min(b, end) - start) for a, b in spans if a < end and b > start
+                )
+            )
+            start = end + 1
+        return out
+
+    rng = random.Random(5)
+    for _ in range(300):
+        sentences = ["x" * rng.randint(0, 9) for _ in range(rng.randint(1, 6))]
+        total = len("\n".join(sentences))
+        spans = (
+            [tuple(sorted(rng.sample(range(total + 1), 2))) for _ in range(rng.randint(0, 5))]
+            if total > 1
+            else []
+        )
+        got = [sorted(p) for p in _spans_per_sentence(sentences, spans)]
+        assert got == direct(sentences, spans)
+
+
+def test_the_side_by_side_of_a_very_long_text_shows_a_part_and_says_so(monkeypatch) -> None:
+    from eval import report_html
+
+    monkeypatch.setattr(report_html, "REPORT_MAX_SENTENCES", 3)
+    source = SOURCE.splitlines()
+    page = report_html._side_by_side(
+        "p", source, {"id": "t", "kind": "derivative", "sentences": source}, open_=True
+    )
+    assert f"the first 3 of {len(source)}" in page
+    assert page.count("<li") == 6

@@ -6,7 +6,7 @@ from eval import config
 from eval.runner import Runner, RunResult
 from summarize import registry
 from summarize.base import Summary
-from summarize.errors import ModelUnavailableError
+from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.extractive import Budget
 from summarize.registry import SystemType
 from tests.conftest import ARTICLE, NEAR_COPY, PARAPHRASE, SUMMARY, UNRELATED
@@ -233,7 +233,9 @@ def test_system_names_may_not_shadow_document_ids() -> None:
         "corpus": {"clusters": [inline_cluster(summary=SUMMARY)]},
         "systems": [{"name": "summary", "type": "lead"}],
     }
-    with pytest.raises(Exception, match="also document ids"):
+    with pytest.raises(
+        ConfigError, match=r"systems\[0\].name and corpus.clusters\[0\].derivatives\[0\]: both"
+    ):
         run(data)
 
 
@@ -301,5 +303,7 @@ def test_tracking_can_be_switched_off_and_is_on_by_default() -> None:
 
 def test_two_clusters_with_one_id_are_refused() -> None:
     clusters = [inline_cluster(summary=SUMMARY), inline_cluster(near=NEAR_COPY)]
-    with pytest.raises(Exception, match=r"cluster ids \['c'\] appear twice"):
+    with pytest.raises(
+        ConfigError, match=r"clusters\[1\] and corpus.clusters\[0\]: both have cluster id 'c'"
+    ):
         run({"corpus": {"clusters": clusters}})

@@ -56,3 +56,14 @@ def test_mismatched_clusters_are_named():
 def test_unknown_method_is_named():
     with pytest.raises(ValueError, match="'t-test': expected permutation or bootstrap"):
         compare(A, A, method="t-test")  # type: ignore[arg-type]
+
+
+def test_the_smallest_p_of_the_exact_sign_flip_test() -> None:
+    from eval.significance import smallest_p
+
+    assert smallest_p("permutation", 4) == 0.125
+    assert smallest_p("permutation", 5) == 0.0625 and smallest_p("permutation", 6) < 0.05
+    # The bound is reached: four clusters where A always wins by the same margin.
+    a = {f"c{k}": 0.6 for k in range(4)}
+    b = {f"c{k}": 0.5 for k in range(4)}
+    assert permutation_test(a, b).p_value == smallest_p("permutation", 4)

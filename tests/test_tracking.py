@@ -156,3 +156,48 @@ def test_seed_derivatives_track_their_source_more_than_an_unrelated_text(embedde
         assert profile.semantic is not None and unrelated.semantic is not None
         assert profile.semantic > unrelated.semantic + 0.3
         assert profile.rouge["rouge2"].f1 > unrelated.rouge["rouge2"].f1
+
+
+def _fragments_by_direct_search(source: list[str], text: list[str]) -> list[tuple[int, int, int]]:
+    # The definition (Grusky et al. 2018) as a direct search: the longest match at each position,
+    # the earliest in the source among equals.
+    found, i = [], 0
+    while i < len(text):
+        best = (0, 0)
+        for j in range(len(source)):
+            k = 0
+            while i + k < len(text) and j + k < len(source) and text[i + k] == source[j + k]:
+                k += 1
+            if k > best[0]:
+                best = (k, j)
+        if best[0]:
+            found.append((i, best[1], best[0]))
+        i += max(best[0], 1)
+    return found
+
+
+def test_fragments_agree_with_the_direct_search_on_random_word_lists() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(400):
+        vocab = [str(v) for v in range(rng.randint(1, 5))]
+        source = [rng.choice(vocab) for _ in range(rng.randint(0, 30))]
+        text = [rng.choice([*vocab, "new"]) for _ in range(rng.randint(0, 30))]
+        got = [(f.text_start, f.source_start, f.length) for f in fragments(source, text)]
+        assert got == _fragments_by_direct_search(source, text), (source, text)
+
+
+def test_fragments_of_a_long_repetitive_text_take_linear_work() -> None:
+    # "a a a ..." against "a a a ...": the direct search compares every pair of positions (hours at
+    # 50 MB); the automaton reads each text word about once.
+    source, text = ["a"] * 20_000, ["a"] * 200_000
+    found = fragments(source, text)
+    assert [f.length for f in found] == [20_000] * 10
+    assert all(f.source_start == 0 for f in found)
+
+
+def test_word_spans_are_compact_and_index_like_a_sequence() -> None:
+    w = words("Alpha beta, gamma!")
+    assert list(w.spans) == [(0, 5), (6, 10), (12, 17)]
+    assert w.spans[-1] == (12, 17) and w.spans[0:2] == [(0, 5), (6, 10)]

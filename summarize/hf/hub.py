@@ -11,6 +11,7 @@ import hashlib
 import importlib
 import importlib.util
 import os
+import queue
 import threading
 import time
 import urllib.error
@@ -82,7 +83,8 @@ def endpoint() -> str:
 def probe(repo_id: str, revision: str | None, timeout: float = PROBE_SECONDS) -> int | None:
     """HTTP status of the hub's API page for `repo_id`, or None when nothing answered within `timeout`.
 
-    Runs in a daemon thread joined with a timeout because name resolution ignores socket timeouts.
+    Runs in a daemon thread whose answer is awaited for `timeout` seconds, the only deadline: name
+    resolution ignores socket timeouts, and two racing timeouts made the reason depend on the machine's load.
     Silence is remembered for a minute, so five unavailable models cost one wait, not five.
     """
     base = endpoint()
@@ -90,28 +92,32 @@ def probe(repo_id: str, revision: str | None, timeout: float = PROBE_SECONDS) ->
     if now - _silent_since.get(base, (-_SILENCE_MEMO_SECONDS, ""))[0] < _SILENCE_MEMO_SECONDS:
         return None
     url = f"{base}/api/models/{repo_id}" + (f"/revision/{quote(revision, safe='')}" if revision else "")
-    answer: list[int] = []
-    failure: list[str] = []
+    answers: queue.Queue[tuple[int | None, str]] = queue.Queue()
 
     def ask() -> None:
+        # The socket timeout only lets the thread end some time after we stopped waiting; the one deadline
+        # is answers.get(timeout) below. A socket timeout is the same silence and reads the same.
         try:
-            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout) as reply:
-                answer.append(reply.status)
+            request = urllib.request.Request(url, method="HEAD")
+            with urllib.request.urlopen(request, timeout=timeout + 10) as reply:
+                answers.put((reply.status, ""))
         except urllib.error.HTTPError as exc:
-            answer.append(exc.code)
+            answers.put((exc.code, ""))
         except (OSError, ValueError) as exc:
-            failure.append(str(getattr(exc, "reason", exc)))
+            reason = getattr(exc, "reason", exc)
+            silent = isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError)
+            answers.put((None, "" if silent else str(reason)))
 
-    thread = threading.Thread(target=ask, name="sumtrack-hub-probe", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if not answer:
-        # The socket's own timeout can fire just before the join gives up: that is silence too.
-        silent = not failure or "timed out" in failure[0]
-        why = f"did not answer within {timeout:g} s" if silent else f"could not be reached ({failure[0]})"
+    threading.Thread(target=ask, name="sumtrack-hub-probe", daemon=True).start()
+    try:
+        status, failure = answers.get(timeout=timeout)
+    except queue.Empty:
+        status, failure = None, ""
+    if status is None:
+        why = f"could not be reached ({failure})" if failure else f"did not answer within {timeout:g} s"
         _silent_since[base] = (now, why)
         return None
-    return answer[0]
+    return status
 
 
 def cached_commit(repo_id: str, revision: str | None, filename: str = "config.json") -> str | None:
