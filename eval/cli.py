@@ -23,7 +23,7 @@ from eval import config as config_mod
 from eval._rouge_tokens import TOKENIZERS
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
 from summarize import __version__, registry
-from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id
+from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id, resolve
 from summarize.errors import SumtrackError
 from summarize.text import RULES
 
@@ -292,14 +292,14 @@ def _codec(value: str) -> str:
 
 def score_config(args: argparse.Namespace) -> dict[str, Any]:
     """`sumtrack score`'s arguments as a config: one cluster, the files as its derivatives, no tracking."""
-    paths = [p.expanduser().resolve() for p in args.files]
+    paths = [resolve(p.expanduser()) for p in args.files]
     return {
         "name": "score",
         "corpus": {
             "clusters": [
                 {
                     "id": doc_id(args.source),
-                    "source": {"path": str(args.source.expanduser().resolve())},
+                    "source": {"path": str(resolve(args.source.expanduser()))},
                     "derivatives": [{"path": str(p)} for p in paths],
                 }
             ],

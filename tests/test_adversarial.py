@@ -195,6 +195,57 @@ def test_a_symlink_loop_is_one_line(write, tmp_path, capsys) -> None:
     assert_refused_and_others_kept(code, err, out, "loop.txt")
 
 
+def test_validate_names_a_fifo_or_a_symlink_loop_as_what_it_is(write, tmp_path, capsys) -> None:
+    # validate said "file not found" for both, where run says what the file is.
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    cfg = config(write, ["pipe.txt", "loop.txt"])
+    code, _, err = cli(capsys, "validate", str(cfg))
+    assert code == 1
+    pipe, loop = errors(err)
+    assert "pipe.txt: is a named pipe (FIFO)" in pipe
+    assert "loop.txt: cannot read (" in loop and "not found" not in loop
+
+
+def test_score_with_a_symlink_loop_among_the_files_or_as_the_source(write, tmp_path, capsys) -> None:
+    src, near = write("src.txt", ARTICLE), write("near.txt", NEAR_COPY)
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    code, out, err = cli(capsys, "score", "--source", str(src), str(near), str(loop))
+    assert code == 1 and "near" in out
+    (line,) = errors(err)
+    assert "loop.txt" in line
+    code, _, err = cli(capsys, "score", "--source", str(loop), str(near))
+    assert code == 2
+    (line,) = errors(err)
+    assert "loop.txt" in line
+
+
+def test_an_output_folder_through_a_symlink_loop_is_one_line_and_the_tables_still_print(
+    write, tmp_path, capsys
+) -> None:
+    cfg = config(write, [])
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    code, out, err = cli(capsys, "run", str(cfg), "--out", str(loop / "run"))
+    assert code == 1 and "near" in out
+    (line,) = errors(err)
+    assert "cannot write the run folder" in line
+
+
+def test_a_model_or_outputs_path_through_a_symlink_loop_is_refused(write, tmp_path, capsys) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    systems = [
+        {"name": "m", "type": "seq2seq", "model": "./loop"},
+        {"name": "o", "type": "outputs", "path": "./loop"},
+    ]
+    cfg = config(write, [], systems=systems)
+    for argv in (["validate", str(cfg)], ["run", str(cfg), "--out", str(tmp_path / "out")]):
+        code, _, err = cli(capsys, *argv)
+        assert code == 2
+        assert any("model folder" in line and "loop" in line for line in errors(err))
+
+
 def test_a_nul_byte_in_a_path_is_one_line(write, tmp_path, capsys) -> None:
     code, err, out = run_one_bad(write, tmp_path, capsys, "bad\x00name.txt", None)
     assert code == 1 and len(errors(err)) == 1
