@@ -627,9 +627,11 @@ def check_config(loaded: LoadedConfig) -> list[str]:
     problems = []
     for i, system in enumerate(loaded.systems):
         problems += _check_system(system, f"systems[{i}]")
+    # Cluster ids are shared by every corpus form: a JSONL cluster may not reuse a YAML cluster's id.
+    seen = {c.id: f"corpus.clusters[{i}]" for i, c in enumerate(loaded.clusters())}
     for path in loaded.jsonl_files():
         if path.is_file():
-            problems += _jsonl_id_problems(path, loaded.systems)
+            problems += _jsonl_id_problems(path, loaded.systems, seen)
     return problems
 
 
@@ -696,14 +698,14 @@ def _torch_gpu_build() -> bool | None:
     return any(v.strip() not in ("None", "''", '""') for v in found.values())
 
 
-def _jsonl_id_problems(path: Path, systems: Sequence[SystemConfig]) -> list[str]:
-    """Id clashes in a JSONL corpus, from its lines alone (ids default as the loader's do)."""
+def _jsonl_id_problems(path: Path, systems: Sequence[SystemConfig], clusters: dict[str, str]) -> list[str]:
+    """Id clashes in a JSONL corpus, from its lines (ids default as the loader's do); `clusters` maps the
+    cluster ids seen so far to their places and gains this file's."""
     problems = []
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []  # reading it is the run's job, which reports it
-    clusters: dict[str, int] = {}
     for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line) if line.strip() else None
@@ -714,10 +716,10 @@ def _jsonl_id_problems(path: Path, systems: Sequence[SystemConfig]) -> list[str]
         cid = str(record.get("id") or f"cluster{number}")
         if cid in clusters:
             problems.append(
-                f"{path}:{number} and {path}:{clusters[cid]}: both have cluster id {cid!r}; "
+                f"{path}:{number} and {clusters[cid]}: both have cluster id {cid!r}; "
                 "give each cluster a distinct 'id'"
             )
-        clusters.setdefault(cid, number)
+        clusters.setdefault(cid, f"{path}:{number}")
         named = [(_jsonl_id(record["source"], "source"), "source", f"{path}:{number} source")]
         for key, role, prefix in (("derivatives", "derivative", "d"), ("references", "reference", "r")):
             items = record.get(key) or []

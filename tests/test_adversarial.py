@@ -460,6 +460,19 @@ def test_a_reference_with_a_derivatives_id_in_jsonl_is_refused(write, tmp_path, 
         assert "references[0] and " in line and "derivatives[0]" in line and "'a'" in line
 
 
+def test_a_jsonl_cluster_with_a_yaml_clusters_id_is_refused_naming_both(write, tmp_path, capsys) -> None:
+    # validate said valid where run refused (exit 2) without naming the places.
+    write("src.txt", ARTICLE)
+    write("corpus.jsonl", json.dumps({"id": "c", "source": ARTICLE, "derivatives": [NEAR_COPY]}) + "\n")
+    corpus = {"clusters": [{"id": "c", "source": "src.txt", "derivatives": []}], "jsonl": ["corpus.jsonl"]}
+    cfg = write("cfg.yaml", yaml.safe_dump({"name": "adv", "corpus": corpus}))
+    for argv in (("validate", str(cfg)), ("run", str(cfg), "--out", str(tmp_path / "out"))):
+        code, _, err = cli(capsys, *argv)
+        assert code == 2
+        (line,) = errors(err)
+        assert "corpus.jsonl:1 and corpus.clusters[0]: both have cluster id 'c'" in line
+
+
 def test_the_resolved_config_of_a_run_validates_and_runs_as_it_is(write, tmp_path, capsys) -> None:
     cfg = config(write, [])
     out = tmp_path / "out"
