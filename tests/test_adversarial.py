@@ -553,6 +553,20 @@ def test_score_into_a_closed_pipe_exits_quietly(write, tmp_path) -> None:
     assert "Traceback" not in done.stderr and "Error" not in done.stderr and "error:" not in done.stderr
 
 
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_a_closed_pipe_exits_141_whether_a_table_or_json_is_printed(write, json_flag) -> None:
+    # rich's own handler exited 1 (README: 1 is a failed input) when a table met a closed pipe.
+    src, near = write("src.txt", ARTICLE), write("near.txt", NEAR_COPY)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "eval.cli", "score", *json_flag, "--source", str(src), str(near)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "rror" not in err
+
+
 def test_comparisons_say_when_few_clusters_cannot_reach_significance(write, tmp_path, capsys) -> None:
     clusters = [
         {
