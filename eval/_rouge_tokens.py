@@ -9,8 +9,14 @@ rule, Greek final sigma, looks only at cased neighbours).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Literal, get_args
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, get_args
+
+from eval._porter import PorterStemmer
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TokenizerName = Literal["default", "unicode"]
 TOKENIZERS: tuple[str, ...] = get_args(TokenizerName)
@@ -18,7 +24,6 @@ TOKENIZERS: tuple[str, ...] = get_args(TokenizerName)
 # (mode NLTK_EXTENSIONS); the unicode tokenizer uses the original 1980 algorithm, which stems a few words
 # differently ("news" -> "new"), so the variant is part of the signature.
 STEMMERS: dict[str, str] = {"default": "porter-nltk", "unicode": "porter-orig"}
-_NLTK_MODES = {"porter-nltk": "NLTK_EXTENSIONS", "porter-orig": "ORIGINAL_ALGORITHM"}
 
 # rouge_score.tokenize: keep [a-z0-9] runs, stem tokens longer than 3 characters, drop invalid ones.
 # The separators spare newlines so that one pass over a whole text still leaves its lines apart.
@@ -28,6 +33,11 @@ _VALID_DEFAULT = re.compile(r"^[a-z0-9]+$")
 # every script.
 _UNICODE_SEPARATOR = re.compile(r"(?:[^\w\n]|_)+")
 _ASCII_WORD = re.compile(r"^[a-z0-9]+$")
+# The same tokens found directly, with every newline and text break ("\x00", between the texts of a batch)
+# kept as a token of its own, so that a whole batch is tokenized by one C-level call.
+_DEFAULT_FIND = re.compile(r"[a-z0-9]+|[\n\x00]")
+_UNICODE_FIND = re.compile(r"[^\W_]+|[\n\x00]")
+_DROPPED = -1  # a stem that is no valid token (rouge-score drops it)
 
 # Distinct tokens kept in a scorer's stem memo before it starts afresh (bounds memory on huge corpora).
 _MEMO_LIMIT = 1 << 20
@@ -44,16 +54,17 @@ class LineTokenizer:
         self.stemmer = STEMMERS[name] if stem else "no"
         if name == "default":
             self._separator = _DEFAULT_SEPARATOR
+            self._find = _DEFAULT_FIND
             self._finish = self._default_token
         else:
             self._separator = _UNICODE_SEPARATOR
+            self._find = _UNICODE_FIND
             self._finish = self._unicode_token
+        # Our Porter stemmer equals nltk's (eval._porter; nltk itself, ~1 s to import, only for words
+        # outside [a-z0-9], which these tokenizers never stem).
         self._stem: Callable[[str], str] | None = None
         if stem:
-            # nltk takes ~1 s to import (it pulls in scipy and sklearn): only a scorer that stems pays for it.
-            from nltk.stem import porter
-
-            self._stem = porter.PorterStemmer(_NLTK_MODES[self.stemmer]).stem
+            self._stem = PorterStemmer("nltk" if self.stemmer == "porter-nltk" else "original").stem
         self._memo: dict[str, str | None] = {}
 
     def _default_token(self, raw: str) -> str | None:
@@ -70,6 +81,57 @@ class LineTokenizer:
         spaced = self._separator.sub(" ", text.lower())
         return [tokens for line in spaced.split("\n") if (tokens := self._finish_line(line.split()))]
 
+    def encode(self, texts: Sequence[str]) -> Encoded:
+        """Every text's tokens as integer ids, each distinct token tokenized and stemmed once."""
+        import numpy as np
+
+        from eval._rouge_scan import LINE, TEXT, assemble, scan
+
+        # A NUL separates like a space under both rules, so a text's own NULs can become spaces.
+        joined = "\x00".join(t.replace("\x00", " ") if "\x00" in t else t for t in texts)
+        if self._find is _DEFAULT_FIND:
+            # Only [a-z0-9] survive this rule, so every other character may become "?" (one byte each,
+            # so byte offsets are character offsets) and the scan runs compiled, lowercasing ASCII. Only
+            # two other characters lowercase to anything in [a-z0-9]; where they occur, lowercase first.
+            if "\u0130" in joined or "\u212a" in joined:  # İ -> i + dot above, Kelvin sign -> k
+                joined = joined.lower()
+            stream, starts, lengths = scan(np.frombuffer(joined.encode("ascii", "replace"), np.uint8))
+            distinct = [
+                joined[s : s + n].lower() for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)
+            ]
+        else:
+            joined = joined.lower()
+            raw = self._find.findall(joined)
+            first_seen: dict[str, int] = dict.fromkeys(raw, 0)
+            for index, token in enumerate(first_seen):
+                first_seen[token] = index
+            stream = np.fromiter(map(first_seen.__getitem__, raw), np.int32, len(raw))
+            distinct = list(first_seen)
+        ids: dict[str, int] = {}
+        codes = np.empty(len(distinct), np.int32)
+        for index, token in enumerate(distinct):
+            if token == "\n":
+                codes[index] = LINE
+            elif token == "\x00":
+                codes[index] = TEXT
+            else:
+                final = self._finish_raw(token)
+                codes[index] = _DROPPED if final is None else ids.setdefault(final, len(ids))
+        tokens, text_off, text_sent, sent_off = assemble(stream, codes, len(texts))
+        return Encoded(tokens, text_off, text_sent, sent_off, len(ids))
+
+    def _finish_raw(self, raw: str) -> str | None:
+        if self._stem is None:
+            return raw
+        memo = self._memo
+        try:
+            return memo[raw]
+        except KeyError:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            token = memo[raw] = self._finish(raw)
+            return token
+
     def _finish_line(self, raws: list[str]) -> list[str]:
         if self._stem is None:  # the separators leave only valid tokens
             return raws
@@ -85,3 +147,18 @@ class LineTokenizer:
             if token is not None:
                 out.append(token)
         return out
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A batch of texts as token ids.
+
+    Text k is tokens[text_off[k]:text_off[k + 1]]; its sentences (non-empty lines) are numbers
+    text_sent[k] to text_sent[k + 1] - 1; sentence s is tokens[sent_off[s]:sent_off[s + 1]].
+    """
+
+    tokens: np.ndarray
+    text_off: np.ndarray
+    text_sent: np.ndarray
+    sent_off: np.ndarray
+    vocab: int

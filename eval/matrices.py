@@ -49,11 +49,13 @@ def rouge2_matrix(texts: Mapping[str, str], *, scorer: Scorer) -> Matrix:
     """
     if ROUGE_TYPE not in scorer.types:
         raise ValueError(f"rouge2_matrix: the scorer computes {list(scorer.types)}, not {ROUGE_TYPE}")
-    return symmetric_matrix(
-        "rouge2_f1",
-        list(texts),
-        lambda a, b: scorer.score(target=texts[a], prediction=texts[b])[ROUGE_TYPE].f1,
+    labels = list(texts)
+    pairs = [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :]]
+    scores = scorer.score_pairs(
+        targets=[texts[a] for a, _ in pairs], predictions=[texts[b] for _, b in pairs]
     )
+    f1 = {pair: s[ROUGE_TYPE].f1 for pair, s in zip(pairs, scores, strict=True)}
+    return symmetric_matrix("rouge2_f1", labels, lambda a, b: f1[(a, b)])
 
 
 def semantic_matrix(texts: Mapping[str, str], embedder: Embedder) -> Matrix:

@@ -98,7 +98,7 @@ def _pairs(
         target_ref = Ref("references", ALL)
     else:
         texts, target_ref = target.text, target.ref
-    scores = scorer.score_many(target=texts, predictions=[c.text for c in candidates])
+    scores = scorer.score_pairs(targets=[texts] * len(candidates), predictions=[c.text for c in candidates])
     return [
         Row(cluster, candidate.ref, target_ref, "rouge", rouge_type, stat, getattr(score, stat))
         for candidate, per_type in zip(candidates, scores, strict=True)
@@ -118,8 +118,14 @@ def _tracking(cluster: ClusterTexts, parts: Components) -> tuple[tuple[Tracked, 
 
     source, measures = cluster.source, all_measures()
     tracked, rows = [], []
-    for text in _texts(cluster):
-        profile = track(source.text, text.text, scorer=parts.tracking_scorer, embedder=parts.embedder)
+    texts = _texts(cluster)
+    rouge = parts.tracking_scorer.score_pairs(
+        targets=[source.text] * len(texts), predictions=[t.text for t in texts]
+    )
+    for text, scores in zip(texts, rouge, strict=True):
+        profile = track(
+            source.text, text.text, scorer=parts.tracking_scorer, embedder=parts.embedder, rouge=scores
+        )
         tracked.append(Tracked(cluster.id, text.id, text.role, profile))
         rows += [
             Row(cluster.id, text.ref, source.ref, "tracking", m.name, "value", m.compute(profile))

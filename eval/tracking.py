@@ -253,13 +253,21 @@ def _sentence_similarity(
         return None, str(exc)
 
 
-def track(source: str, text: str, *, scorer: Scorer, embedder: Embedder | None = None) -> TrackingProfile:
+def track(
+    source: str,
+    text: str,
+    *,
+    scorer: Scorer,
+    embedder: Embedder | None = None,
+    rouge: dict[str, Score] | None = None,
+) -> TrackingProfile:
     """Measure how closely `text` tracks `source`; both one sentence per line.
 
     Without an `embedder`, or when its model cannot be loaded, `semantic` is None with the reason in
     `semantic_reason`, and sentences are aligned by word overlap instead; every other measure is computed.
     `scorer` is the run's tracking scorer (eval.settings builds it, with TRACKING_ROUGE_TYPES): its
-    tokenizer and stemming make the ROUGE figures, so they equal the score table's.
+    tokenizer and stemming make the ROUGE figures, so they equal the score table's. `rouge` is its score
+    of (source, text) when the caller has it already (from one score_pairs call over many texts).
     """
     src, txt = words(source), words(text)
     found = fragments(src.tokens, txt.tokens)
@@ -284,7 +292,7 @@ def track(source: str, text: str, *, scorer: Scorer, embedder: Embedder | None =
     return TrackingProfile(
         source_words=len(src.tokens),
         text_words=n_text,
-        rouge=scorer.score(target=source, prediction=text),
+        rouge=rouge if rouge is not None else scorer.score(target=source, prediction=text),
         coverage=sum(f.length for f in found) / n_text if n_text else None,
         density=sum(f.length**2 for f in found) / n_text if n_text else None,
         compression=len(src.tokens) / n_text if n_text else None,

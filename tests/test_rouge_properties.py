@@ -120,3 +120,37 @@ def test_union_lcs_picks_rouge_scores_alignment(reference, candidates):
 @given(a=st.lists(st.sampled_from("abcd"), max_size=80), b=st.lists(st.sampled_from("abcd"), max_size=80))
 def test_lcs_length_equal_to_rouge_score_table(a, b):
     assert lcs_length(match_masks(a), len(a), b) == rouge_scorer._lcs_table(a, b)[-1][-1]
+
+
+# --- the batch path: many pairs at once share a vocabulary, texts and the compiled counting -------------
+
+BATCH_OURS = {c: Scorer(ROUGE_TYPES, stem=c[0], tokenizer=c[1]) for c in CONFIGS}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pairs=st.lists(st.tuples(texts, texts), max_size=12), config=st.sampled_from(CONFIGS))
+def test_score_pairs_equal_to_rouge_score(pairs, config):
+    ours = BATCH_OURS[config].score_pairs(targets=[t for t, _ in pairs], predictions=[p for _, p in pairs])
+    for (target, prediction), mine in zip(pairs, ours, strict=True):
+        assert triples(mine) == triples(THEIRS[config].score(target, prediction))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    batch=st.lists(st.tuples(st.lists(texts, min_size=1, max_size=4), texts), min_size=1, max_size=5),
+    multi_ref=st.sampled_from(["best", "sum"]),
+)
+def test_score_pairs_multi_ref_equal_to_score(batch, multi_ref):
+    scorer = Scorer(ROUGE_TYPES, multi_ref=multi_ref)
+    ours = scorer.score_pairs(targets=[t for t, _ in batch], predictions=[p for _, p in batch])
+    assert ours == [scorer.score(target=t, prediction=p) for t, p in batch]
+    if multi_ref == "best":
+        theirs = THEIRS[(True, "default")]
+        assert [triples(o) for o in ours] == [triples(theirs.score_multi(t, p)) for t, p in batch]
+
+
+@settings(max_examples=40, deadline=None)
+@given(target=long_texts, prediction=long_texts)
+def test_score_pairs_long_texts_equal_to_rouge_score(target, prediction):
+    ours = BATCH_OURS[(True, "default")].score_pairs(targets=[target], predictions=[prediction])[0]
+    assert triples(ours) == triples(THEIRS[(True, "default")].score(target, prediction))
