@@ -229,7 +229,9 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     if not several and rows:
         title += f": {result.documents[0].cluster}"
     keys = 2 if several else 1
-    _print_table(title, header, rows, keys=keys, ids=range(keys), caption=result.signature)
+    _print_table(title, header, rows, keys=keys, ids=range(keys))
+    # One unbroken line, whatever the console's width: a signature is meant to be copied and searched for.
+    out.print(f"signature: {result.signature}", markup=False, soft_wrap=True)
     target = comparison_target(result)
     title = f"Systems against the {target} (mean F1 over clusters)"
     _print_table(title, *means_table(result, target, metrics))
