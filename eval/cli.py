@@ -24,7 +24,7 @@ from eval import config as config_mod
 from eval._rouge_tokens import TOKENIZERS
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
 from summarize import __version__, registry
-from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id
+from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id, resolve
 from summarize.errors import SumtrackError
 from summarize.text import RULES
 
@@ -37,10 +37,16 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a Unix tool whose reader went away
 
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 here; main() turns a closed pipe into EXIT_PIPE, as for print().
+        raise BrokenPipeError
+
+
 # Piped output gets wide lines rather than tables squeezed to 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+out = _Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-SHORT = {"rouge1": "R1", "rouge2": "R2", "rougeL": "RL", "rougeLsum": "RLsum"}
 
 
 def _t(value: object) -> Text:
@@ -212,76 +218,60 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
-    from eval.tables import comparisons_note, comparisons_table, systems_table, tracking_rows, tracking_table
+    from eval.tables import (
+        comparison_target,
+        comparisons_note,
+        comparisons_table,
+        means_table,
+        source_rouge_table,
+        systems_table,
+        tracking_table,
+    )
 
-    rows = tracking_rows(result)
-    clusters = sorted({r[0] for r in rows})
+    header, rows = source_rouge_table(result, metrics)
+    several = header[0] == "cluster"
     title = "How closely each text tracks its source (ROUGE against the source)"
-    if len(clusters) == 1:
-        title += f": {clusters[0]}"
-    table = Table(title=_t(title), caption=_t(result.signature))
-    if len(clusters) > 1:
-        table.add_column("cluster")
-    for column in ("text", "kind", "words"):
-        table.add_column(column, justify="right" if column == "words" else "left")
-    first = metrics[0]
-    for label in (
-        f"{SHORT.get(first, first)} P",
-        f"{SHORT.get(first, first)} R",
-        *(f"{SHORT.get(m, m)} F" for m in metrics),
-    ):
-        table.add_column(label, justify="right")
-    for cluster, cand, kind, words, ms in rows:
-        cells = [f"{ms[first].precision:.3f}", f"{ms[first].recall:.3f}"] + [
-            f"{ms[m].f1:.3f}" for m in metrics
-        ]
-        table.add_row(*map(_t, [*([cluster] if len(clusters) > 1 else []), cand, kind, str(words), *cells]))
-    out.print(table)
-    _print_means(result, "derivatives", "System summaries against the derivatives (mean F1)", metrics)
-    _print_means(result, "references", "System summaries against the references (F1)", metrics)
+    if not several and rows:
+        title += f": {result.documents[0].cluster}"
+    keys = 2 if several else 1
+    _print_table(title, header, rows, keys=keys, ids=range(keys))
+    # One unbroken line, whatever the console's width: a signature is meant to be copied and searched for.
+    out.print(f"signature: {result.signature}", markup=False, soft_wrap=True)
+    target = comparison_target(result)
+    title = f"Systems against the {target} (mean F1 over clusters)"
+    _print_table(title, *means_table(result, target, metrics))
     if result.tracking:
         header, profiles = tracking_table(result)
-        if len(clusters) == 1:
+        if not several:
             header, profiles = header[1:], [r[1:] for r in profiles]
-        _print_table(
-            "Tracking profile (against the source; see README: Reading the numbers)", header, profiles
-        )
+        title = "Tracking profile (against the source; see README: Reading the numbers)"
+        _print_table(title, header, profiles, keys=keys, ids=range(keys))
     if result.comparisons:
-        _print_table("System comparisons (paired test over clusters, F1)", *comparisons_table(result))
+        title = "System comparisons (paired test over clusters, F1)"
+        _print_table(title, *comparisons_table(result), keys=2, ids=(0, 1))
         note = comparisons_note(result)
         if note:
-            out.print(f"note: {note}", markup=False)
+            out.print(f"note: {note}", markup=False, soft_wrap=False)
     if result.systems:
         _print_table("Systems and cost", *systems_table(result))
 
 
-def _print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    table = Table(title=title)
-    for column in header:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*map(_t, row))
-    out.print(table)
+def _print_table(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    keys: int = 1,
+    ids: Sequence[int] = (0,),
+    caption: str | None = None,
+) -> None:
+    from eval.tables import fit_table
 
-
-def _print_means(result: RunResult, target: str, title: str, metrics: Sequence[str]) -> None:
-    means = {
-        (a.candidate.id, a.metric): a
-        for a in result.aggregates
-        if a.candidate.kind == "system" and a.target.kind == target and a.stat == "f1"
-    }
-    systems = list(dict.fromkeys(candidate for candidate, _ in means))
-    if not systems:
+    if not rows:
         return
-    table = Table(title=title)
-    table.add_column("system")
-    for metric in metrics:
-        table.add_column(f"{SHORT.get(metric, metric)} F", justify="right")
-    table.add_column("clusters", justify="right")
-    for system in systems:
-        cells = [f"{means[(system, m)].mean:.3f}" if (system, m) in means else "-" for m in metrics]
-        table.add_row(*map(_t, [system, *cells, str(means[(system, metrics[0])].n)]))
-    out.print(table)
+    for part in fit_table(title, header, rows, width=out.width, keys=keys, ids=ids, caption=caption):
+        # Titles, captions and the legend wrap at the console's width too (`out` soft-wraps plain text).
+        out.print(part, soft_wrap=False)
 
 
 def _codec(value: str) -> str:
@@ -297,14 +287,14 @@ def _codec(value: str) -> str:
 
 def score_config(args: argparse.Namespace) -> dict[str, Any]:
     """`sumtrack score`'s arguments as a config: one cluster, the files as its derivatives, no tracking."""
-    paths = [p.expanduser().resolve() for p in args.files]
+    paths = [resolve(p.expanduser()) for p in args.files]
     return {
         "name": "score",
         "corpus": {
             "clusters": [
                 {
                     "id": doc_id(args.source),
-                    "source": {"path": str(args.source.expanduser().resolve())},
+                    "source": {"path": str(resolve(args.source.expanduser()))},
                     "derivatives": [{"path": str(p)} for p in paths],
                 }
             ],
@@ -355,13 +345,14 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         err.print(f"signature: {result.signature}", markup=False)
     else:
-        table = Table(title=_t(f"ROUGE against {args.source}"))
-        for column in ("candidate", "metric", "precision", "recall", "f1"):
-            table.add_column(column, justify="right" if column in ("precision", "recall", "f1") else "left")
-        for r in rows:
-            cells = (r["candidate"], r["metric"], *(f"{r[k]:.4f}" for k in ("precision", "recall", "f1")))
-            table.add_row(*map(_t, cells))
-        out.print(table)
+        _print_table(
+            f"ROUGE against {args.source}",
+            ["candidate", "metric", "precision", "recall", "f1"],
+            [
+                [r["candidate"], r["metric"], f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}"]
+                for r in rows
+            ],
+        )
         out.print(f"signature: {result.signature}", markup=False)
     return EXIT_PARTIAL if result.problems else EXIT_OK
 

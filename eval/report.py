@@ -5,13 +5,28 @@ The writers that put them (and the CSV, JSON and JSONL files) in a run folder ar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from eval.report_html import matrices_data
-from eval.runner import RunResult
-from eval.tables import comparisons_note, comparisons_table, systems_table, tracking_rows, tracking_table
+from eval import report_html
+from eval.matrices import Matrix
+from eval.report_html import measure_keys
+from eval.rouge import DEFAULT_TYPES
+from eval.runner import Prepared, RunResult
+from eval.tables import (
+    comparison_target,
+    comparisons_note,
+    comparisons_table,
+    derivatives_table,
+    interval,
+    means_table,
+    pooled_derivatives,
+    source_rouge_table,
+    systems_table,
+    tracking_table,
+)
+from eval.tracking import copied_char_spans, headline_measures
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -24,51 +39,73 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def run_summary(result: RunResult) -> str:
+    """One line: what the run holds and how it went."""
+    roles = [d.role for d in result.documents]
+    statuses = [s.status for s in result.systems]
+    parts = [
+        f"{roles.count('source')} cluster(s)",
+        f"{roles.count('derivative')} derivative(s)",
+        f"{roles.count('reference')} reference(s)",
+        f"{len(statuses)} system(s)"
+        + (
+            " (" + ", ".join(f"{statuses.count(k)} {k}" for k in dict.fromkeys(statuses)) + ")"
+            if statuses
+            else ""
+        ),
+        f"{len(result.problems)} problem(s)",
+        f"{sum(len(d.dropped) for d in result.documents)} line(s) removed by cleaning",
+    ]
+    return "; ".join(parts)
+
+
+DERIVATIVES_NOTE = (
+    "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text keeps; "
+    "F: their harmonic mean. High P with low R is a faithful condensation; high P and R a near copy. "
+    "Coverage: share of words inside copied fragments; novel 2-grams: share of word pairs not in the "
+    "source; longest copy: words; semantic: median best-match sentence similarity; order: Kendall's tau "
+    "of aligned source positions; closeness: mean of semantic and shared 3-grams (README: Reading the "
+    "numbers)."
+)
+
+
 def report_md(result: RunResult, metrics: Sequence[str]) -> str:
+    """report.md, in the order of report.html: overview, systems and cost, comparisons, per cluster,
+    problems, cleaning log."""
     out = [f"# sumtrack report: {result.name}", "", f"Signature: `{result.signature}`", ""]
-    out += [
-        "## How closely each text tracks its source",
-        "",
-        "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text "
-        "keeps; F: their harmonic mean. Higher P with low R is a faithful condensation; high P and R is a "
-        "near copy.",
-        "",
-    ]
-    header = ["cluster", "text", "kind", "words"] + [f"{m} {s}" for m in metrics for s in ("P", "R", "F")]
-    body = [
-        [c, cand, kind, words]
-        + [getattr(ms[m], s) for m in metrics if m in ms for s in ("precision", "recall", "f1")]
-        for c, cand, kind, words, ms in tracking_rows(result)
-    ]
-    out += [_md_table(header, body), ""]
-    if result.aggregates:
+    out += [run_summary(result) + ".", ""]
+    out += ["## Overview", "", "### How each derivative tracks its source", "", DERIVATIVES_NOTE, ""]
+    header, rows = derivatives_table(result, metrics)
+    out += [_md_table(header, rows) if rows else "No derivatives.", ""]
+    pooled = pooled_derivatives(result)
+    if pooled:
         out += [
-            "## Means with bootstrap intervals",
-            "",
-            "Mean over clusters (systems) or over all derivatives, with a seeded percentile bootstrap "
-            "interval; n is the number of units averaged. With n = 1 the interval is the point itself.",
+            "All derivatives against the source, mean F1 over "
+            f"{pooled[0].n} derivative(s): " + ", ".join(f"{a.metric} {interval(a)}" for a in pooled),
             "",
         ]
+    target = comparison_target(result)
+    header, rows = means_table(result, target, metrics)
+    if rows:
         out += [
-            _md_table(
-                ["candidate", "target", "metric", "stat", "mean", "low", "high", "n"],
-                [
-                    [a.candidate, a.target, a.metric, a.stat, a.mean, a.low, a.high, a.n]
-                    for a in result.aggregates
-                    if a.stat == "f1"
-                ],
-            ),
+            f"### Systems against the {target}",
+            "",
+            f"Mean F1 over clusters of each system against the {target}; with n >= 2 clusters the seeded "
+            "bootstrap interval follows in brackets.",
+            "",
+            _md_table(header, rows),
             "",
         ]
     if result.systems:
         out += [
-            "## Systems",
+            "## Systems and cost",
             "",
             "Wall time includes loading; tokens/s counts generated tokens; peak memory is the "
             "process RSS on CPU or torch's peak allocation on GPU.",
             "",
+            _md_table(*systems_table(result)),
+            "",
         ]
-        out += [_md_table(*systems_table(result)), ""]
         failed = [s for s in result.systems if s.error]
         out += [f"- {s.name} ({s.status}): {s.error}" for s in failed] + ([""] if failed else [])
         truncated = [(c, s) for c, s, _ in result.summaries if s.truncated]
@@ -78,29 +115,35 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
                 f"- {s.system} on {c}: saw {s.input_tokens} of {s.total_tokens} tokens" for c, s in truncated
             ]
             out.append("")
-    if result.tracking:
-        out += [
-            "## Tracking profile",
-            "",
-            "Coverage: share of the text's words inside fragments copied from the source; density: mean "
-            "squared fragment length (long copied runs); compression: source words per text word; novel "
-            "2-grams: share of the text's word pairs not in the source; semantic: median best-match "
-            "sentence similarity; order: Kendall's tau of aligned source positions; closeness: mean of "
-            "semantic and shared 3-grams (the best separator of derived from independent text).",
-            "",
-        ]
-        out += [_md_table(*tracking_table(result)), ""]
     if result.comparisons:
         out += [
             "## System comparisons",
             "",
             "Paired test over clusters of the two systems' F1 (A - B > 0: A scores higher); p is two-sided.",
             "",
+            _md_table(*comparisons_table(result)),
+            "",
         ]
-        out += [_md_table(*comparisons_table(result)), ""]
         note = comparisons_note(result)
         if note:
             out += [f"Note: {note}.", ""]
+    out += _per_cluster_md(result, metrics)
+    codecs = [d for d in result.documents if d.encoding not in (None, "utf-8")]
+    if codecs:
+        out += ["## Files not read as plain UTF-8", ""]
+        out += [
+            _md_table(["cluster", "document", "encoding"], [[d.cluster, d.id, d.encoding] for d in codecs]),
+            "",
+        ]
+    not_ok = [s for s in result.systems if s.error]
+    if result.problems or result.warnings or result.stopped or not_ok:
+        out += ["## Problems", ""]
+        out += [f"- {p.message}" for p in result.problems]
+        out += [f"- system {s.name} {s.status}: {s.error}" for s in not_ok]
+        out += [f"- warning: {w}" for w in result.warnings]
+        if result.stopped:
+            out.append(f"- run stopped early: {result.stopped}")
+        out.append("")
     dropped = [(d, x) for d in result.documents for x in d.dropped]
     if dropped:
         out += ["## Lines removed by cleaning", ""]
@@ -111,56 +154,126 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             ),
             "",
         ]
-    codecs = [d for d in result.documents if d.encoding not in (None, "utf-8")]
-    if codecs:
-        out += ["## Files not read as plain UTF-8", ""]
-        out += [
-            _md_table(["cluster", "document", "encoding"], [[d.cluster, d.id, d.encoding] for d in codecs]),
-            "",
-        ]
-    if result.problems or result.warnings or result.stopped:
-        out += ["## Problems", ""]
-        out += [f"- {p.message}" for p in result.problems]
-        out += [f"- warning: {w}" for w in result.warnings]
-        if result.stopped:
-            out.append(f"- run stopped early: {result.stopped}")
-        out.append("")
     return "\n".join(out)
 
 
-def html_data(result: RunResult) -> dict[str, Any]:
-    """The dict `eval.report_html.render_html` renders (see its docstring), from a run's result."""
-    texts = {(d.cluster, d.id): d for d in result.documents}
-    texts.update({(c, p.id): p for c, _, p in result.summaries})
-    clusters = []
-    for cid, matrices in result.matrices.items():
+def _per_cluster_md(result: RunResult, metrics: Sequence[str]) -> list[str]:
+    rouge_header, rouge_rows = source_rouge_table(result, metrics)
+    profile_header, profile_rows = tracking_table(result)
+    several = rouge_header[0] == "cluster"
+    clusters = list(dict.fromkeys(d.cluster for d in result.documents if d.role == "source"))
+    out = ["## Per cluster", ""]
+    for cid in clusters:
+        rouge = [r[1:] if several else r for r in rouge_rows if not several or r[0] == cid]
+        profiles = [r[1:] for r in profile_rows if r[0] == cid]
         source = next(d for d in result.documents if d.cluster == cid and d.role == "source")
-        tracked = [t for t in result.tracking if t.cluster == cid]
-        clusters.append(
+        out += [f"### {cid}", "", f"Source: {source.id} ({source.words} words).", ""]
+        if rouge:
+            out += ["ROUGE against the source:", "", _md_table(rouge_header[int(several) :], rouge), ""]
+        if profiles:
+            out += ["Tracking profile:", "", _md_table(profile_header[1:], profiles), ""]
+    return out
+
+
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    """A number for the page's JSON: rounded, and None where it is undefined (JSON has no NaN)."""
+    return None if value is None or not math.isfinite(value) else round(value, digits)
+
+
+def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | str]) -> dict[str, Any]:
+    """One cluster for the page's script: every text once (the source first), each text's measures,
+    copied spans and sentence alignment against the source, and the pairwise matrices."""
+    docs = [d for d in result.documents if d.cluster == cid]
+    source = next(d for d in docs if d.role == "source")
+    others = [d for d in docs if d.role != "source"] + [p for c, _, p in result.summaries if c == cid]
+    texts = [source, *(d for d in others if d.text)]
+    profiles = {t.id: t.profile for t in result.tracking if t.cluster == cid}
+    keys = measure_keys()
+    limit = report_html.REPORT_MAX_SENTENCES
+
+    def shown(doc: Prepared) -> str:
+        return "\n".join(doc.sentences[:limit])
+
+    values: list[list[float | None] | None] = [None]
+    spans: list[list[list[list[int]]] | None] = [None]
+    aligned: list[list[list[float | None]] | None] = [None]
+    for text in texts[1:]:
+        profile = profiles.get(text.id)
+        measures = headline_measures(profile) if profile else {}
+        values.append([_rounded(measures.get(key), 3) for key in keys])
+        text_spans, source_spans = copied_char_spans(shown(source), shown(text))
+        spans.append([[list(s) for s in text_spans], [list(s) for s in source_spans]])
+        pairs = profile.alignment.pairs if profile else ()
+        aligned.append([[p.source_index, _rounded(p.similarity, 2)] for p in pairs])
+    return {
+        "id": cid,
+        "texts": [
             {
-                "id": cid,
-                "source": {"id": source.id, "sentences": source.sentences},
-                "texts": [
-                    {
-                        "id": t.id,
-                        "kind": t.kind,
-                        "sentences": texts[(cid, t.id)].sentences,
-                        "profile": asdict(t.profile),
-                    }
-                    for t in tracked
-                ],
-                "matrices": matrices_data(matrices),
+                "id": d.id,
+                "kind": d.role,
+                "words": d.words,
+                "sentences": d.sentences[:limit],
+                "total": len(d.sentences),
             }
-        )
+            for d in texts
+        ],
+        "values": values,
+        "spans": spans,
+        "align": aligned,
+        "matrices": [
+            {
+                "metric": m.metric,
+                "labels": list(m.labels),
+                # Both matrices are symmetric with 1 on the diagonal: the pairs above it are enough.
+                "upper": [_rounded(v, 3) for i, row in enumerate(m.values) for v in row[i + 1 :]],
+            }
+            if isinstance(m, Matrix)
+            else {"metric": metric, "unavailable": m}
+            for metric, m in matrices.items()
+        ],
+        "notes": sorted({p.semantic_reason for p in profiles.values() if p.semantic_reason}),
+    }
+
+
+def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[str, Any]:
+    """Everything report.html shows (see `eval.report_html.render_html`), gathered from a run's result in
+    one place, so the page reads nothing else. `metrics`: the ROUGE types to show (default: the run's)."""
+    metrics = metrics or result.settings.get("rouge", {}).get("types") or DEFAULT_TYPES
+    target = comparison_target(result)
+    systems_header, systems_rows = systems_table(result)
+    by_cluster = {d.cluster for d in result.documents if d.role == "source"}
     return {
         "title": f"sumtrack report: {result.name}",
         "signature": result.signature,
-        # F1 only: the precision and recall of each text against its source are in the tracking profiles.
-        "aggregate": [
-            {**asdict(a), "system": f"{a.candidate} vs {a.target}", "metric": f"{a.metric} F1"}
-            for a in result.aggregates
-            if a.stat == "f1"
+        "ok": result.ok,
+        "stopped": result.stopped,
+        "measures": measure_keys(),
+        "derivatives": derivatives_table(result, metrics),
+        "means": {"target": target, "table": means_table(result, target, metrics)},
+        "derivatives_pooled": [
+            {"metric": a.metric, "mean": a.mean, "low": a.low, "high": a.high, "n": a.n}
+            for a in pooled_derivatives(result)
         ],
-        "scores": [asdict(r) for r in result.scores],
-        "clusters": clusters,
+        "systems": {
+            "header": [*systems_header, "reason"],
+            "rows": [[*row, run.error or ""] for row, run in zip(systems_rows, result.systems, strict=True)],
+        },
+        "comparisons": comparisons_table(result) if result.comparisons else None,
+        "comparisons_note": comparisons_note(result),
+        "problems": [p.message for p in result.problems],
+        "warnings": list(result.warnings),
+        "cleaning": [
+            [d.cluster, d.id, str(x.line), x.rule, x.text, action]
+            for d in result.documents
+            for lines, action in ((d.dropped, "removed"), (d.kept, "kept"))
+            for x in lines
+        ],
+        "encodings": [
+            [d.cluster, d.id, d.encoding] for d in result.documents if d.encoding not in (None, "utf-8")
+        ],
+        "clusters": [
+            _cluster_data(result, cid, result.matrices.get(cid, {}))
+            for cid in dict.fromkeys(d.cluster for d in result.documents)
+            if cid in by_cluster
+        ],
     }

@@ -1,145 +1,86 @@
-"""The HTML report: one self-contained file that opens offline (inline CSS, SVG and a few lines of JS).
+"""The HTML report: one self-contained file that opens offline, at any corpus size.
 
-`write_html(path, data)` renders `data`, a plain JSON-able dict:
+`render_html(data)` renders `data`, the plain JSON-able dict `eval.report.html_data` gathers from a run:
 
     {
-      "title": "sumtrack run",                          # optional
-      "signature": "rouge|tok:default|...",             # the settings behind every number
-      "aggregate": [{"system", "metric", "mean", "low", "high"}, ...],
-      "scores": [{"cluster", "candidate", "target", "metric", "precision", "recall", "f1"}, ...],
+      "title", "signature", "ok", "stopped",
+      "measures": [name, ...],                  # registered measures (eval.measures): the order of "values"
+      "means": {"target": "references" | "derivatives", "table": (header, rows)},
+      "derivatives_pooled": [{"metric", "mean", "low", "high", "n"}, ...],
+      "systems": {"header": [...], "rows": [[..., reason], ...]},
+      "comparisons": (header, rows) or None,
+      "problems": [message, ...], "warnings": [message, ...],
+      "cleaning": [[cluster, document, line, rule, text, "removed" | "kept"], ...],
+      "encodings": [[cluster, document, codec], ...],      # files not read as plain UTF-8
       "clusters": [{
         "id": "c1",
-        "source": {"id": "src", "sentences": ["...", ...]},
-        "texts": [{"id": "d1", "kind": "derivative" | "system" | "reference",
-                   "sentences": ["...", ...],
-                   "profile": dataclasses.asdict(TrackingProfile) or None}, ...],
-        "matrices": [{"metric": "rouge2_f1", "labels": [...], "values": [[...], ...]}
-                     or {"metric": "semantic", "unavailable": "reason"}, ...],
+        "texts": [{"id", "kind", "words", "sentences": [...], "total": n}, ...],  # each text once, the source
+                        # first; at most REPORT_MAX_SENTENCES sentences, "total" the text's own count
+        "values": [None, [measure values in "measures" order], ...],  # per text, against the source
+        "spans": [None, [text spans, source spans], ...],   # copied runs of 3+ words: [start, end) offsets
+                                                            # into "\\n".join(sentences)
+        "align": [None, [[source sentence or None, similarity], ...], ...],   # per text sentence
+        "matrices": [{"metric", "labels", "upper"} or {"metric", "unavailable": reason}, ...],
+                                      # upper: the values above the diagonal, row by row (symmetric, 1 on it)
+        "notes": [why semantic measures are missing, ...],
       }, ...],
     }
 
-`build_cluster(...)` computes the "texts" profiles and "matrices" of one cluster from plain strings.
+The page is built for reading first: an overview (how each derivative tracks its source, as charts and a
+table; the systems compared; systems and cost with every status and its reason; problems; the cleaning log),
+then a cluster index. Everything that grows with the corpus (a cluster's tables, charts, heatmaps and the
+source beside each text) is drawn by the page's script from the JSON data, only when the reader opens it, so
+100 clusters of 28 texts stay a few MB and open at once; each text is in the data once.
 
-Every piece of document text goes through `html.escape`: a derivative may hold markup, and it must show as
-text. A Content-Security-Policy admits only the page's own script (by hash) and no network at all, so even a
-mistake in escaping could not run foreign code or fetch anything.
+Static parts go through `html.escape`; the script builds every element with createElement and textContent,
+never innerHTML, so a text holding markup shows as text. The JSON block escapes `<`, `>` and `&`. A
+Content-Security-Policy admits only the page's own script (by hash) and no network at all.
 """
 
 from __future__ import annotations
 
 import base64
-import bisect
 import hashlib
 import html
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from eval.matrices import Matrix, cluster_matrices
-from eval.rouge import Scorer
-from eval.semantic import Embedder
-from eval.tracking import (
-    TrackingProfile,
-    copied_char_spans,
-    headline_measures,
-    track,
-)
+from eval.matrices import Matrix
+from eval.measures import all_measures, get
+from eval.report_assets import CSS, SCRIPT
 
-# Measures drawn in the per-text chart: shares on a 0..1 scale, closer to the source = longer bar,
-# except the novel 3-gram share, drawn as it is (longer = more new wording).
+# The registered measures (eval.measures) the profile chart draws; labels and decimals come from the registry.
 CHART_MEASURES: tuple[str, ...] = (
     "rouge2_p",
     "rouge2_r",
-    "rougeL_f",
     "coverage",
-    "novel_3gram",
+    "novel_2gram",
     "semantic",
     "aligned_share",
-    "closeness",
-)
-TABLE_MEASURES: tuple[str, ...] = (
-    "rouge1_p",
-    "rouge1_r",
-    "rouge2_p",
-    "rouge2_r",
-    "rougeL_f",
-    "coverage",
-    "density",
-    "compression",
-    "novel_1gram",
-    "novel_2gram",
-    "novel_3gram",
-    "novel_4gram",
-    "longest_fragment",
-    "semantic",
     "order",
     "closeness",
 )
-# The side-by-side view shows at most this many sentences of each text (see _side_by_side).
+# The page holds at most this many sentences of each text (for the side-by-side view, and says so): a
+# book-length text would make a report no browser opens. The measures are computed on the whole texts.
 REPORT_MAX_SENTENCES = 5000
+# The measures drawn on a -1..1 scale in the profile chart (the others it draws are shares, 0..1).
+SIGNED = ("order",)
+# Precision against recall: the ROUGE type of the scatter charts.
+SCATTER = ("rouge1_r", "rouge1_p")
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf")
-
-_SCRIPT = """
-document.querySelectorAll('[data-src]').forEach(function (el) {
-  var target = document.getElementById(el.dataset.src);
-  if (!target) { return; }
-  function mark(on) { target.classList.toggle('linked', on); el.classList.toggle('linked', on); }
-  el.addEventListener('mouseenter', function () { mark(true); });
-  el.addEventListener('mouseleave', function () { mark(false); });
-});
-"""
-
-_CSS = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em; color: #222; }
-h1, h2, h3 { font-weight: 600; } code { font-size: 12px; }
-table { border-collapse: collapse; margin: .5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
-th:first-child, td:first-child, td.label { text-align: left; }
-.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5em; }
-.pair ol { padding-left: 2.2em; } .pair li { margin-bottom: .3em; }
-mark.copy { background: #ffe08a; }
-li.unaligned { color: #666; font-style: italic; }
-.linked { outline: 2px solid #d62728; background: #fde2e2; }
-a.sent { color: inherit; text-decoration: none; }
-.wide { overflow-x: auto; }
-.note { color: #666; }
-"""
+KIND_COLOURS = {"derivative": "#1f77b4", "system": "#ff7f0e", "reference": "#2ca02c", "source": "#222"}
 
 
-def build_cluster(
-    cluster_id: str,
-    source: tuple[str, str],
-    texts: Sequence[tuple[str, str, str]],
-    *,
-    scorer: Scorer,
-    embedder: Embedder | None = None,
-) -> dict[str, Any]:
-    """The report's dict for one cluster: `source` is (id, text), `texts` are (id, kind, text), one sentence
-    per line; computes each text's tracking profile and the cluster's pairwise matrices with the given
-    `scorer` (it must compute the tracking ROUGE types; eval.settings builds it) and `embedder`."""
-    source_id, source_text = source
-    rouge = scorer.score_pairs(targets=[source_text] * len(texts), predictions=[text for _, _, text in texts])
-    entries = [
-        {
-            "id": text_id,
-            "kind": kind,
-            "sentences": text.splitlines(),
-            "profile": asdict(track(source_text, text, scorer=scorer, embedder=embedder, rouge=scores)),
-        }
-        for (text_id, kind, text), scores in zip(texts, rouge, strict=True)
-    ]
-    everything = {source_id: source_text, **{text_id: text for text_id, _, text in texts}}
-    return {
-        "id": cluster_id,
-        "source": {"id": source_id, "sentences": source_text.splitlines()},
-        "texts": entries,
-        "matrices": matrices_data(cluster_matrices(everything, scorer=scorer, embedder=embedder)),
-    }
+def measure_keys() -> list[str]:
+    """The order of each text's "values": every registered measure, in registration order."""
+    return [m.name for m in all_measures()]
 
 
 def matrices_data(matrices: Mapping[str, Matrix | str]) -> list[dict[str, Any]]:
-    """The report's "matrices" list: a matrix as a dict, or {"metric", "unavailable": reason}."""
+    """The "matrices" list of results.json: a matrix as a dict, or {"metric", "unavailable": reason}."""
     return [
         asdict(m) if isinstance(m, Matrix) else {"metric": metric, "unavailable": m}
         for metric, m in matrices.items()
@@ -153,239 +94,292 @@ def write_html(path: str | Path, data: Mapping[str, Any]) -> Path:
     return out
 
 
+def _json_block(data: Any) -> str:
+    """JSON that cannot end its <script> element early, whatever the texts hold."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
 def render_html(data: Mapping[str, Any]) -> str:
+    script = SCRIPT
     title = html.escape(str(data.get("title", "sumtrack report")))
-    digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     policy = f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{digest}'"
+    clusters = data.get("clusters", [])
+    registered = all_measures()
+    keys = list(data.get("measures") or measure_keys())
+    page_data = {
+        "measures": keys,
+        "labels": {m.name: m.label for m in registered},
+        "ranges": {m.name: [-1, 1] if m.name in SIGNED else [0, 1] for m in registered},
+        "digits": {m.name: m.digits for m in registered},
+        # The cluster table shows every registered measure; the profile chart those on a common scale.
+        "table": keys,
+        "chart": [k for k in CHART_MEASURES if k in keys],
+        "max_sentences": REPORT_MAX_SENTENCES,
+        "scatter": list(SCATTER),
+        "palette": list(PALETTE),
+        "kinds": KIND_COLOURS,
+        "clusters": clusters,
+    }
+    sections = [
+        ("overview", "Overview", _overview(data)),
+        ("systems", "Systems and cost", _systems(data)),
+        ("comparisons", "System comparisons", _comparisons(data)),
+        ("clusters", f"Clusters ({len(clusters)})", _cluster_index(clusters, keys)),
+        ("problems", "Problems", _problems(data)),
+        ("cleaning", "Cleaning log", _cleaning(data)),
+    ]
+    nav = "".join(f'<a href="#{key}">{html.escape(name)}</a>' for key, name, _ in sections)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<link rel="icon" href="data:,">',
-        f"<title>{title}</title><style>{_CSS}</style></head><body>",
+        f"<title>{title}</title><style>{CSS}</style></head><body>",
+        f'<nav class="top">{nav}</nav>',
         f"<h1>{title}</h1>",
         f'<p class="note">Signature: <code>{html.escape(str(data.get("signature", "")))}</code></p>',
     ]
-    if data.get("aggregate"):
-        parts.append("<h2>Means with bootstrap intervals</h2>")
-        parts.append(
-            '<p class="note">F1 of each system (and of the derivatives pooled) against the source, the '
-            "derivatives and the references: mean over clusters (derivatives: over documents) with the low "
-            "and high ends of the seeded bootstrap interval; n units averaged, n = 1 gives a point.</p>"
-        )
-        parts.append(_table(data["aggregate"], ("system", "metric", "mean", "low", "high", "n"), "aggregate"))
-    for index, cluster in enumerate(data.get("clusters", [])):
-        parts.append(_cluster_section(index, cluster))
-    if data.get("scores"):
-        columns = ("cluster", "candidate", "target", "metric", "precision", "recall", "f1")
-        parts.append("<details><summary><h2 style='display:inline'>All scores</h2></summary>")
-        parts.append(_table(data["scores"], columns, "scores") + "</details>")
-    parts.append(f"<script>{_SCRIPT}</script></body></html>")
+    for key, name, body in sections:
+        parts.append(f'<section id="{key}"><h2>{html.escape(name)}</h2>{body}</section>')
+    parts.append(f'<script type="application/json" id="report-data">{_json_block(page_data)}</script>')
+    parts.append(f"<script>{script}</script></body></html>")
     return "\n".join(parts)
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
-    return html.escape(str(value))
+def _cell(value: Any, *, text: bool = False, bar: bool = False) -> str:
+    shown = html.escape("–" if value is None or value == "" else str(value))
+    if text:
+        return f'<td class="t">{shown}</td>'
+    if bar:
+        try:
+            number = float(str(value))
+        except ValueError:
+            number = None
+        if number is not None and 0 <= number <= 1:
+            return f'<td class="bar" style="--w:{number * 100:.1f}%">{shown}</td>'
+    return f"<td>{shown}</td>"
 
 
-def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], css_class: str) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_fmt(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows
+def _table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    css_class: str,
+    *,
+    text_columns: int = 1,
+    bars: Sequence[int] = (),
+) -> str:
+    head = "".join(
+        f"<th{' class=t' if i < text_columns else ''}>{html.escape(str(c))}</th>"
+        for i, c in enumerate(header)
     )
-    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    body = "".join(
+        "<tr>" + "".join(_cell(v, text=i < text_columns, bar=i in bars) for i, v in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<div class="wide"><table class="{css_class}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
-def _measures(entry: Mapping[str, Any]) -> dict[str, float | None]:
-    profile = entry.get("profile")
-    return headline_measures(TrackingProfile.from_dict(profile)) if profile else {}
-
-
-def _cluster_section(index: int, cluster: Mapping[str, Any]) -> str:
-    cid = f"c{index}"
-    texts = cluster.get("texts", [])
-    measures = {t["id"]: _measures(t) for t in texts}
-    rows = [{"text": t["id"], "kind": t.get("kind", ""), **measures[t["id"]]} for t in texts]
+def _overview(data: Mapping[str, Any]) -> str:
+    clusters = data.get("clusters", [])
+    n_texts = sum(len(c["texts"]) for c in clusters)
+    systems = (data.get("systems") or {}).get("rows", [])
+    not_ok = sum(1 for row in systems if row[-1])
+    problems = len(data.get("problems", [])) + len(data.get("warnings", [])) + not_ok
     parts = [
-        f'<section class="cluster" id="{cid}"><h2>Cluster {html.escape(str(cluster["id"]))}</h2>',
-        f"<p>Source: <b>{html.escape(str(cluster['source']['id']))}</b></p>",
-        "<h3>Tracking profile</h3>",
-        '<div class="wide">' + _table(rows, ("text", "kind", *TABLE_MEASURES), "tracking") + "</div>",
-        _bar_chart(texts, measures),
-        _semantic_notes(texts),
-        "<h3>Pairwise matrices</h3>",
-        *(_heatmap(m) for m in cluster.get("matrices", [])),
-        "<h3>Source and texts side by side</h3>",
-        '<p class="note">Highlighted: word sequences of 3 or more copied from the source. Hover or click a '
-        "sentence of the text to see the source sentence it is aligned with.</p>",
+        f"<p>{len(clusters)} cluster(s), {n_texts} text(s), {len(systems)} system(s) "
+        f"({not_ok} not ok). Run status: <b>{'ok' if data.get('ok') else 'see problems'}</b>; "
+        f'<a href="#problems">{problems} problem(s) and warning(s)</a>; '
+        f'<a href="#cleaning">{sum(r[5] == "removed" for r in data.get("cleaning", []))} line(s) removed by '
+        "cleaning</a>.</p>"
     ]
-    for n, entry in enumerate(texts):
-        parts.append(_side_by_side(f"{cid}-t{n}", cluster["source"]["sentences"], entry, open_=n == 0))
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _semantic_notes(texts: Sequence[Mapping[str, Any]]) -> str:
-    reasons = {t["profile"]["semantic_reason"] for t in texts if t.get("profile")} - {None}
-    return "".join(f'<p class="note">Semantic similarity: {html.escape(r)}</p>' for r in sorted(reasons))
-
-
-def _bar_chart(texts: Sequence[Mapping[str, Any]], measures: Mapping[str, Mapping[str, float | None]]) -> str:
-    """Small multiples: one panel per measure, one bar per text, 0..1 scale."""
-    if not texts:
-        return ""
-    bar, gap, label_w, width = 14, 4, 160, 260
-    panel_h = len(texts) * (bar + gap) + 22
-    height = panel_h * len(CHART_MEASURES) + 10
-    svg = [
-        f'<svg class="chart" role="img" width="{label_w + width + 60}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg" font-size="11">'
+    if data.get("stopped"):
+        parts.append(f"<p><b>The run stopped early:</b> {html.escape(str(data['stopped']))}</p>")
+    parts += [
+        "<h3>How each derivative tracks its source</h3>",
+        '<p class="note">Left: ROUGE-1 precision (share of the derivative\'s words found in the source) '
+        "against recall (share of the source's words it keeps): high precision and low recall is a faithful "
+        "condensation, both high a near copy. Right: the tracking profile, one dot per derivative on each "
+        "measure (hover a dot for its text and value). The same figures for every text of a cluster, system "
+        "summaries and references included, are in its section under Clusters.</p>",
+        '<div id="overview-charts"></div>',
     ]
-    for p, name in enumerate(CHART_MEASURES):
-        top = p * panel_h
-        svg.append(f'<text x="0" y="{top + 14}" font-weight="600">{html.escape(name)}</text>')
-        for n, entry in enumerate(texts):
-            y = top + 20 + n * (bar + gap)
-            value = measures[entry["id"]].get(name)
-            colour = PALETTE[n % len(PALETTE)]
-            svg.append(
-                f'<text x="{label_w - 4}" y="{y + bar - 3}" text-anchor="end">'
-                f"{html.escape(str(entry['id'])[:24])}</text>"
-            )
-            if value is None:
-                svg.append(f'<text x="{label_w}" y="{y + bar - 3}" fill="#888">n/a</text>')
-                continue
-            w = max(0.0, min(1.0, value)) * width
-            svg.append(
-                f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" '
-                f'fill="{colour}"><title>{html.escape(str(entry["id"]))}: {value:.3f}</title></rect>'
-            )
-            svg.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 3}">{value:.3f}</text>')
-    svg.append("</svg>")
-    return "".join(svg)
-
-
-def _colour(value: float) -> str:
-    """White (0) to dark blue (1)."""
-    v = max(0.0, min(1.0, value))
-    low, high = (247, 251, 255), (8, 48, 107)
-    return "#" + "".join(f"{round(a + (b - a) * v):02x}" for a, b in zip(low, high, strict=True))
-
-
-def _heatmap(matrix: Mapping[str, Any]) -> str:
-    metric = html.escape(str(matrix["metric"]))
-    if "unavailable" in matrix:
-        return f'<p class="note">{metric}: {html.escape(str(matrix["unavailable"]))}</p>'
-    labels, values = matrix["labels"], matrix["values"]
-    cell, left, top = 46, 130, 110
-    size = len(labels)
-    svg = [
-        f'<figure><figcaption>{metric}</figcaption><svg class="heatmap" role="img" '
-        f'width="{left + cell * size + 10}" height="{top + cell * size + 10}" '
-        'xmlns="http://www.w3.org/2000/svg" font-size="11">'
-    ]
-    for i, label in enumerate(labels):
-        name = html.escape(str(label)[:24])
-        svg.append(
-            f'<text x="{left - 4}" y="{top + i * cell + cell / 2 + 4}" text-anchor="end">{name}</text>'
+    header, rows = data.get("derivatives", ([], []))
+    if rows:
+        parts.append(_table(header, rows, "derivatives", text_columns=2, bars=range(3, len(header))))
+    pooled = data.get("derivatives_pooled", [])
+    if pooled:
+        parts.append(
+            '<p class="note">All derivatives against the source, mean F1 over derivatives: '
+            + ", ".join(html.escape(f"{p['metric']} {_interval(p)}") for p in pooled)
+            + ".</p>"
         )
-        x = left + i * cell + cell / 2
-        svg.append(f'<text transform="translate({x},{top - 6}) rotate(-45)">{name}</text>')
-    for i, row in enumerate(values):
-        for j, value in enumerate(row):
-            x, y = left + j * cell, top + i * cell
-            ink = "#fff" if value > 0.55 else "#000"
-            svg.append(
-                f'<rect class="cell" x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{_colour(value)}">'
-                f"<title>{html.escape(str(labels[i]))} / {html.escape(str(labels[j]))}: {value:.3f}</title>"
-                f'</rect><text x="{x + cell / 2}" y="{y + cell / 2 + 4}" text-anchor="middle" '
-                f'fill="{ink}">{value:.2f}</text>'
-            )
-    svg.append("</svg></figure>")
-    return "".join(svg)
+    means = data.get("means", {})
+    header, rows = means.get("table", ([], []))
+    if rows:
+        target = html.escape(str(means.get("target", "")))
+        parts += [
+            f"<h3>Systems compared: against the {target}</h3>",
+            f'<p class="note">Mean F1 of each system against the {target}, over clusters; with n &ge; 2 '
+            "clusters the seeded bootstrap interval follows in brackets (one cluster has no interval).</p>",
+            _table(header, rows, "means"),
+        ]
+    return "".join(parts)
 
 
-def _spans_per_sentence(
-    sentences: Sequence[str], spans: Sequence[tuple[int, int]]
-) -> list[list[tuple[int, int]]]:
-    """Cut character spans over "\\n".join(sentences) into spans relative to each sentence.
+def _interval(row: Mapping[str, Any]) -> str:
+    if row["n"] < 2:
+        return f"{row['mean']:.3f}"
+    return f"{row['mean']:.3f} ({row['low']:.3f}-{row['high']:.3f})"
 
-    Each span visits only the sentences it covers (found by bisection), so the work is the spans plus the
-    pieces, not sentences x spans.
-    """
-    out: list[list[tuple[int, int]]] = [[] for _ in sentences]
-    starts, position = [], 0
-    for sentence in sentences:
-        starts.append(position)
-        position += len(sentence) + 1
-    for a, b in sorted(spans):
-        k = max(0, bisect.bisect_right(starts, a) - 1)
-        while k < len(sentences) and starts[k] < b:
-            start, end = starts[k], starts[k] + len(sentences[k])
-            if a < end and b > start:
-                out[k].append((max(a, start) - start, min(b, end) - start))
-            k += 1
+
+def _systems(data: Mapping[str, Any]) -> str:
+    systems = data.get("systems") or {}
+    rows = systems.get("rows", [])
+    if not rows:
+        return '<p class="note">No systems in this run.</p>'
+    header = systems["header"]
+    status = header.index("status")
+    body = []
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            shown = html.escape(str(value) if value != "" else "–")
+            if i == status:
+                cells.append(f'<td class="t status-{html.escape(str(value))}">{shown}</td>')
+            elif i == len(row) - 1:
+                cells.append(f'<td class="reason">{shown}</td>')
+            else:
+                cells.append(_cell(value, text=i < 3))
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
+    return (
+        '<p class="note">status: ok, unavailable (the model is not on this machine: the reason says how to '
+        "get it), failed (the reason is the error) or skipped (the run stopped before it). Seconds include "
+        "loading; tokens/s counts generated tokens; peak memory is torch's peak allocation on a GPU or the "
+        "process's peak RSS on a CPU.</p>"
+        f'<div class="wide"><table class="systems"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _comparisons(data: Mapping[str, Any]) -> str:
+    table = data.get("comparisons")
+    if not table:
+        return '<p class="note">No paired comparisons: they need two systems and two clusters or more.</p>'
+    header, rows = table
+    return (
+        '<p class="note">Paired test over clusters of two systems\' F1 (A - B &gt; 0: A scores higher); p is '
+        "two-sided; n is the number of clusters.</p>"
+        + _table(header, rows, "comparisons", text_columns=4)
+        + (f"<p><b>Note:</b> {html.escape(note)}.</p>" if (note := data.get("comparisons_note")) else "")
+    )
+
+
+def _derivative_means(
+    cluster: Mapping[str, Any], keys: Sequence[str], measures: Sequence[str]
+) -> list[float | None]:
+    """The mean over a cluster's derivatives of each of `measures` (None where none has a value); `keys`
+    is the order of each text's values."""
+    keys = list(keys)
+    out = []
+    for measure in measures:
+        values = [
+            v[keys.index(measure)]
+            for t, v in zip(cluster["texts"], cluster["values"], strict=True)
+            if t["kind"] == "derivative" and v is not None and v[keys.index(measure)] is not None
+        ]
+        out.append(sum(values) / len(values) if values else None)
     return out
 
 
-def _highlighted(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
-    pieces, last = [], 0
-    for a, b in sorted(spans):
-        if a < last:
-            a = last
-        if a >= b:
-            continue
-        pieces.append(html.escape(sentence[last:a]))
-        pieces.append(f'<mark class="copy">{html.escape(sentence[a:b])}</mark>')
-        last = b
-    pieces.append(html.escape(sentence[last:]))
-    return "".join(pieces)
+INDEX_MEASURES = ("rouge1_p", "rouge1_r", "closeness")
 
 
-def _side_by_side(prefix: str, source: Sequence[str], entry: Mapping[str, Any], *, open_: bool) -> str:
-    # A side-by-side of a book-length text would make a report no browser opens: each side shows at most
-    # REPORT_MAX_SENTENCES sentences, and says so. The measures above are computed on the whole texts.
-    shown_note = ""
-    text = entry["sentences"]
-    if len(text) > REPORT_MAX_SENTENCES or len(source) > REPORT_MAX_SENTENCES:
-        shown_note = (
-            f'<p class="note">Shown: the first {min(len(source), REPORT_MAX_SENTENCES):,} of {len(source):,} '
-            f"source sentences and the first {min(len(text), REPORT_MAX_SENTENCES):,} of {len(text):,} "
-            f"sentences of this text (the report shows at most {REPORT_MAX_SENTENCES:,} a side); "
-            "the measures cover the whole texts.</p>"
+def _cluster_index(clusters: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> str:
+    if not clusters:
+        return '<p class="note">No clusters.</p>'
+    rows = []
+    for n, cluster in enumerate(clusters):
+        texts = cluster["texts"]
+        kinds = [t["kind"] for t in texts[1:]]
+        means = "".join(
+            _cell(None if v is None else f"{v:.3f}", bar=True)
+            for v in _derivative_means(cluster, keys, INDEX_MEASURES)
         )
-        text, source = text[:REPORT_MAX_SENTENCES], source[:REPORT_MAX_SENTENCES]
-    text_spans, source_spans = copied_char_spans("\n".join(source), "\n".join(text))
-    text_marks, source_marks = (
-        _spans_per_sentence(text, text_spans),
-        _spans_per_sentence(source, source_spans),
+        rows.append(
+            f'<tr><td class="t"><a href="#cluster-{n}">{html.escape(str(cluster["id"]))}</a></td>'
+            f'<td class="t">{html.escape(str(texts[0]["id"]))}</td><td>{texts[0]["words"]}</td>'
+            f"<td>{kinds.count('derivative')}</td><td>{kinds.count('reference')}</td>"
+            f"<td>{kinds.count('system')}</td>{means}</tr>"
+        )
+    labels = "".join(f"<th>derivatives' {html.escape(get(m).label)}</th>" for m in INDEX_MEASURES)
+    index = (
+        '<div class="wide"><table class="index"><thead><tr><th class="t">cluster</th>'
+        '<th class="t">source</th><th>source words</th><th>derivatives</th><th>references</th>'
+        f"<th>systems</th>{labels}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
-    aligned: dict[int, tuple[int | None, float]] = {}
-    if entry.get("profile"):
-        for pair in entry["profile"]["alignment"]["pairs"]:
-            aligned[pair["text_index"]] = (pair["source_index"], pair["similarity"])
-    src_items = "".join(
-        f'<li id="{prefix}-s{j}">{_highlighted(s, source_marks[j])}</li>' for j, s in enumerate(source)
+    sections = "".join(
+        f'<details class="cluster" id="cluster-{n}" data-index="{n}"><summary>'
+        f'{html.escape(str(c["id"]))} <span class="note">({len(c["texts"])} texts; source '
+        f"{html.escape(str(c['texts'][0]['id']))})</span></summary>"
+        '<div class="cluster-body"></div></details>'
+        for n, c in enumerate(clusters)
     )
-    text_items = []
-    for i, sentence in enumerate(text):
-        body = _highlighted(sentence, text_marks[i])
-        target, similarity = aligned.get(i, (None, 0.0))
-        if target is None:
-            text_items.append(f'<li class="unaligned" title="no source sentence">{body}</li>')
-        else:
-            text_items.append(
-                f'<li><a class="sent" href="#{prefix}-s{target}" data-src="{prefix}-s{target}" '
-                f'title="source sentence {target + 1}, similarity {similarity:.2f}">{body}</a></li>'
-            )
-    kind = html.escape(str(entry.get("kind", "")))
     return (
-        f'<details class="sbs"{" open" if open_ else ""}><summary>{html.escape(str(entry["id"]))} '
-        f'<span class="note">({kind})</span></summary>{shown_note}<div class="pair">'
-        f"<div><h4>Source</h4><ol>{src_items}</ol></div>"
-        f"<div><h4>{html.escape(str(entry['id']))}</h4><ol>{''.join(text_items)}</ol></div></div></details>"
+        '<p class="note">Open a cluster (or follow its link) to see every text against the source: the '
+        "tracking table, charts, the pairwise heatmaps and, on request, the source beside each text. The "
+        "last columns are means over the cluster's derivatives, against its source.</p>" + index + sections
     )
+
+
+def _problems(data: Mapping[str, Any]) -> str:
+    items = [f"<li>{html.escape(str(p))}</li>" for p in data.get("problems", [])]
+    items += [f"<li>warning: {html.escape(str(w))}</li>" for w in data.get("warnings", [])]
+    if data.get("stopped"):
+        items.append(f"<li>run stopped early: {html.escape(str(data['stopped']))}</li>")
+    for row in (data.get("systems") or {}).get("rows", []):
+        if row[-1]:
+            name, status, reason = (html.escape(str(v)) for v in (row[0], row[2], row[-1]))
+            items.append(f"<li>system {name} {status}: {reason}</li>")
+    if not items:
+        return '<p class="note">None.</p>'
+    return f'<ul class="problems">{"".join(items)}</ul>'
+
+
+def _cleaning(data: Mapping[str, Any]) -> str:
+    rows = data.get("cleaning", [])
+    parts = []
+    removed = [r for r in rows if r[5] == "removed"]
+    kept = len(rows) - len(removed)
+    if not rows:
+        parts.append('<p class="note">No line was removed.</p>')
+    else:
+        counts: dict[str, int] = {}
+        for row in removed:
+            counts[row[3]] = counts.get(row[3], 0) + 1
+        summary = ", ".join(f"{html.escape(rule)}: {n}" for rule, n in sorted(counts.items()))
+        parts.append(
+            f"<p>{len(removed)} line(s) removed ({summary or 'none'})"
+            + (
+                f"; {kept} line(s) matched a rule but kept, as removing them would gut the text"
+                if kept
+                else ""
+            )
+            + "; every one is also in cleaning.jsonl.</p><details><summary>Show the lines</summary>"
+            + _table(
+                ["cluster", "document", "line", "rule", "text", "action"], rows, "cleaning", text_columns=2
+            )
+            + "</details>"
+        )
+    encodings = data.get("encodings", [])
+    if encodings:
+        parts.append("<h3>Files not read as plain UTF-8</h3>")
+        parts.append(_table(["cluster", "document", "encoding"], encodings, "encodings", text_columns=3))
+    return "".join(parts)

@@ -44,10 +44,11 @@ def _load_builtins() -> None:
     if _loaded:
         return
     _loaded = True
-    # All light: neural_config and remote_config hold settings and a lazy factory, never torch.
-    from summarize import extractive, neural_config, outputs, remote_config
+    # All light: hf.config and remote_config hold settings and lazy factories, never torch.
+    from summarize import extractive, outputs, remote_config
+    from summarize.hf import config as hf_config
 
-    for system_type in (*extractive.SYSTEM_TYPES, *neural_config.SYSTEM_TYPES):
+    for system_type in (*extractive.SYSTEM_TYPES, *hf_config.SYSTEM_TYPES):
         register(system_type)
     for system_type in (*remote_config.SYSTEM_TYPES, *outputs.SYSTEM_TYPES):
         register(system_type)

@@ -272,19 +272,9 @@ class OpenAISummarizer:
     # -- reporting ------------------------------------------------------------------------------------
 
     def settings(self) -> dict[str, Any]:
-        """What shapes the output; the API key is never part of it (only the variable's name)."""
-        p = self.params
-        return {
-            "base_url": p.base_url,
-            "model": p.model,
-            "prompt": self.prompt,
-            "system": p.system,
-            "max_tokens": p.max_tokens,
-            "temperature": p.temperature,
-            "seed": p.seed,
-            "stop": list(p.stop),
-            "api_key_env": p.api_key_env,
-        }
+        """What shapes the output (the cache key's parts); the API key never, only the variable's name."""
+        parts = {k: v for k, v in self._key_parts().items() if k not in ("format", "api")}
+        return parts | {"api_key_env": self.params.api_key_env}
 
     def run_info(self) -> dict[str, Any]:
         """Cost first (what the console shows), then the figures behind it; plain JSON values."""

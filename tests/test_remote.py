@@ -51,7 +51,12 @@ class Scripted:
         self.most_in_flight = 0
         self.reply = reply
         self.lock = threading.Lock()
-        self.barrier = threading.Barrier(barrier) if barrier else None
+        # A gate that opens for good once `barrier` requests are in flight together: the first requests wait
+        # for it, so only a client keeping that many in flight gets its first answer; no later request waits.
+        self.barrier = barrier
+        self.gate = threading.Event()
+        if not barrier:
+            self.gate.set()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,10 +79,13 @@ class Scripted:
             step = self.script.pop(0) if self.script else None
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            if self.in_flight >= self.barrier:
+                self.gate.set()
             too_many = len(self.requests) > self.MAX_REQUESTS
         try:
-            if self.barrier is not None:
-                self.barrier.wait(timeout=60)
+            self.gate.wait(
+                timeout=120
+            )  # a guard against a hung test only; the assertion is on most_in_flight
             if step == "drop":
                 request.close_connection = True
                 request.connection.close()
@@ -114,8 +122,7 @@ class Scripted:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.barrier is not None:
-            self.barrier.abort()
+        self.gate.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)

@@ -1,96 +1,200 @@
+"""report.html: what the page holds (escaped, no network, each text once, size at 100 clusters) and how it
+behaves in a real browser (Debian's chromium driven by playwright): the overview, the cluster index, the
+on-demand cluster and side-by-side views, hostile text shown as text, no console errors."""
+
 from __future__ import annotations
 
 import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from eval.report_html import build_cluster, render_html, write_html
-from eval.semantic import Embedder
-from eval.settings import Settings
-from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SOURCE, SUMMARY, embedder  # noqa: F401
+from eval import config as config_mod
+from eval.report import html_data, report_md
+from eval.report_html import render_html, write_html
+from eval.runner import Runner, RunResult, SystemRun
+from tests.synthetic_run import METRICS, synthetic_result
 
-SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
-
-HOSTILE = 'A rewrite with markup: <script>alert(1)</script> & <img src=x onerror="alert(2)">.\nIt ends here.'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+HOSTILE_TEXT = (
+    "The council approved the new budget on Tuesday after a long debate. "
+    'Markup: <script>alert(1)</script> & <img src=x onerror="alert(2)">. '
+    "The plan raises spending on buses and trams by twelve percent."
+)
+HOSTILE_ID = "<img src=x onerror=alert(3)>"
+SOURCE_1 = (
+    "The council approved the new budget on Tuesday after a long debate. The plan raises spending on buses "
+    "and trams by twelve percent. Road repairs lose funding, which critics say is a mistake. The mayor "
+    "promised to review the road budget next spring. Business owners were divided about the plan."
+)
+SOURCE_2 = (
+    "Heavy rain flooded the valley on Monday night. Hundreds of homes lost power and two bridges were "
+    "closed. Rescue teams worked through the night to reach stranded drivers. The weather service expects "
+    "more rain this week."
+)
+UNAVAILABLE = "model 'facebook/bart-large-cnn' is not available: it is not in the Hugging Face cache"
 
 
-def report_data(model: Embedder | None) -> dict[str, Any]:
-    texts = [
-        ("near", "derivative", NEAR_COPY),
-        ("summary", "system", SUMMARY),
-        ("para", "reference", PARAPHRASE),
-        ("hostile", "derivative", HOSTILE),
-    ]
-    cluster = build_cluster("bridge", ("source", SOURCE), texts, scorer=SCORER, embedder=model)
-    return {
-        "title": "test run <b>",
-        "signature": "rouge|tok:default|stem:yes",
-        "aggregate": [{"system": "lead", "metric": "rouge2", "mean": 0.4, "low": 0.3, "high": 0.5}],
-        "scores": [
-            {
-                "cluster": "bridge",
-                "candidate": "summary",
-                "target": "source",
-                "metric": "rouge2",
-                "precision": 0.7,
-                "recall": 0.2,
-                "f1": 0.3,
-            },
+def small_run(tmp_path: Path) -> RunResult:
+    """Two clusters through the real runner (extractive systems, no embedder), one unavailable system."""
+    config = {
+        "name": "small <b>run</b>",
+        "corpus": {
+            "clusters": [
+                {
+                    "id": "budget",
+                    "source": {"id": "src-1", "text": SOURCE_1},
+                    "derivatives": [
+                        {
+                            "id": "condensed",
+                            "text": "The council approved a budget on Tuesday. Critics say "
+                            "cutting road repairs is a mistake.",
+                        },
+                        {"id": HOSTILE_ID, "text": HOSTILE_TEXT},
+                    ],
+                },
+                {
+                    "id": "flood",
+                    "source": {"id": "src-2", "text": SOURCE_2},
+                    "derivatives": [
+                        {"id": "condensed", "text": "Rain flooded the valley on Monday. Two bridges closed."}
+                    ],
+                },
+            ]
+        },
+        "systems": [
+            {"name": "lead-3", "type": "lead", "sentences": 3},
+            {"name": "lead-100w", "type": "lead", "words": 100},
         ],
-        # Through JSON, as the runner will hand it over.
-        "clusters": [json.loads(json.dumps(cluster))],
     }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    result = Runner(config_mod.load(path, [])).run()
+    result.systems.append(SystemRun("bart-large-cnn", "seq2seq", "abstractive", "unavailable", UNAVAILABLE))
+    return result
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:  # noqa: F811
-    return write_html(tmp_path_factory.mktemp("run") / "report.html", report_data(embedder))
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
+    folder = tmp_path_factory.mktemp("report")
+    result = small_run(folder)
+    return result, write_html(folder / "report.html", html_data(result, METRICS))
 
 
-def test_document_text_is_escaped_and_nothing_is_fetched():
-    page = render_html(report_data(None))
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "<img" not in page and "test run &lt;b&gt;" in page
-    assert len(re.findall(r"<script>", page)) == 1  # the page's own, allowed by hash in the CSP
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    result = synthetic_result(100)
+    return write_html(tmp_path_factory.mktemp("big") / "report.html", html_data(result, METRICS))
+
+
+def page_json(page: str) -> dict[str, Any]:
+    block = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+    assert block is not None
+    return json.loads(block.group(1))
+
+
+def test_markup_in_texts_and_ids_is_escaped_and_nothing_is_fetched(small):
+    page = small[1].read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img" not in page
+    assert "small &lt;b&gt;run&lt;/b&gt;" in page
+    assert "&lt;img src=x onerror=alert(3)&gt;" in page  # the hostile id in the static tables
+    assert len(re.findall(r"<script", page)) == 2  # the JSON data and the page's own script
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
-    assert "default-src 'none'" in page
+    assert "default-src 'none'" in page and "innerHTML" not in page
+    data = page_json(page)
+    assert HOSTILE_TEXT.split(". ")[1] in "\n".join(data["clusters"][0]["texts"][2]["sentences"])
 
 
-def test_without_the_model_the_report_says_why():
-    page = render_html(report_data(None))
-    assert "semantic similarity not requested" in page
-    assert page.count('class="heatmap"') == 1  # ROUGE-2 only
+def test_overview_first_then_systems_with_the_reason_of_an_unavailable_one(small):
+    page = small[1].read_text(encoding="utf-8")
+    order = [page.index(f'<section id="{s}">') for s in ("overview", "systems", "comparisons", "clusters")]
+    assert order == sorted(order)
+    systems = page[page.index('<section id="systems">') : page.index('<section id="comparisons">')]
+    assert "bart-large-cnn" in systems and "status-unavailable" in systems
+    assert "is not in the Hugging Face cache" in systems
+    # Two clusters: no paired test can reach p < 0.05, and the page says so under the comparisons.
+    comparisons = page[page.index('<section id="comparisons">') : page.index('<section id="clusters">')]
+    assert "cannot give p &lt; 0.05" in comparisons
+    problems = page[page.index('<section id="problems">') :]
+    assert "bart-large-cnn unavailable" in problems
 
 
-def test_copied_fragments_are_marked_and_aligned_sentences_linked(report: Path):
-    page = report.read_text(encoding="utf-8")
-    assert '<mark class="copy">' in page
-    assert re.search(r'<a class="sent" href="#c0-t0-s0" data-src="c0-t0-s0"', page)
-    assert 'id="c0-t0-s0"' in page
-    assert page.count('class="heatmap"') == 2 and 'class="chart"' in page
+def test_each_text_is_in_the_data_once(small):
+    data = page_json(small[1].read_text(encoding="utf-8"))
+    cluster = data["clusters"][0]
+    assert [t["kind"] for t in cluster["texts"]] == ["source", "derivative", "derivative", "system", "system"]
+    # Each text is in the page once: a source sentence appears as often as there are texts that hold it
+    # (the source and lead-100w, which takes the whole source), not once per text compared with it.
+    sentence = "Business owners were divided about the plan."
+    holders = [t["id"] for t in cluster["texts"] if sentence in t["sentences"]]
+    assert holders == ["src-1", "lead-100w"]
+    assert small[1].read_text(encoding="utf-8").count(sentence) == 2
+    # Spans index into the text: the copied run they mark is in both texts.
+    text = "\n".join(cluster["texts"][1]["sentences"])
+    source = "\n".join(cluster["texts"][0]["sentences"])
+    (start, end), (s_start, s_end) = cluster["spans"][1][0][0], cluster["spans"][1][1][0]
+    assert text[start:end].lower() == source[s_start:s_end].lower() and len(text[start:end].split()) >= 3
 
 
-# CI (CI=true) installs Chromium and playwright, so there the test runs or fails; it never skips.
-@pytest.mark.skipif(
+def test_intervals_only_where_two_or_more_clusters(small):
+    page = small[1].read_text(encoding="utf-8")
+    means = page[page.index('<table class="means">') :]
+    means = means[: means.index("</table>")]
+    assert re.search(r"<td>0\.\d{3} \(0\.\d{3}-0\.\d{3}\)</td>", means)  # n = 2 clusters
+    # One cluster: the interval would be the point itself, so the table shows the mean alone.
+    one = RunResult("one", "sig", {}, {})
+    one.aggregates = [replace(a, low=a.mean, high=a.mean, n=1) for a in small[0].aggregates]
+    one_page = render_html(html_data(one, METRICS))
+    means = one_page[one_page.index('<table class="means">') :]
+    means = means[: means.index("</table>")]
+    assert re.search(r"<td>0\.\d{3}</td>", means) and "(" not in means
+
+
+def test_report_md_follows_the_page_order(small):
+    md = report_md(small[0], METRICS)
+    headings = [
+        "## Overview",
+        "### Systems against the derivatives",
+        "## Systems and cost",
+        "## System comparisons",
+        "## Per cluster",
+        "## Problems",
+    ]
+    positions = [md.index(h) for h in headings]
+    assert positions == sorted(positions)
+    assert "bart-large-cnn (unavailable): " + UNAVAILABLE in md
+
+
+def test_100_clusters_of_28_texts_stay_under_5_mb(big):
+    size = big.stat().st_size
+    assert size <= 5 * 2**20, f"{size / 2**20:.1f} MiB"
+    data = page_json(big.read_text(encoding="utf-8"))
+    assert len(data["clusters"]) == 100 and {len(c["texts"]) for c in data["clusters"]} == {28}
+
+
+# --- in a real browser --------------------------------------------------------------------------------
+# CI (CI=true) installs Chromium and playwright, so there these tests run or fail; they never skip.
+needs_browser = pytest.mark.skipif(
     CHROMIUM is None and not os.environ.get("CI"),
     reason="Debian's chromium is not installed (apt-get install chromium)",
 )
-def test_report_in_headless_chromium(report: Path):
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     if os.environ.get("CI"):
         import playwright.sync_api as sync_api
     else:
         sync_api = pytest.importorskip(
             "playwright.sync_api", reason="pip install playwright to drive chromium"
         )
-    errors: list[str] = []
-    dialogs: list[str] = []
-    requests: list[str] = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -103,48 +207,163 @@ def test_report_in_headless_chromium(report: Path):
                 "--disable-sync",
             ],
         )
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-
-            def on_dialog(dialog: Any) -> None:
-                dialogs.append(dialog.message)
-                dialog.dismiss()
-
-            page.on("dialog", on_dialog)
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(report.as_uri(), wait_until="load")
-
-            assert page.locator("table.tracking").is_visible()
-            assert page.locator("table.aggregate").is_visible()
-            assert page.locator("svg.chart rect.bar").count() > 0 and page.locator("svg.chart").is_visible()
-            assert page.locator("svg.heatmap rect.cell").count() == 2 * 5 * 5
-            assert page.locator("svg.heatmap").first.is_visible()
-            assert page.locator("mark.copy").first.is_visible()
-
-            # Hovering a text sentence lights up the source sentence it is aligned with.
-            link = page.locator("a.sent").first
-            target = page.locator("#" + link.get_attribute("data-src"))
-            link.hover()
-            assert "linked" in (target.get_attribute("class") or "")
-
-            # The hostile derivative shows its markup as text, and nothing in it runs.
-            page.locator("details.sbs summary", has_text="hostile").click()
-            shown = page.locator("details.sbs", has_text="hostile").inner_text()
-            assert "<script>alert(1)</script>" in shown and 'onerror="alert(2)"' in shown
-            assert page.locator("details.sbs img").count() == 0
-        finally:
-            browser.close()
-    assert dialogs == []
-    assert errors == []
-    assert all(url.startswith("file://") for url in requests), requests
+        yield browser
+        browser.close()
 
 
-def test_spans_are_cut_per_sentence_as_by_checking_every_span() -> None:
+class Watched:
+    """A page with its console errors, dialogs and requests recorded."""
+
+    def __init__(self, browser: Any, path: Path) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.as_uri(), wait_until="load")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def check_clean(self) -> None:
+        assert self.errors == [] and self.dialogs == []
+        assert all(url.startswith(("file://", "data:")) for url in self.requests), self.requests
+        self.page.close()
+
+
+@needs_browser
+def test_overview_in_the_browser(browser, small):
+    watched = Watched(browser, small[1])
+    page = watched.page
+    # Three derivatives over two clusters: a point each in the scatter, a dot each per profile measure.
+    assert page.locator("#overview svg.scatter circle.point").count() == 3
+    assert page.locator("#overview svg.profile circle.dot").count() > 3
+    assert page.locator("#overview svg.scatter").is_visible()
+    assert page.locator("table.derivatives").is_visible()
+    assert page.locator("table.systems td.status-unavailable").inner_text() == "unavailable"
+    assert "Hugging Face cache" in page.locator("table.systems").inner_text()
+    # Clusters are drawn only when opened.
+    assert page.locator("details.cluster table.tracking").count() == 0
+    watched.check_clean()
+
+
+@needs_browser
+def test_cluster_index_opens_the_cluster_and_side_by_side_on_demand(browser, small):
+    watched = Watched(browser, small[1])
+    page = watched.page
+    page.locator('#clusters table.index a[href="#cluster-0"]').click()
+    cluster = page.locator("details#cluster-0")
+    cluster.locator("table.tracking").wait_for()  # drawn on the hashchange the link fires
+    assert cluster.get_attribute("open") is not None
+    assert cluster.locator("table.tracking").is_visible()
+    assert cluster.locator("table.tracking tbody tr").count() == 4  # 2 derivatives, 2 systems
+    assert page.locator("details#cluster-1 table.tracking").count() == 0  # still not drawn
+    # Heatmaps: every label in full, the source marked, nothing outside the drawing.
+    heatmap = cluster.locator("svg.heatmap").first
+    labels = heatmap.locator("text.row-label").all_text_contents()
+    assert labels == ["src-1 (source)", "condensed", HOSTILE_ID, "lead-3", "lead-100w"]
+    assert heatmap.locator("rect.source-mark").count() == 2
+    box = heatmap.bounding_box()
+    for label in heatmap.locator("text.row-label, text.col-label").all():
+        inner = label.bounding_box()
+        assert inner["x"] >= box["x"] - 0.5 and inner["y"] >= box["y"] - 0.5
+        assert inner["x"] + inner["width"] <= box["x"] + box["width"] + 0.5
+    # The source beside a text appears on request, with copied runs highlighted and sentences linked.
+    assert cluster.locator(".pair").count() == 0
+    cluster.locator("table.tracking tr", has_text="condensed").locator("button.sbs-open").click()
+    pair = cluster.locator("details.sbs[open] .pair")
+    pair.wait_for()  # drawn by the details' toggle event
+    assert pair.count() == 1 and pair.is_visible()
+    assert pair.locator("mark.copy").first.is_visible()
+    sentence = pair.locator("span.sent").first
+    sentence.hover()
+    assert pair.locator("li.linked").count() == 1
+    # The hostile derivative: its id and markup show as text; nothing in them runs.
+    cluster.locator("details.sbs summary", has_text="onerror=alert(3)").click()
+    hostile = cluster.locator("details.sbs[open]", has_text="onerror=alert(3)")
+    hostile.locator(".pair").wait_for()
+    shown = hostile.inner_text()
+    assert "<script>alert(1)</script>" in shown and 'onerror="alert(2)"' in shown
+    assert page.locator("img").count() == 0
+    watched.check_clean()
+
+
+@needs_browser
+def test_a_100_cluster_report_opens_and_responds(browser, big):
+    watched = Watched(browser, big)
+    page = watched.page
+    assert page.locator("#clusters table.index tbody tr").count() == 100
+    assert page.locator("details.cluster[open]").count() == 0
+    page.locator('a[href="#cluster-99"]').click()
+    cluster = page.locator("details#cluster-99")
+    cluster.locator("table.tracking").wait_for()
+    assert cluster.locator("table.tracking tbody tr").count() == 27
+    assert cluster.locator("svg.heatmap").count() == 2
+    cluster.locator("button.sbs-open").nth(5).click()
+    cluster.locator(".pair").wait_for()
+    assert cluster.locator(".pair mark.copy").count() > 0
+    watched.check_clean()
+
+
+class WithMatrices:
+    """A run's result with other pairwise matrices (they are derived from the results table, not set)."""
+
+    def __init__(self, result: RunResult, matrices: dict[str, Any]) -> None:
+        self._result, self.matrices = result, matrices
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+
+def test_an_undefined_number_is_null_in_the_data_not_a_broken_page(small):
+    result = small[0]
+    cid = next(iter(result.matrices))
+    matrix = result.matrices[cid]["rouge2_f1"]
+    assert not isinstance(matrix, str)
+    broken = replace(matrix, values=((1.0, float("nan")), (float("nan"), 1.0)), labels=matrix.labels[:2])
+    data = page_json(render_html(html_data(WithMatrices(result, {cid: {"rouge2_f1": broken}}), METRICS)))
+    assert data["clusters"][0]["matrices"][0]["upper"] == [None]
+
+
+def test_the_cluster_index_shows_each_clusters_derivatives_at_a_glance(small):
+    result, path = small
+    page = path.read_text(encoding="utf-8")
+    index = page[page.index('<table class="index">') :]
+    index = index[: index.index("</table>")]
+    assert "derivatives' R1 P" in index and "derivatives' closeness" in index
+    budget = index[index.index('href="#cluster-0"') :].split("</tr>")[0]
+    precision = [
+        r.precision
+        for r in result.scores
+        if r.cluster == "budget"
+        and r.candidate_kind == "derivative"
+        and r.target_kind == "source"
+        and r.metric == "rouge1"
+    ]
+    shown = re.findall(r'<td class="bar" style="--w:[\d.]+%">(0\.\d{3})</td>', budget)
+    assert abs(float(shown[0]) - sum(precision) / len(precision)) < 0.002  # means of rounded values
+
+
+def test_a_very_long_text_is_held_in_part_with_its_full_count(small, monkeypatch):
+    from eval import report_html
+
+    monkeypatch.setattr(report_html, "REPORT_MAX_SENTENCES", 2)
+    data = html_data(small[0], METRICS)
+    source = data["clusters"][0]["texts"][0]
+    assert len(source["sentences"]) == 2 and source["total"] == 5
+    # Copied spans index into the part shown.
+    source_spans = data["clusters"][0]["spans"][1][1]
+    shown = "\n".join(source["sentences"])
+    assert all(0 <= a < b <= len(shown) for a, b in source_spans)
+
+
+@needs_browser
+def test_spans_are_cut_per_sentence_as_by_checking_every_span(browser, small):
     import random
-
-    from eval.report_html import _spans_per_sentence
 
     def direct(sentences, spans):
         out, start = [], 0
@@ -152,32 +371,44 @@ def test_spans_are_cut_per_sentence_as_by_checking_every_span() -> None:
             end = start + len(sentence)
             out.append(
                 sorted(
-                    (max(a, start) - start, min(b, end) - start) for a, b in spans if a < end and b > start
+                    [max(a, start) - start, min(b, end) - start] for a, b in spans if a < end and b > start
                 )
             )
             start = end + 1
         return out
 
     rng = random.Random(5)
+    cases = []
     for _ in range(300):
         sentences = ["x" * rng.randint(0, 9) for _ in range(rng.randint(1, 6))]
         total = len("\n".join(sentences))
         spans = (
-            [tuple(sorted(rng.sample(range(total + 1), 2))) for _ in range(rng.randint(0, 5))]
-            if total > 1
-            else []
+            [sorted(rng.sample(range(total + 1), 2)) for _ in range(rng.randint(0, 5))] if total > 1 else []
         )
-        got = [sorted(p) for p in _spans_per_sentence(sentences, spans)]
-        assert got == direct(sentences, spans)
+        cases.append((sentences, spans))
+    watched = Watched(browser, small[1])
+    got = watched.page.evaluate(
+        "cases => cases.map(c => window.sumtrackReport.perSentence(c[0], c[1]))", cases
+    )
+    for (sentences, spans), cut in zip(cases, got, strict=True):
+        assert [sorted(p) for p in cut] == direct(sentences, spans)
+    watched.check_clean()
 
 
-def test_the_side_by_side_of_a_very_long_text_shows_a_part_and_says_so(monkeypatch) -> None:
+@needs_browser
+def test_the_side_by_side_of_a_very_long_text_shows_a_part_and_says_so(browser, small, tmp_path, monkeypatch):
     from eval import report_html
 
     monkeypatch.setattr(report_html, "REPORT_MAX_SENTENCES", 3)
-    source = SOURCE.splitlines()
-    page = report_html._side_by_side(
-        "p", source, {"id": "t", "kind": "derivative", "sentences": source}, open_=True
-    )
-    assert f"the first 3 of {len(source)}" in page
-    assert page.count("<li") == 6
+    path = write_html(tmp_path / "report.html", html_data(small[0], METRICS))
+    watched = Watched(browser, path)
+    page = watched.page
+    page.locator('a[href="#cluster-0"]').click()
+    cluster = page.locator("details#cluster-0")
+    cluster.locator("table.tracking tr", has_text="lead-100w").locator("button.sbs-open").click()
+    pair = cluster.locator("details.sbs[open] .pair")
+    pair.wait_for()
+    note = cluster.locator("details.sbs[open] p.shown-part").inner_text()
+    assert "the first 3 of 5 source sentences" in note and "at most 3 a side" in note
+    assert pair.locator("li").count() == 6
+    watched.check_clean()

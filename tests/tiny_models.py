@@ -1,4 +1,4 @@
-"""Tiny random-weight BART, PEGASUS, T5 and LED checkpoints with locally trained tokenizers.
+"""Tiny random-weight BART, PEGASUS, T5, LED, Llama and Qwen2 checkpoints with locally trained tokenizers.
 
 Built in seconds, saved with save_pretrained and loaded back through the same from_pretrained path users
 hit, by folder or by repo id from a hub-cache layout. Random weights write junk: tests check mechanics
@@ -11,9 +11,10 @@ import json
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import torch
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     BartConfig,
     BartForConditionalGeneration,
@@ -130,3 +131,73 @@ def hub_cache(cache: Path, repo_id: str, checkpoint: Path, commit: str = "0" * 4
     (repo / "refs").mkdir(parents=True, exist_ok=True)
     (repo / "refs" / "main").write_text(commit)
     return snapshot
+
+
+# -- decoder-only (causal) models ---------------------------------------------------------------------------
+
+CAUSAL_FAMILIES = ("llama", "qwen2")
+CAUSAL_CONTEXT = 256  # prompt + text + new tokens: small, so truncation and chunking happen early
+# Chat templates in the two common shapes: Llama-style role headers with a BOS, ChatML (Qwen2) without.
+LLAMA_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<|start|>{{ m['role'] }}\n{{ m['content'] }}<|end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|start|>assistant\n{% endif %}"
+)
+CHATML_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def _causal_tokenizer(family: str, template: str | None, context: int) -> object:
+    """A byte-level BPE trained on the word list, with the family's special tokens and chat template."""
+    from tokenizers import processors
+    from transformers import PreTrainedTokenizerFast
+
+    if family == "llama":
+        specials = ["<unk>", "<s>", "</s>", "<|start|>", "<|end|>"]
+        named = dict(unk_token="<unk>", bos_token="<s>", eos_token="</s>")
+    else:
+        specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+        named = dict(eos_token="<|endoftext|>", pad_token="<|endoftext|>")
+    trained = Tokenizer(models.BPE())
+    trained.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trained.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    trained.train_from_iterator(
+        [*sentences(200), "Summarize the text. TL;DR: user assistant system"], trainer
+    )
+    if family == "llama":  # Llama's tokenizer puts a BOS before every plain text
+        trained.post_processor = processors.TemplateProcessing(
+            single="<s> $A", pair="<s> $A <s> $B", special_tokens=[("<s>", trained.token_to_id("<s>"))]
+        )
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=trained, model_max_length=context, **named)
+    tokenizer.chat_template = template
+    return tokenizer
+
+
+def build_causal(
+    family: str, folder: Path, *, chat: bool = True, context: int = CAUSAL_CONTEXT, seed: int = 0
+) -> Path:
+    """Save a tiny random Llama- or Qwen2-shaped causal LM, its tokenizer and chat template into `folder`."""
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    template = (LLAMA_TEMPLATE if family == "llama" else CHATML_TEMPLATE) if chat else None
+    tokenizer: Any = _causal_tokenizer(family, template, context)
+    shape = dict(
+        vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=context,
+        eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=False, initializer_range=0.2,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    if family == "llama":
+        model: torch.nn.Module = LlamaForCausalLM(
+            LlamaConfig(**shape, bos_token_id=tokenizer.bos_token_id, pad_token_id=None)
+        )
+    else:
+        model = Qwen2ForCausalLM(Qwen2Config(**shape, pad_token_id=tokenizer.pad_token_id))
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -1,4 +1,4 @@
-"""Sentence-aligned chunks within a model's input limit, and map-reduce over them (issue 3).
+"""Sentence-aligned chunks within a model's input limit, and map-reduce over them (issues 3 and 8).
 
 Map-reduce: summarize a document's chunks, join the chunk summaries, and repeat on the joined text until
 it fits; then summarize it once more. Units are the canonical form's lines (sentences) in the map round
@@ -13,26 +13,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from summarize.errors import ConfigError
-from summarize.neural_batch import Generated
+from summarize.hf.batch import Generated
 
 # (texts, labels) -> one generation per text, in order; texts longer than the limit are cut.
 Generate = Callable[[Sequence[str], Sequence[str]], list[Generated]]
 
 
 class ChunkPlanner:
+    """Packs units into chunks that fit; `count(text)` is the family's own count of the tokens the model
+    sees for `text` (a T5 prefix, a prompt and chat template, special tokens), so the planner knows no
+    family's framing."""
+
     # Reduce rounds before the joined summaries are cut at the limit instead (each round shrinks them
     # by the compression ratio, so real inputs need one or two).
     max_rounds = 4
 
-    def __init__(self, tokenizer: Any, prefix: str, limit: int) -> None:
-        self.tokenizer, self.prefix, self.limit = tokenizer, prefix, limit
-        self.budget = limit - self.count("")
+    def __init__(self, tokenizer: Any, count: Callable[[str], int], limit: int) -> None:
+        self.tokenizer, self.count, self.limit = tokenizer, count, limit
+        self.budget = limit - count("")
         if self.budget < 4:
-            raise ConfigError(f"input limit {limit}: the prefix {prefix!r} and special tokens leave no room")
-
-    def count(self, text: str) -> int:
-        """Tokens the model would see for `text`, prefix and special tokens included."""
-        return len(self.tokenizer(self.prefix + text, verbose=False)["input_ids"])
+            raise ConfigError(f"input limit {limit}: the prompt or prefix and special tokens leave no room")
 
     def fits(self, text: str) -> bool:
         return self.count(text) <= self.limit

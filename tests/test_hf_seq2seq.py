@@ -1,4 +1,4 @@
-"""The seq2seq summarizer on tiny random-weight checkpoints loaded through from_pretrained (issue 3)."""
+"""The seq2seq family on tiny random-weight checkpoints loaded through from_pretrained (issues 3 and 8)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,13 @@ from transformers import BartConfig, GenerationConfig
 from eval import config
 from eval.runner import Runner
 from eval.writers import write_run
-from summarize import neural_hub, registry
+from summarize import registry
 from summarize.errors import ConfigError, ModelUnavailableError
-from summarize.neural import Seq2SeqSummarizer, generation_config, input_limit, resolve_device, resolve_dtype
-from summarize.neural_batch import Batcher, DeviceMemoryError
-from summarize.neural_config import Seq2SeqParams
+from summarize.hf import hub
+from summarize.hf.backend import resolve_device
+from summarize.hf.batch import DeviceMemoryError, generated_counts
+from summarize.hf.config import Seq2SeqParams
+from summarize.hf.seq2seq import Seq2SeqSummarizer, generation_config, input_limit, resolve_dtype
 from tests import tiny_models
 from tests.conftest import ARTICLE, SUMMARY
 
@@ -169,7 +171,7 @@ def silent_hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     url = f"http://127.0.0.1:{server.getsockname()[1]}"
     monkeypatch.delenv("HF_HUB_OFFLINE")
     monkeypatch.setenv("HF_ENDPOINT", url)
-    monkeypatch.setattr(neural_hub, "_silent_since", {})
+    monkeypatch.setattr(hub, "_silent_since", {})
     yield url
     server.close()
 
@@ -264,10 +266,10 @@ def test_chunking_maps_sentence_chunks_then_reduces(checkpoints: dict[str, Path]
 
 
 def test_chunks_keep_sentences_whole(checkpoints: dict[str, Path]) -> None:
-    from summarize.neural_chunk import ChunkPlanner
+    from summarize.hf.chunk import ChunkPlanner
 
-    tokenizer = make(checkpoints["bart"])._prepare().tokenizer
-    planner = ChunkPlanner(tokenizer, "", LIMIT)
+    summarizer = make(checkpoints["bart"])
+    planner = ChunkPlanner(summarizer._prepare().tokenizer, summarizer.count, LIMIT)
     sentences = tiny_models.sentences(12)
     chunks = planner.plan(sentences)
     assert " ".join(chunks) == " ".join(sentences) and all(planner.fits(c) for c in chunks)
@@ -413,10 +415,21 @@ def test_run_info_reports_cost(checkpoints: dict[str, Path]) -> None:
     assert info["documents"] == 2 and info["batch_size_used"] == 8 and info["warnings"] == []
 
 
-def test_pegasus_newline_token_becomes_a_line_break() -> None:
-    batcher = Batcher.__new__(Batcher)
-    batcher.newline_token = "<n>"
-    assert batcher._clean(" First one.<n>Second one. ") == "First one.\nSecond one."
+def test_pegasus_newline_token_becomes_a_line_break(checkpoints: dict[str, Path]) -> None:
+    clean = make(checkpoints["pegasus"])._load_batcher().clean
+    assert clean(" First one.<n>Second one. ") == "First one.\nSecond one."
+
+
+def test_generated_counts_stop_at_the_first_eos_of_the_new_tokens() -> None:
+    new = torch.tensor([[5, 6, 2, 1, 1], [5, 6, 7, 8, 9], [2, 1, 1, 1, 1]])
+    assert generated_counts(new, [2]) == [3, 5, 1]
+    assert generated_counts(new, []) == [5, 5, 5]
+
+
+def test_generated_tokens_count_what_the_decoder_wrote(checkpoints: dict[str, Path]) -> None:
+    """The decoder start token is not generated; every other token up to EOS is, whatever its id."""
+    summarizer = make(checkpoints["bart"], min_new_tokens=4, max_new_tokens=4, cache=False)
+    assert [s.generated_tokens for s in summarizer.summarize([doc(1), doc(3)])] == [4, 4]
 
 
 # -- end to end through the runner ------------------------------------------------------------------
@@ -467,10 +480,10 @@ def test_the_probe_reads_a_socket_timeout_as_silence(monkeypatch: pytest.MonkeyP
     def times_out(*args: Any, **kwargs: Any) -> Any:
         raise TimeoutError("timed out")
 
-    monkeypatch.setattr(neural_hub, "_silent_since", {})
-    monkeypatch.setattr(neural_hub.urllib.request, "urlopen", times_out)
-    assert neural_hub.probe("org/model", None, timeout=5) is None
-    (why,) = [reason for _, reason in neural_hub._silent_since.values()]
+    monkeypatch.setattr(hub, "_silent_since", {})
+    monkeypatch.setattr(hub.urllib.request, "urlopen", times_out)
+    assert hub.probe("org/model", None, timeout=5) is None
+    (why,) = [reason for _, reason in hub._silent_since.values()]
     assert why == "did not answer within 5 s"
 
 

@@ -1,15 +1,16 @@
-"""Batched generation with an out-of-memory fallback, and the cost meters (issue 3).
+"""Batched generation with an out-of-memory fallback, and the cost meters (issues 3 and 8).
 
 Inputs go to `model.generate` longest first in batches of similar length (less padding; an
 out-of-memory error shows on the first batch), and come back labelled by their position, so the caller
-restores the original order and no row is ever dropped.
+restores the original order and no row is ever dropped. The same loop serves encoder-decoder and
+decoder-only models: the family says which side to pad and where the new tokens start.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -40,6 +41,9 @@ class Generated:
     chunks: int = 1
     truncated: bool = False
     cached: bool = False
+    # The settings that made it, kept with a cached summary so a cache hit reports them without loading
+    # the tokenizer; None until the summarizer attaches them.
+    settings: Mapping[str, Any] | None = None
 
     def meta(self) -> dict[str, Any]:
         facts = asdict(self)
@@ -57,14 +61,14 @@ def is_out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
 
 
-def generated_counts(sequences: torch.Tensor, eos_ids: Sequence[int]) -> list[int]:
-    """New tokens per row: after the decoder start token, up to and including the first EOS."""
-    body = sequences[:, 1:]
-    if not eos_ids or body.shape[1] == 0:
-        return [body.shape[1]] * sequences.shape[0]
-    is_eos = torch.isin(body, torch.tensor(list(eos_ids), device=body.device))
+def generated_counts(new_tokens: torch.Tensor, eos_ids: Sequence[int]) -> list[int]:
+    """Tokens per row of the newly generated part, up to and including the first EOS (the rest is padding)."""
+    rows, width = new_tokens.shape
+    if not eos_ids or width == 0:
+        return [width] * rows
+    is_eos = torch.isin(new_tokens, torch.tensor(list(eos_ids), device=new_tokens.device))
     first = is_eos.int().argmax(dim=1) + 1
-    return torch.where(is_eos.any(dim=1), first, body.shape[1]).tolist()
+    return torch.where(is_eos.any(dim=1), first, width).tolist()
 
 
 class Batcher:
@@ -78,14 +82,22 @@ class Batcher:
         generation: Any,
         batch_size: int,
         seed: int,
-        global_attention: bool,
-        newline_token: str | None,
+        decoder_only: bool,
+        clean: Callable[[str], str],
+        eos_ids: Sequence[int] = (),
+        extra_inputs: Callable[[dict[str, torch.Tensor]], None] | None = None,
+        generate_kwargs: Mapping[str, Any] | None = None,
         pad_multiple: int | None = None,
     ) -> None:
         self.model, self.tokenizer, self.generation = model, tokenizer, generation
         self.seed = seed
-        self.global_attention = global_attention  # LED: global attention on the first token
-        self.newline_token = newline_token  # PEGASUS CNN/DM writes "<n>" between sentences
+        # Decoder-only models return prompt + new tokens (prompts padded on the left, so the new tokens
+        # start at the input width); encoder-decoders return the decoder's sequence, whose first token is
+        # the decoder start token, never generated.
+        self.decoder_only = decoder_only
+        self.clean = clean
+        self.extra_inputs = extra_inputs
+        self.generate_kwargs = dict(generate_kwargs or {})
         self.pad_multiple = pad_multiple
         self.batch_size = batch_size
         self.batch_size_used = batch_size
@@ -94,7 +106,7 @@ class Batcher:
         self.generated_tokens = 0
         self.generate_seconds = 0.0
         eos = generation.eos_token_id
-        self.eos_ids = [eos] if isinstance(eos, int) else list(eos or [])
+        self.eos_ids = sorted({*([eos] if isinstance(eos, int) else list(eos or [])), *eos_ids})
 
     def run(self, encoded: Sequence[Encoded]) -> Iterator[tuple[list[int], list[Generated]]]:
         """Yield (positions in `encoded`, their generations) batch by batch, every position once."""
@@ -132,24 +144,26 @@ class Batcher:
             return_tensors="pt",
         )
         inputs = {name: tensor.to(self.model.device) for name, tensor in features.items()}
-        if self.global_attention:
-            inputs["global_attention_mask"] = torch.zeros_like(inputs["input_ids"])
-            inputs["global_attention_mask"][:, 0] = 1
+        if self.extra_inputs is not None:
+            self.extra_inputs(inputs)
         torch.manual_seed(self.seed)  # matters only where the checkpoint samples
         started = time.perf_counter()
         with torch.inference_mode():
-            sequences = self.model.generate(**inputs, generation_config=self.generation)
+            sequences = self.model.generate(
+                **inputs, generation_config=self.generation, **self.generate_kwargs
+            )
         if sequences.device.type == "cuda":
             torch.cuda.synchronize(sequences.device)
         seconds = time.perf_counter() - started
-        texts = self.tokenizer.batch_decode(sequences, skip_special_tokens=True)
-        counts = generated_counts(sequences, self.eos_ids)
+        new = sequences[:, inputs["input_ids"].shape[1] :] if self.decoder_only else sequences[:, 1:]
+        texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        counts = generated_counts(new, self.eos_ids)
         self.model_calls += 1
         self.generated_tokens += sum(counts)
         self.generate_seconds += seconds
         return [
             Generated(
-                text=self._clean(text),
+                text=self.clean(text),
                 input_tokens=len(item.ids),
                 total_tokens=item.total_tokens,
                 generated_tokens=count,
@@ -158,11 +172,6 @@ class Batcher:
             )
             for item, text, count in zip(batch, texts, counts, strict=True)
         ]
-
-    def _clean(self, text: str) -> str:
-        if self.newline_token:
-            text = text.replace(self.newline_token, "\n")
-        return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
 
     def stats(self) -> dict[str, Any]:
         rate = self.generated_tokens / self.generate_seconds if self.generate_seconds > 0 else None
@@ -175,6 +184,11 @@ class Batcher:
             "generate_seconds": round(self.generate_seconds, 4),
             "generated_tokens_per_second": round(rate, 2) if rate is not None else None,
         }
+
+
+def tidy_lines(text: str) -> str:
+    """Strip each line and drop blank ones."""
+    return "\n".join(line.strip() for line in text.strip().splitlines() if line.strip())
 
 
 class MemoryMeter:
