@@ -385,9 +385,10 @@ def _open_store(folder: Path, fingerprint: str) -> ClusterStore:
 def _generates_on_ray(system_type: str) -> bool:
     """Systems that compute their summaries (extractive, Hugging Face models) run as Ray actors; existing
     outputs and remote servers are looked up or called from the driver."""
-    from summarize import extractive, neural_config
+    from summarize import extractive
+    from summarize.hf import config as hf_config
 
-    return system_type in {t.name for t in (*extractive.SYSTEM_TYPES, *neural_config.SYSTEM_TYPES)}
+    return system_type in {t.name for t in (*extractive.SYSTEM_TYPES, *hf_config.SYSTEM_TYPES)}
 
 
 def _generate_on_ray(
