@@ -448,6 +448,8 @@ def format_errors(exc: ValidationError, model: type[BaseModel], prefix: Sequence
             shown = (
                 f" (got {_short_repr(got)})" if err["type"] != "missing" and not isinstance(got, dict) else ""
             )
+            if loc and loc[-1] == "api_key_env":
+                shown = ""  # a refused value there may be a key: never echo it
             lines.append(f"{where}: {message}{shown}")
     return "\n".join(lines)
 
