@@ -23,7 +23,7 @@ from eval import config as config_mod
 from eval._rouge_tokens import TOKENIZERS
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
 from summarize import __version__, registry
-from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id
+from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id, resolve
 from summarize.errors import SumtrackError
 from summarize.text import RULES
 
@@ -36,8 +36,15 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a Unix tool whose reader went away
 
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 here; main() turns a closed pipe into EXIT_PIPE, as for print().
+        raise BrokenPipeError
+
+
 # Piped output gets wide lines rather than tables squeezed to 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+out = _Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -222,7 +229,9 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     if not several and rows:
         title += f": {result.documents[0].cluster}"
     keys = 2 if several else 1
-    _print_table(title, header, rows, keys=keys, ids=range(keys), caption=result.signature)
+    _print_table(title, header, rows, keys=keys, ids=range(keys))
+    # One unbroken line, whatever the console's width: a signature is meant to be copied and searched for.
+    out.print(f"signature: {result.signature}", markup=False, soft_wrap=True)
     target = comparison_target(result)
     title = f"Systems against the {target} (mean F1 over clusters)"
     _print_table(title, *means_table(result, target, metrics))
@@ -273,14 +282,14 @@ def _codec(value: str) -> str:
 
 def score_config(args: argparse.Namespace) -> dict[str, Any]:
     """`sumtrack score`'s arguments as a config: one cluster, the files as its derivatives, no tracking."""
-    paths = [p.expanduser().resolve() for p in args.files]
+    paths = [resolve(p.expanduser()) for p in args.files]
     return {
         "name": "score",
         "corpus": {
             "clusters": [
                 {
                     "id": doc_id(args.source),
-                    "source": {"path": str(args.source.expanduser().resolve())},
+                    "source": {"path": str(resolve(args.source.expanduser()))},
                     "derivatives": [{"path": str(p)} for p in paths],
                 }
             ],

@@ -36,6 +36,7 @@ from summarize import registry
 from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, DocRef, doc_id, resolve
 from summarize.datasets import FILE_BUILDERS, DatasetOptions
 from summarize.errors import ConfigError, SumtrackError, did_you_mean
+from summarize.reading import file_problem
 from summarize.text import RULES, CleaningOptions, NormalForm, SplitMode
 
 
@@ -316,7 +317,7 @@ class LoadedConfig:
         path = spec.path
         local = self.base / Path(path).expanduser()
         if path.startswith((".", "/", "~")) or local.exists() or local.suffix.lower() in FILE_BUILDERS:
-            path = str(local.resolve())
+            path = str(resolve(local))
         values = spec.model_dump()
         values["path"] = path
         return DatasetOptions(**values)
@@ -491,16 +492,16 @@ def _local_paths(params: BaseModel, base: Path) -> BaseModel:
     update: dict[str, str] = {}
     cache_dir = getattr(params, "cache_dir", None)
     if isinstance(cache_dir, str):
-        update["cache_dir"] = str((base / Path(cache_dir).expanduser()).resolve())
+        update["cache_dir"] = str(resolve(base / Path(cache_dir).expanduser()))
     # `path` (type: outputs) is a file or folder; a server's `model` (type: openai) is the server's to read.
     path = getattr(params, "path", None)
     if isinstance(path, str):
-        update["path"] = str((base / Path(path).expanduser()).resolve())
+        update["path"] = str(resolve(base / Path(path).expanduser()))
     model = getattr(params, "model", None)
     if isinstance(model, str) and getattr(params, "model_is_local_path", True):
         looks_local = model.startswith((".", "/", "~")) or (base / model).is_dir()
         if looks_local:
-            update["model"] = str((base / Path(model).expanduser()).resolve())
+            update["model"] = str(resolve(base / Path(model).expanduser()))
     return params.model_copy(update=update) if update else params
 
 
@@ -542,7 +543,7 @@ def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = 
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(format_errors(exc, Config)) from None
-    base = path.parent.resolve() if path else Path.cwd()
+    base = resolve(path.parent) if path else Path.cwd()
     return LoadedConfig(config, path, base, _systems(config, base), raw)
 
 
@@ -595,7 +596,7 @@ def resolved(loaded: LoadedConfig, out_dir: Path) -> dict[str, Any]:
     data["systems"] = [
         {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
     ]
-    data["output"]["dir"] = str(out_dir.resolve())
+    data["output"]["dir"] = str(resolve(out_dir))
     return data
 
 
@@ -607,8 +608,9 @@ def check_files(loaded: LoadedConfig) -> list[str]:
     problems = []
     for cluster in loaded.clusters():
         for ref in (cluster.source, *cluster.derivatives, *cluster.references):
-            if ref.path is not None and not ref.path.is_file():
-                problems.append(f"cluster {cluster.id!r}: {ref.path}: file not found")
+            problem = None if ref.path is None else file_problem(ref.path)
+            if problem:
+                problems.append(f"cluster {cluster.id!r}: {problem}")
     problems += [f"corpus.jsonl: {p}: file not found" for p in loaded.jsonl_files() if not p.is_file()]
     dataset = loaded.dataset_options()
     if dataset is not None and Path(dataset.path).is_absolute() and not Path(dataset.path).exists():
@@ -627,9 +629,11 @@ def check_config(loaded: LoadedConfig) -> list[str]:
     problems = []
     for i, system in enumerate(loaded.systems):
         problems += _check_system(system, f"systems[{i}]")
+    # Cluster ids are shared by every corpus form: a JSONL cluster may not reuse a YAML cluster's id.
+    seen = {c.id: f"corpus.clusters[{i}]" for i, c in enumerate(loaded.clusters())}
     for path in loaded.jsonl_files():
         if path.is_file():
-            problems += _jsonl_id_problems(path, loaded.systems)
+            problems += _jsonl_id_problems(path, loaded.systems, seen)
     return problems
 
 
@@ -701,14 +705,14 @@ def _torch_gpu_build() -> bool | None:
     return any(v.strip() not in ("None", "''", '""') for v in found.values())
 
 
-def _jsonl_id_problems(path: Path, systems: Sequence[SystemConfig]) -> list[str]:
-    """Id clashes in a JSONL corpus, from its lines alone (ids default as the loader's do)."""
+def _jsonl_id_problems(path: Path, systems: Sequence[SystemConfig], clusters: dict[str, str]) -> list[str]:
+    """Id clashes in a JSONL corpus, from its lines (ids default as the loader's do); `clusters` maps the
+    cluster ids seen so far to their places and gains this file's."""
     problems = []
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []  # reading it is the run's job, which reports it
-    clusters: dict[str, int] = {}
     for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line) if line.strip() else None
@@ -719,10 +723,10 @@ def _jsonl_id_problems(path: Path, systems: Sequence[SystemConfig]) -> list[str]
         cid = str(record.get("id") or f"cluster{number}")
         if cid in clusters:
             problems.append(
-                f"{path}:{number} and {path}:{clusters[cid]}: both have cluster id {cid!r}; "
+                f"{path}:{number} and {clusters[cid]}: both have cluster id {cid!r}; "
                 "give each cluster a distinct 'id'"
             )
-        clusters.setdefault(cid, number)
+        clusters.setdefault(cid, f"{path}:{number}")
         named = [(_jsonl_id(record["source"], "source"), "source", f"{path}:{number} source")]
         for key, role, prefix in (("derivatives", "derivative", "d"), ("references", "reference", "r")):
             items = record.get(key) or []

@@ -75,23 +75,38 @@ RankFn = Callable[[list[str], str], Ranked]
 
 
 def select(sentences: Sequence[str], ranking: Iterable[int], budget: Budget) -> list[str]:
-    """Take sentences in rank order until the budget is spent; return them in document order."""
+    """Take sentences in rank order until the budget is spent; return them in document order.
+
+    With `truncate`, the sentence that no longer fits is taken too and the summary, in document order, is cut
+    at the word budget: only its end is cut, never a sentence in its middle.
+    """
     chosen: list[int] = []
-    cut: dict[int, str] = {}
     words = 0
     for index in ranking:
         if budget.sentences is not None and len(chosen) >= budget.sentences:
             break
         n = len(sentences[index].split())
         if budget.words is not None and words + n > budget.words:
-            room = budget.words - words
-            if budget.truncate and room > 0:
-                cut[index] = " ".join(sentences[index].split()[:room])
+            if budget.truncate and budget.words > words:
                 chosen.append(index)
             break
         chosen.append(index)
         words += n
-    return [cut.get(i, sentences[i]) for i in sorted(chosen)]
+    picked = [sentences[i] for i in sorted(chosen)]
+    return picked if budget.words is None else _cut_to(picked, budget.words)
+
+
+def _cut_to(picked: list[str], limit: int) -> list[str]:
+    out: list[str] = []
+    for sentence in picked:
+        tokens = sentence.split()
+        if len(tokens) > limit:
+            if limit > 0:
+                out.append(" ".join(tokens[:limit]))
+            break
+        out.append(sentence)
+        limit -= len(tokens)
+    return out
 
 
 class ExtractiveSummarizer:

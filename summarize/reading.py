@@ -181,6 +181,23 @@ def _kind(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "not a regular file"
 
 
+def file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a text file, judged by stat alone (never opened, so a FIFO does not
+    block): missing, a symlink loop, a NUL byte in the name, a folder, a FIFO, a device; None when it is a
+    regular file. `validate` and reading give the same line."""
+    where = str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return f"{where}: file not found"
+    except ValueError:  # a NUL byte in the path
+        return f"{where!r}: invalid path (contains a NUL byte)"
+    except OSError as exc:  # a symlink loop, a name too long, permission denied on a folder
+        return f"{where}: cannot read ({exc.strerror})"
+    kind = _kind(info.st_mode)
+    return f"{where}: is {kind}" if kind else None
+
+
 # The options that set the codec and the length limit, named in refusals: a config's keys for runs, the
 # command's flags for `sumtrack score`, so advice never names an option the command lacks.
 Options = tuple[str, str]
@@ -196,17 +213,13 @@ def read_decoded(
     """Read a text file, refusing missing, special (FIFO, device), unreadable, binary, undecodable, too long
     and empty files. The file is looked at (stat) before it is opened, so a FIFO never blocks."""
     where = str(path)
+    problem = file_problem(path)
+    if problem:
+        raise InputError(problem)
     try:
         info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"{where}: file not found") from None
-    except ValueError:  # a NUL byte in the path
-        raise InputError(f"{where!r}: invalid path (contains a NUL byte)") from None
-    except OSError as exc:  # a symlink loop, a name too long, permission denied on a folder
+    except OSError as exc:  # gone since the look above
         raise InputError(f"{where}: cannot read ({exc.strerror})") from None
-    kind = _kind(info.st_mode)
-    if kind:
-        raise InputError(f"{where}: is {kind}")
     limit = f"{options[1]} ({max_chars:,} characters)"
     if info.st_size > max_chars * _MAX_BYTES_PER_CHAR:
         raise InputError(f"{where}: {info.st_size:,} bytes, longer than {limit}")

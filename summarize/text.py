@@ -156,7 +156,9 @@ _COPYRIGHT = re.compile(
 # A line that reports ("..., the guide told the hikers", "... was the slogan") is news, not promotion.
 _REPORTED = re.compile(
     r"\b(is|are|was|were|has|have|had|will|would|did|does|said|says|told|tells|noted|added|urged|asked|"
-    r"according)\b",
+    r"according)\b|"
+    # "..., the billboard read, ...": a quoted sign or slogan
+    r"\b(the|a|an|its|their) [\w’'-]+ (read|reads)\s*[,.;]",
     re.IGNORECASE,
 )
 _TERMINAL = re.compile(r"[.!?…:;\"”’»)]$")

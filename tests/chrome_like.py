@@ -74,6 +74,8 @@ CHROME_LIKE: dict[str, tuple[str, ...]] = {
         "Copyright holders filed more than 300 claims last year.",
         "The © symbol was added to the logo in 1998.",
         "Register now for the vaccine was the slogan of the campaign.",
+        "Subscribe now, the billboard read, and the company's sales doubled.",
+        "Sign up today, the sign reads, and nobody in the village does.",
         "To see more of the country, she took the slow train.",
         "To view the eclipse safely, scientists recommend special glasses.",
         "Tap water in the city is safe to drink again.",

@@ -196,6 +196,57 @@ def test_a_symlink_loop_is_one_line(write, tmp_path, capsys) -> None:
     assert_refused_and_others_kept(code, err, out, "loop.txt")
 
 
+def test_validate_names_a_fifo_or_a_symlink_loop_as_what_it_is(write, tmp_path, capsys) -> None:
+    # validate said "file not found" for both, where run says what the file is.
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    cfg = config(write, ["pipe.txt", "loop.txt"])
+    code, _, err = cli(capsys, "validate", str(cfg))
+    assert code == 1
+    pipe, loop = errors(err)
+    assert "pipe.txt: is a named pipe (FIFO)" in pipe
+    assert "loop.txt: cannot read (" in loop and "not found" not in loop
+
+
+def test_score_with_a_symlink_loop_among_the_files_or_as_the_source(write, tmp_path, capsys) -> None:
+    src, near = write("src.txt", ARTICLE), write("near.txt", NEAR_COPY)
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    code, out, err = cli(capsys, "score", "--source", str(src), str(near), str(loop))
+    assert code == 1 and "near" in out
+    (line,) = errors(err)
+    assert "loop.txt" in line
+    code, _, err = cli(capsys, "score", "--source", str(loop), str(near))
+    assert code == 2
+    (line,) = errors(err)
+    assert "loop.txt" in line
+
+
+def test_an_output_folder_through_a_symlink_loop_is_one_line_and_the_tables_still_print(
+    write, tmp_path, capsys
+) -> None:
+    cfg = config(write, [])
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    code, out, err = cli(capsys, "run", str(cfg), "--out", str(loop / "run"))
+    assert code == 1 and "near" in out
+    (line,) = errors(err)
+    assert "cannot write the run folder" in line
+
+
+def test_a_model_or_outputs_path_through_a_symlink_loop_is_refused(write, tmp_path, capsys) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    systems = [
+        {"name": "m", "type": "seq2seq", "model": "./loop"},
+        {"name": "o", "type": "outputs", "path": "./loop"},
+    ]
+    cfg = config(write, [], systems=systems)
+    for argv in (["validate", str(cfg)], ["run", str(cfg), "--out", str(tmp_path / "out")]):
+        code, _, err = cli(capsys, *argv)
+        assert code == 2
+        assert any("model folder" in line and "loop" in line for line in errors(err))
+
+
 def test_a_nul_byte_in_a_path_is_one_line(write, tmp_path, capsys) -> None:
     code, err, out = run_one_bad(write, tmp_path, capsys, "bad\x00name.txt", None)
     assert code == 1 and len(errors(err)) == 1
@@ -421,6 +472,19 @@ def test_a_reference_with_a_derivatives_id_in_jsonl_is_refused(write, tmp_path, 
         assert "references[0] and " in line and "derivatives[0]" in line and "'a'" in line
 
 
+def test_a_jsonl_cluster_with_a_yaml_clusters_id_is_refused_naming_both(write, tmp_path, capsys) -> None:
+    # validate said valid where run refused (exit 2) without naming the places.
+    write("src.txt", ARTICLE)
+    write("corpus.jsonl", json.dumps({"id": "c", "source": ARTICLE, "derivatives": [NEAR_COPY]}) + "\n")
+    corpus = {"clusters": [{"id": "c", "source": "src.txt", "derivatives": []}], "jsonl": ["corpus.jsonl"]}
+    cfg = write("cfg.yaml", yaml.safe_dump({"name": "adv", "corpus": corpus}))
+    for argv in (("validate", str(cfg)), ("run", str(cfg), "--out", str(tmp_path / "out"))):
+        code, _, err = cli(capsys, *argv)
+        assert code == 2
+        (line,) = errors(err)
+        assert "corpus.jsonl:1 and corpus.clusters[0]: both have cluster id 'c'" in line
+
+
 def test_the_resolved_config_of_a_run_validates_and_runs_as_it_is(write, tmp_path, capsys) -> None:
     cfg = config(write, [])
     out = tmp_path / "out"
@@ -499,6 +563,20 @@ def test_score_into_a_closed_pipe_exits_quietly(write, tmp_path) -> None:
     done = subprocess.run(command, shell=True, capture_output=True, text=True, env=env, timeout=120)
     assert done.stdout == "[\n"
     assert "Traceback" not in done.stderr and "Error" not in done.stderr and "error:" not in done.stderr
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_a_closed_pipe_exits_141_whether_a_table_or_json_is_printed(write, json_flag) -> None:
+    # rich's own handler exited 1 (README: 1 is a failed input) when a table met a closed pipe.
+    src, near = write("src.txt", ARTICLE), write("near.txt", NEAR_COPY)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "eval.cli", "score", *json_flag, "--source", str(src), str(near)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "rror" not in err
 
 
 def test_comparisons_say_when_few_clusters_cannot_reach_significance(write, tmp_path, capsys) -> None:

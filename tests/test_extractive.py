@@ -23,6 +23,14 @@ def test_lead_takes_the_first_sentences() -> None:
     assert run("lead", [ARTICLE], sentences=2) == ["\n".join(SENTENCES[:2])]
 
 
+def test_a_cut_sentence_is_always_the_last_one_in_document_order() -> None:
+    # The best-ranked sentence (index 2) comes last in the document, so it is the one cut.
+    sentences = ["a b c d e.", "f g h.", "i j k l m n o."]
+    picked = select(sentences, [2, 0, 1], Budget(words=9))
+    assert picked == ["a b c d e.", "i j k l"]
+    assert sum(len(s.split()) for s in picked) == 9
+
+
 def test_word_budget_cuts_the_last_sentence_or_stops_before_it() -> None:
     first = SENTENCES[0].split()
     (cut,) = run("lead", [ARTICLE], words=len(first) + 3)
