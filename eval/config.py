@@ -452,6 +452,8 @@ def format_errors(exc: ValidationError, model: type[BaseModel], prefix: Sequence
             shown = (
                 f" (got {_short_repr(got)})" if err["type"] != "missing" and not isinstance(got, dict) else ""
             )
+            if loc and loc[-1] == "api_key_env":
+                shown = ""  # a refused value there may be a key: never echo it
             lines.append(f"{where}: {message}{shown}")
     return "\n".join(lines)
 
@@ -649,9 +651,14 @@ def _check_system(system: SystemConfig, where: str) -> list[str]:
     model = getattr(params, "model", None)
     if isinstance(model, str) and _looks_like_folder(model):
         folder = Path(model).expanduser()
-        if not folder.is_dir():
+        # A causal model may be a GGUF file, or a folder holding one (see summarize/hf/hub.py).
+        gguf = getattr(params, "gguf_file", None) is not None or any(folder.glob("*.gguf"))
+        if model.endswith(".gguf"):
+            if not folder.is_file():
+                problems.append(f"{where}.model: GGUF file {model!r} not found")
+        elif not folder.is_dir():
             problems.append(f"{where}.model: model folder {model!r} not found")
-        elif not (folder / "config.json").is_file():
+        elif not (folder / "config.json").is_file() and not gguf:
             problems.append(f"{where}.model: model folder {model!r} has no config.json")
     device = getattr(params, "device", None)
     if isinstance(device, str):

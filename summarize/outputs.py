@@ -94,7 +94,9 @@ def load_jsonl(path: Path, encoding: str = "utf-8") -> Loaded:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+                # "Unterminated string starting at" ends in "at" already.
+                message = exc.msg.removesuffix(" at")
+                raise InputError(f"{where}: invalid JSON ({message} at column {exc.colno})") from None
             cluster, summary = _jsonl_record(record, where)
         except InputError as exc:
             loaded.problems.append(("-", str(exc)))

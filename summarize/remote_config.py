@@ -79,7 +79,8 @@ class OpenAIParams(PromptSettings):
                 "not the key itself; keep keys out of configs"
             )
         if not _ENV_NAME.fullmatch(value):
-            raise ValueError(f"api_key_env {value!r}: expected an environment variable name")
+            # The value is not echoed: it may be a key of a shape not recognised above.
+            raise ValueError("api_key_env: expected an environment variable name (letters, digits, _)")
         return value
 
     @field_validator("stop")

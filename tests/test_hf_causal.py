@@ -184,6 +184,17 @@ def test_stop_strings_end_generation_and_cut_the_text(models: dict[str, Path]) -
     assert stopped.generated_tokens < 12  # type: ignore[operator]
 
 
+def test_a_stop_string_the_vocabulary_cannot_spell_is_no_error(tmp_path: Path) -> None:
+    # The README's `stop: ["\n\n"]` on a tokenizer without a newline token (transformers' StopStringCriteria
+    # refuses such a string): nothing can generate it, so the summary is made as if it were not set.
+    from tests.tiny_causal_server import build_llama
+
+    folder = build_llama(tmp_path / "metaspace")
+    free = make(folder, chat="no", cache=False).summarize([doc(2)])[0]
+    stopped = make(folder, chat="no", cache=False, stop=("\n\n",)).summarize([doc(2)])[0]
+    assert stopped.text == free.text and stopped.settings["stop"] == ["\n\n"]
+
+
 def test_truncation_cuts_the_text_and_keeps_the_prompt(models: dict[str, Path]) -> None:
     summarizer = make(models["qwen2"], max_new_tokens=6)
     limit = CONTEXT - 6

@@ -169,6 +169,7 @@ def test_a_stray_file_in_the_folder_is_an_unknown_cluster(tmp_path: Path) -> Non
     ("lines", "message"),
     [
         (['{"cluster": "c2", "summary": "x"'], r"theirs\.jsonl:2: invalid JSON \(Expecting ',' delimiter"),
+        (['{"cluster": "c2", "summary": "x'], r"invalid JSON \(Unterminated string starting at column 30\)$"),
         (['["c2", "x"]'], r"theirs\.jsonl:2: expected \{\"cluster\".*got list"),
         (['{"cluster": "c2", "text": "x"}'], r"theirs\.jsonl:2: unknown keys \['text'\]"),
         (['{"cluster": "c2", "summary": 5}'], r"theirs\.jsonl:2: 'summary' must be text, got int"),

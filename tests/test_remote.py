@@ -481,6 +481,15 @@ def test_bad_settings_are_refused_when_the_config_loads(settings: dict[str, Any]
         config.load_data(data)
 
 
+@pytest.mark.parametrize("value", [KEY, "AIza-not-an-env-name-0123456789"])
+def test_a_refused_api_key_env_value_is_never_echoed(value: str) -> None:
+    system = {"name": "r", "type": "openai", "base_url": "http://127.0.0.1:8000/v1", "model": "m"}
+    data = {"corpus": {"clusters": [{"source": {"text": ARTICLE}}]}, "systems": [system]}
+    with pytest.raises(ConfigError) as refused:
+        config.load_data(data | {"systems": [system | {"api_key_env": value}]})
+    assert "api_key_env" in str(refused.value) and value not in str(refused.value)
+
+
 def test_base_url_is_normalised_and_model_stays_as_written(tmp_path: Path) -> None:
     (tmp_path / "llama").mkdir()
     system = {"name": "r", "type": "openai", "base_url": "http://127.0.0.1:8000/v1/", "model": "llama"}

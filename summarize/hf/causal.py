@@ -117,7 +117,9 @@ class CausalSummarizer(HFSummarizer):
         eos |= {i for i in (_vocab_id(tokenizer, t) for t in _END_OF_TURN) if i is not None}
         settings: dict[str, Any] = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
         settings |= {"eos_token_id": sorted(eos), "pad_token_id": tokenizer.pad_token_id}
-        settings |= {"stop_strings": list(p.stop) or None}
+        # A stop string no tokens can spell is never generated (transformers refuses it): the text cut
+        # in _clean still applies it.
+        settings |= {"stop_strings": [s for s in p.stop if _can_spell(tokenizer, s)] or None}
         self.generation = merged_generation(prep.generation, settings | p.generation_overrides())
 
     # -- prompts and token counts -------------------------------------------------------------------------
@@ -176,7 +178,7 @@ class CausalSummarizer(HFSummarizer):
         return tidy_lines(prompts.strip_artifacts(text, self.params.stop))
 
     def _batcher_options(self, model: Any) -> dict[str, Any]:
-        stops = {"tokenizer": self._prepare().tokenizer} if self.params.stop else {}
+        stops = {"tokenizer": self._prepare().tokenizer} if self.generation.stop_strings else {}
         return {
             "generation": self.generation,
             "decoder_only": True,
@@ -208,6 +210,17 @@ def _ids(value: int | list[int] | None) -> list[int]:
 def _vocab_id(tokenizer: Any, token: str) -> int | None:
     found = tokenizer.convert_tokens_to_ids(token)
     return found if isinstance(found, int) and found != tokenizer.unk_token_id and found >= 0 else None
+
+
+def _can_spell(tokenizer: Any, stop: str) -> bool:
+    """Whether some tokens of the vocabulary can spell `stop`."""
+    from transformers import StopStringCriteria
+
+    try:
+        StopStringCriteria(tokenizer, [stop])
+    except ValueError:
+        return False
+    return True
 
 
 def _template_from_config(config: dict[str, Any]) -> str | None:

@@ -125,6 +125,14 @@ class CausalParams(PromptSettings, HFParams):
     no_repeat_ngram_size: int | None = Field(None, ge=0)
     repetition_penalty: float | None = Field(None, gt=0)
 
+    @field_validator("chat", mode="before")
+    @classmethod
+    def _chat_from_yaml_bool(cls, value: object) -> object:
+        # YAML reads an unquoted `chat: yes` / `chat: no` as a boolean.
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
     @field_validator("stop")
     @classmethod
     def _no_empty_stop(cls, value: tuple[str, ...]) -> tuple[str, ...]:
