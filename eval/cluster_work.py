@@ -153,18 +153,23 @@ def score_clusters(
     """Every cluster's scores, in the order of `clusters`. Clusters the store holds are read back from it;
     the others are scored on the engine and appended to the store as they finish."""
     done = store.done() if store is not None else frozenset()
-    offsets = _offsets(store.path, done) if store is not None and done else {}
+    path = store.path if store is not None else None
+    offsets = _offsets(path, done) if path is not None and done else {}
     todo = (c for c in clusters if c.id not in done)
     fresh = map_clusters(partial(score_job, settings), jobs(todo, embedder), options)
     for cluster in clusters:
         if cluster.id in done:
-            yield decode(cluster.id, _read_at(store.path, offsets[cluster.id]))  # type: ignore[union-attr]
+            yield decode(cluster.id, _read_at(path, offsets[cluster.id]))  # type: ignore[arg-type]
             continue
         _, scores = next(fresh)
         if scores.cluster != cluster.id:  # map_clusters keeps input order; never mix clusters up
             raise RuntimeError(f"scores of {scores.cluster!r} arrived for cluster {cluster.id!r}")
         if store is not None:
-            store.append(cluster.id, encode(scores))
+            try:
+                store.append(cluster.id, encode(scores))
+            except OSError:  # a full disk: keep scoring (the numbers matter more than resuming)
+                store.close()
+                store = None
         yield scores
     for _ in fresh:  # closes the engine (worker pool, Ray tasks)
         raise RuntimeError("the engine returned more clusters than it was given")

@@ -165,8 +165,9 @@ class Runner:
     ) -> None:
         """`embedder` is used for semantic similarity when the config's tracking.semantic is on (default:
         the settings' all-MiniLM-L6-v2 Embedder, loaded on first use; it imports torch). With `store_dir`
-        (the run folder) each finished cluster is recorded there as it finishes, and a run interrupted
-        with the same settings, corpus and systems resumes from the clusters recorded (eval/store.py)."""
+        (`sumtrack run` uses `.<run folder>.clusters` beside the run folder) each cluster is recorded there
+        as it finishes, and a run interrupted with the same settings, corpus and systems resumes from the
+        clusters recorded (eval/store.py)."""
         self.loaded = loaded
         self.store_dir = store_dir
         self.options = loaded.config.execution.options()
