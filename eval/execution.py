@@ -112,14 +112,23 @@ def map_clusters(
     yield from _flatten(_in_order(done) if ordered else done, size)
 
 
-def _flatten(done: Iterable[tuple[int, list[R]]], size: int) -> Iterator[tuple[int, R]]:
+@dataclass(frozen=True)
+class _Failed:
+    """A chunk whose function raised: held until its turn, so every result before it is yielded first."""
+
+    error: BaseException
+
+
+def _flatten(done: Iterable[tuple[int, list[R] | _Failed]], size: int) -> Iterator[tuple[int, R]]:
     for k, results in done:
+        if isinstance(results, _Failed):
+            raise results.error
         for offset, result in enumerate(results):
             yield k * size + offset, result
 
 
-def _in_order(done: Iterable[tuple[int, list[R]]]) -> Iterator[tuple[int, list[R]]]:
-    waiting: dict[int, list[R]] = {}
+def _in_order(done: Iterable[tuple[int, list[R] | _Failed]]) -> Iterator[tuple[int, list[R] | _Failed]]:
+    waiting: dict[int, list[R] | _Failed] = {}
     following = 0
     for k, results in done:
         waiting[k] = results
@@ -130,7 +139,7 @@ def _in_order(done: Iterable[tuple[int, list[R]]]) -> Iterator[tuple[int, list[R
 
 def _process_chunks(
     fn: Callable[[Any], Any], chunks: Iterator[tuple[int, list[Any]]], workers: int
-) -> Iterator[tuple[int, list[Any]]]:
+) -> Iterator[tuple[int, list[Any] | _Failed]]:
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
@@ -145,7 +154,8 @@ def _process_chunks(
                 k = pending.pop(future)
                 for k_next, chunk in islice(chunks, 1):
                     pending[pool.submit(_run_chunk, fn, chunk)] = k_next
-                yield k, future.result()
+                error = future.exception()
+                yield k, (_Failed(error) if error is not None else future.result())
 
 
 @contextlib.contextmanager
@@ -178,7 +188,7 @@ def ray_session(options: ExecutionOptions) -> Iterator[Any]:
 
 def _ray_chunks(
     fn: Callable[[Any], Any], chunks: Iterator[tuple[int, list[Any]]], options: ExecutionOptions
-) -> Iterator[tuple[int, list[Any]]]:
+) -> Iterator[tuple[int, list[Any] | _Failed]]:
     with ray_session(options) as ray:
         remote = ray.remote(_run_chunk)
         fn_ref = ray.put(fn)  # shipped once, not with every chunk
@@ -192,7 +202,12 @@ def _ray_chunks(
                 k = pending.pop(ref)
                 for k_next, chunk in islice(chunks, 1):
                     pending[remote.remote(fn_ref, chunk)] = k_next
-                yield k, ray.get(ref)
+                outcome: list[Any] | _Failed
+                try:
+                    outcome = ray.get(ref)
+                except Exception as error:  # a task's error is re-raised when its turn comes
+                    outcome = _Failed(error)
+                yield k, outcome
 
 
 def num_gpus_for(params: Any) -> float:

@@ -23,3 +23,20 @@ def extract_and_score(system_type: str, text: str) -> tuple[str, float]:
     summary = registry.create(system_type, system_type, {"sentences": 2}).summarize([text])[0].text
     score = Scorer(("rouge1", "rougeL")).score(target=text, prediction=summary)
     return summary, score["rougeL"].f1
+
+
+def slow_then_boom(marker: str, k: int) -> int:
+    """Item 0 waits until item 5 (in another chunk) has failed, so the failing chunk finishes first."""
+    import time
+    from pathlib import Path
+
+    flag = Path(marker)
+    if k == 5:
+        flag.touch()
+        raise ValueError(f"cluster {k} is broken")
+    if k == 0:
+        for _ in range(1200):  # bounded: a guard against a hung test, not a timing assumption
+            if flag.exists():
+                break
+            time.sleep(0.1)
+    return k

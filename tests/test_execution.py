@@ -8,7 +8,7 @@ from eval import config
 from eval.execution import ExecutionOptions, map_clusters, num_gpus_for
 from summarize.errors import ConfigError
 from tests.conftest import ARTICLE, PARAPHRASE, SUMMARY
-from tests.execution_work import boom, extract_and_score, toy
+from tests.execution_work import boom, extract_and_score, slow_then_boom, toy
 
 TEXTS = [ARTICLE, "\n".join([SUMMARY, PARAPHRASE, ARTICLE])] * 3
 
@@ -33,6 +33,16 @@ def test_an_error_in_a_worker_reaches_the_caller_after_the_results_before_it():
     got = []
     with pytest.raises(ValueError, match="cluster 5 is broken"):
         for item in map_clusters(boom, range(8), ExecutionOptions(workers=2, chunk_size=5)):
+            got.append(item)
+    assert got == [(k, k) for k in range(5)]
+
+
+def test_a_chunk_that_fails_first_still_lets_the_chunks_before_it_through(tmp_path):
+    # The failing chunk (items 5..7) finishes long before the slow first one: its error waits its turn.
+    work = functools.partial(slow_then_boom, str(tmp_path / "failed"))
+    got = []
+    with pytest.raises(ValueError, match="cluster 5 is broken"):
+        for item in map_clusters(work, range(8), ExecutionOptions(workers=2, chunk_size=5)):
             got.append(item)
     assert got == [(k, k) for k in range(5)]
 
