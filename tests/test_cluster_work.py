@@ -189,23 +189,3 @@ def test_bfloat16_embeddings_stay_within_1e_3_of_float32_and_are_signed():
     assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
     assert float(np.min(np.sum(a * b, axis=1))) > 0.999
     assert fast.signature_fields()["embedder"] == exact.signature_fields()["embedder"] + "+bf16"
-
-
-def test_float32_vectors_do_not_depend_on_the_smaller_bfloat16_batches():
-    from eval.semantic import Embedder
-    from tests.tracking_texts import SOURCE
-
-    default = Embedder(threads=1)
-    try:
-        default.prefetch(["x"])
-    except Exception as exc:
-        pytest.skip(f"the embedding model is not installed: {exc}")
-    base = [s for s in SOURCE.split("\n") if s.strip()]
-    # 40 distinct sentences of many lengths: several batches of 16, one of 64
-    lines = [" ".join(base[i % len(base)].split()[: 4 + i]) + f" ({i})" for i in range(40)]
-    # float32's vectors stay those of batches of 64, bit for bit; bfloat16 runs in batches of 16.
-    assert (default.batch_size, Embedder(dtype="bfloat16").batch_size) == (64, 16)
-    assert np.array_equal(default.embed(lines), Embedder(threads=1, batch_size=64).embed(lines))
-    small = Embedder(threads=1, dtype="bfloat16").embed(lines)
-    large = Embedder(threads=1, dtype="bfloat16", batch_size=64).embed(lines)
-    assert float(np.min(np.sum(small * large, axis=1))) > 0.999
