@@ -65,3 +65,20 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture()
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every address a socket connects to during the test. "Fails fast" offline means this stays empty: the
+    slow path (the hub client's minute of retries) is network traffic, which is checked here, not timed."""
+    import socket
+
+    seen: list[object] = []
+    connect = socket.socket.connect
+
+    def recording(self: socket.socket, address: object) -> None:
+        seen.append(address)
+        connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", recording)
+    return seen

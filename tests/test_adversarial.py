@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -380,12 +379,11 @@ def test_hostile_or_malformed_configs_are_one_line_in_validate_and_run(
 ) -> None:
     cfg = write("cfg.yaml", content)
     for command in ("validate", "run"):
-        started = time.perf_counter()
+        # A hang (an alias bomb expanded) ends the test through the subprocess's own timeout.
         done = subprocess_cli(command, str(cfg), timeout=60, cwd=tmp_path)
         assert done.returncode == 2, done.stderr
         (line,) = done.stderr.splitlines()
         assert message in line, line
-        assert time.perf_counter() - started < 60
     assert not (tmp_path / "pwned").exists()
 
 

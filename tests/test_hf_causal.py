@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -283,11 +282,10 @@ def test_cache_key_changes_with_prompt_system_and_template(models: dict[str, Pat
 # -- availability ---------------------------------------------------------------------------------------
 
 
-def test_unavailable_repo_id_fails_fast_in_one_line() -> None:
-    started = time.perf_counter()
+def test_unavailable_repo_id_fails_fast_in_one_line(connections: list[object]) -> None:
     with pytest.raises(ModelUnavailableError) as caught:
         registry.create("llm", "causal", {"model": "HuggingFaceTB/SmolLM2-135M-Instruct"})
-    assert time.perf_counter() - started < 5
+    assert connections == []  # offline: refused before any attempt to reach the hub
     message = str(caught.value)
     assert "\n" not in message and "'HuggingFaceTB/SmolLM2-135M-Instruct'" in message
     assert "HF_HUB_OFFLINE" in message and "hf download" in message

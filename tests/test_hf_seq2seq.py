@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -152,11 +151,10 @@ def test_loads_by_repo_id_from_a_hub_cache_layout_offline(
     assert info["source"] == "cache" and info["identity"] == "tiny-org/tiny-bart@" + "a" * 40
 
 
-def test_unavailable_model_fails_fast_with_advice_offline() -> None:
-    started = time.perf_counter()
+def test_unavailable_model_fails_fast_with_advice_offline(connections: list[object]) -> None:
     with pytest.raises(ModelUnavailableError) as caught:
         registry.create("bart", "seq2seq", {"model": "facebook/bart-large-cnn"})
-    assert time.perf_counter() - started < 5
+    assert connections == []  # offline: refused before any attempt to reach the hub
     message = str(caught.value)
     assert "'facebook/bart-large-cnn'" in message and "HF_HUB_OFFLINE" in message
     assert "download it once" in message and "HF_HOME" in message and "local folder" in message
@@ -176,13 +174,15 @@ def silent_hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server.close()
 
 
-def test_unavailable_model_fails_fast_when_the_hub_does_not_answer(silent_hub: str) -> None:
-    started = time.perf_counter()
+def test_unavailable_model_fails_fast_when_the_hub_does_not_answer(
+    silent_hub: str, connections: list[object]
+) -> None:
     with pytest.raises(ModelUnavailableError, match=f"{silent_hub} did not answer within 2 s"):
         registry.create("t5", "seq2seq", {"model": "t5-small"})
+    assert len(connections) == 1  # one probe, bounded by its one deadline
     with pytest.raises(ModelUnavailableError, match="'google/pegasus-cnn_dailymail' is not available"):
         registry.create("pegasus", "seq2seq", {"model": "google/pegasus-cnn_dailymail"})
-    assert time.perf_counter() - started < 5  # the second model does not wait again
+    assert len(connections) == 1  # the second model does not probe (and wait) again
 
 
 def test_unavailable_model_named_by_the_hub(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -436,7 +436,7 @@ def test_generated_tokens_count_what_the_decoder_wrote(checkpoints: dict[str, Pa
 
 
 def test_a_run_reports_an_unavailable_model_and_completes_the_rest(
-    checkpoints: dict[str, Path], tmp_path: Path
+    checkpoints: dict[str, Path], tmp_path: Path, connections: list[object]
 ) -> None:
     data = {
         "corpus": {
@@ -458,14 +458,12 @@ def test_a_run_reports_an_unavailable_model_and_completes_the_rest(
         ],
     }
     loaded = config.load_data(data)
-    started = time.perf_counter()
     result = Runner(loaded).run()
-    assert time.perf_counter() - started < 30
+    assert connections == []  # the unavailable model was refused offline, without reaching for the hub
     status = {s.name: s for s in result.systems}
     assert status["gone"].status == "unavailable" and "facebook/bart-large-cnn" in (
         status["gone"].error or ""
     )
-    assert status["gone"].seconds < 5
     assert status["tiny"].status == "ok" and status["lead-1"].status == "ok"
     assert {r.candidate for r in result.scores} >= {"tiny", "lead-1"}
     write_run(result, loaded, tmp_path / "out")
