@@ -170,21 +170,38 @@ def _column(v, u, words, top, token, head, nxt):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _lcs_short(tok, r0, r1, c0, c1, maskw):  # pragma: no cover - compiled
-    """_lcs_length for at most 64 rows: one word, match masks by token."""
+def _set_short(tok, r0, r1, maskw):  # pragma: no cover - compiled
+    """Match masks by token for at most 64 rows (one word); returns the mask of all rows."""
     rows = r1 - r0
-    top = _ALL if rows == 64 else (_ONE << np.uint64(rows)) - _ONE
     for i in range(r0, r1):
         maskw[tok[i]] |= _ONE << np.uint64(i - r0)
-    v = top
-    for j in range(c0, c1):
-        match = maskw[tok[j]]
-        if match != 0:
-            u = v & match
-            v = ((v + u) | (v & ~u)) & top
+    return _ALL if rows == 64 else (_ONE << np.uint64(rows)) - _ONE
+
+
+@njit(cache=True, nogil=True)
+def _clear_short(tok, r0, r1, maskw):  # pragma: no cover - compiled
     for i in range(r0, r1):
         maskw[tok[i]] = 0
-    return rows - _popcount(v)
+
+
+@njit(cache=True, nogil=True)
+def _column_short(v, match, top):  # pragma: no cover - compiled
+    """_column in one word: v = (v + u) | (v & ~u) with u = v & match."""
+    if match == 0:
+        return v
+    u = v & match
+    return ((v + u) | (v & ~u)) & top
+
+
+@njit(cache=True, nogil=True)
+def _lcs_short(tok, r0, r1, c0, c1, maskw):  # pragma: no cover - compiled
+    """_lcs_length for at most 64 rows: one word, match masks by token."""
+    top = _set_short(tok, r0, r1, maskw)
+    v = top
+    for j in range(c0, c1):
+        v = _column_short(v, maskw[tok[j]], top)
+    _clear_short(tok, r0, r1, maskw)
+    return (r1 - r0) - _popcount(v)
 
 
 @njit(cache=True, nogil=True)
@@ -225,24 +242,17 @@ def _backtrack(tok, r0, rows, c0, c1, cols, words, union):  # pragma: no cover -
 @njit(cache=True, nogil=True)
 def _union_short(tok, r0, r1, sent_off, s0, s1, maskw, cols, union):  # pragma: no cover - compiled
     """_union_rows for a sentence of at most 64 tokens: one word per column, match masks by token."""
-    rows = r1 - r0
-    top = _ALL if rows == 64 else (_ONE << np.uint64(rows)) - _ONE
-    for i in range(r0, r1):
-        maskw[tok[i]] |= _ONE << np.uint64(i - r0)
+    top = _set_short(tok, r0, r1, maskw)
     for s in range(s0, s1):
         c0 = sent_off[s]
         c1 = sent_off[s + 1]
         v = top
         for j in range(c0, c1):
-            match = maskw[tok[j]]
-            if match != 0:
-                u = v & match
-                v = ((v + u) | (v & ~u)) & top
+            v = _column_short(v, maskw[tok[j]], top)
             cols[j - c0] = v
         if v != top:  # some token in common
-            _backtrack(tok, r0, rows, c0, c1, cols, 1, union)
-    for i in range(r0, r1):
-        maskw[tok[i]] = 0
+            _backtrack(tok, r0, r1 - r0, c0, c1, cols, 1, union)
+    _clear_short(tok, r0, r1, maskw)
 
 
 @njit(cache=True, nogil=True)
