@@ -82,3 +82,13 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
     monkeypatch.setattr(socket.socket, "connect", recording)
     return seen
+
+
+@pytest.fixture()
+def hf_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test of the Hugging Face backend reads and writes no user cache and never goes online."""
+    import huggingface_hub.constants
+
+    monkeypatch.setenv("SUMTRACK_CACHE_DIR", str(tmp_path / "sumtrack"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import huggingface_hub.constants
 import pytest
 import torch
 from pydantic import ValidationError
@@ -41,16 +40,9 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {family: tiny_models.build(family, root / family) for family in tiny_models.FAMILIES}
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads or writes the user's caches or reaches the network."""
-    monkeypatch.setenv("SUMTRACK_CACHE_DIR", str(tmp_path / "sumtrack"))
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
-def doc(sentences: int, seed: int = 0) -> str:
-    return "\n".join(tiny_models.sentences(sentences, seed=seed))
+# No test reads or writes the user's caches or reaches the network.
+pytestmark = pytest.mark.usefixtures("hf_offline")
+doc = tiny_models.document
 
 
 def make(folder: Path | str, **settings: Any) -> Seq2SeqSummarizer:

@@ -44,6 +44,11 @@ def sentences(count: int, seed: int = 0, words: int = 8) -> list[str]:
     return [" ".join(rng.choice(_WORDS) for _ in range(words)).capitalize() + "." for _ in range(count)]
 
 
+def document(count: int, seed: int = 0) -> str:
+    """A text of `count` generated sentences, one per line (the pipeline's canonical form)."""
+    return "\n".join(sentences(count, seed=seed))
+
+
 def _bpe_tokenizer(max_length: int) -> RobertaTokenizer:
     """A byte-level BPE like BART's and LED's, trained on the word list."""
     trained = Tokenizer(models.BPE())
