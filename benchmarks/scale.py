@@ -117,7 +117,7 @@ def generate(clusters: int, path: Path, *, seed: int = 0, references: int = 1) -
 
 
 def config_for(
-    corpus: Path, *, semantic: bool, workers: int | None, engine: str, dtype: str = "float32"
+    corpus: Path, *, semantic: bool, workers: int | None, engine: str, dtype: str = "auto"
 ) -> dict:
     execution: dict = {"engine": engine}
     if workers is not None:
@@ -157,6 +157,7 @@ def run_case(config: dict) -> dict:
         "peak_mib": me.ru_maxrss / 1024,
         "worker_peak_mib": children.ru_maxrss / 1024,  # the largest worker (Ray's own processes excepted)
         "ok": result.ok,
+        "embedder": next((p[4:] for p in result.signature.split("|") if p.startswith("emb:")), "?"),
     }
 
 
@@ -189,7 +190,12 @@ def main() -> None:
         "--workers", type=int, nargs="*", default=[1, 0], help="execution.workers to measure (0: the cores)"
     )
     parser.add_argument("--engine", choices=("local", "ray"), nargs="*", default=["local", "ray"])
-    parser.add_argument("--embedding-dtype", choices=("float32", "bfloat16"), default="float32")
+    parser.add_argument(
+        "--embedding-dtype",
+        choices=("auto", "float32", "bfloat16"),
+        default="auto",
+        help="tracking.embedding_dtype (auto: bfloat16 where native); the line names the one used",
+    )
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -211,8 +217,9 @@ def main() -> None:
                     corpus, semantic=semantic, workers=workers, engine=engine, dtype=args.embedding_dtype
                 )
                 got = measure(config)
+                used = f"{args.embedding_dtype} ({got['embedder']})" if semantic else "off"
                 print(
-                    f"semantic={args.embedding_dtype if semantic else 'off'} engine={engine} "
+                    f"semantic={used} engine={engine} "
                     f"workers={workers or 'cores'}: {got['clusters']} clusters in {got['seconds']:.1f} s "
                     f"({got['end_to_end']:.1f} s with start-up) = {got['clusters'] / got['seconds']:.2f} "
                     f"clusters/s, CPU {got['cpu_seconds']:.1f} s, peak memory {got['peak_mib']:.0f} MiB "

@@ -200,8 +200,9 @@ class AggregateSpec(_Model):
 class TrackingSpec(_Model):
     enabled: bool = Field(True, description="tracking profile of every text and pairwise matrices")
     semantic: bool = Field(False, description="sentence-embedding similarity (all-MiniLM-L6-v2; loads torch)")
-    embedding_dtype: Literal["float32", "bfloat16"] = Field(
-        "float32", description="bfloat16: about 2.7x faster on CPUs with AVX512-BF16/AMX, cosines within 1e-4"
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="auto: bfloat16 where native (CPU AVX512-BF16/AMX, CUDA), else float32; in the signature",
     )
 
 

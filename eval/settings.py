@@ -79,7 +79,8 @@ class Settings:
     tracking: bool = True
     semantic: bool = False
     embedding_model: str | None = None  # a folder; None: the bundled all-MiniLM-L6-v2
-    embedding_dtype: EmbeddingDtype = "float32"  # bfloat16: the model run under autocast (issue 12)
+    # auto: bfloat16 where the hardware computes it natively, else float32; the signature names the one used
+    embedding_dtype: EmbeddingDtype = "auto"
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:

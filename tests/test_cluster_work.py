@@ -178,7 +178,7 @@ def test_bfloat16_embeddings_stay_within_1e_3_of_float32_and_are_signed():
     from eval.semantic import Embedder
     from tests.tracking_texts import SOURCE
 
-    exact = Embedder(threads=1)
+    exact = Embedder(threads=1, dtype="float32")
     try:
         exact.prefetch(["x"])
     except Exception as exc:

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+from eval import semantic
 from eval.semantic import Embedder, cosine_matrix
 from eval.settings import Settings
 from eval.tracking import sentences, track
@@ -75,10 +76,10 @@ TEXTS = [SOURCE, NEAR_COPY, UNRELATED]
 
 
 def test_one_batched_prefetch_gives_the_vectors_of_per_text_calls(embedder: Embedder):  # noqa: F811
-    per_text = Embedder(threads=1)
+    per_text = Embedder(threads=1, dtype="float32")  # to 1e-6: the model as trained
     per_text._model = embedder._model  # the same loaded model, a fresh cache
     expected = {s: per_text.embed(sentences(t))[i] for t in TEXTS for i, s in enumerate(sentences(t))}
-    batched = Embedder(threads=1, call_size=5)
+    batched = Embedder(threads=1, call_size=5, dtype="float32")
     batched._model = embedder._model
     everything = [s for t in TEXTS for s in sentences(t)]
     assert batched.prefetch(everything + everything) == len(set(everything))
@@ -113,3 +114,103 @@ def test_loading_sets_torch_threads_to_what_was_asked(embedder: Embedder):  # no
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+# Precision (issue 12): auto is bfloat16 where the hardware computes it natively, float32 elsewhere.
+
+
+@pytest.mark.parametrize(("native", "expected"), [(True, "bfloat16"), (False, "float32")])
+def test_auto_precision_follows_the_hardware_and_explicit_choices_stay(monkeypatch, native, expected):
+    monkeypatch.setattr(semantic, "native_bf16", lambda device="cpu": native)
+    assert semantic.resolve_dtype("auto") == expected
+    assert Embedder(dtype="auto").precision == expected
+    assert semantic.resolve_dtype("float32") == "float32"
+    assert semantic.resolve_dtype("bfloat16") == "bfloat16"
+
+
+def test_an_unknown_precision_is_named(monkeypatch):
+    with pytest.raises(ValueError, match=r"'float16': expected auto, float32 or bfloat16"):
+        Embedder(dtype="float16")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'fp16'"):
+        semantic.resolve_dtype("fp16")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("flags", "native"),
+    [
+        ({"avx512_f": True, "avx512_bw": True, "avx512_vl": True, "avx512_dq": True}, False),  # emulated
+        ({"avx512_f": True, "avx512_bf16": True}, True),
+        ({"amx_tile": True, "amx_bf16": True}, True),
+        ({"neon": True, "bf16": True}, False),  # ARM: not measured, float32
+    ],
+)
+def test_native_bf16_reads_torchs_cpu_flags(monkeypatch, flags, native):
+    import torch
+
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: flags)
+    assert semantic.native_bf16("cpu") is native
+    assert semantic.native_bf16("mps") is False
+
+
+def test_native_bf16_agrees_with_the_kernels_cpu_flags():
+    import platform
+    from pathlib import Path
+
+    cpuinfo = Path("/proc/cpuinfo")
+    if platform.machine() not in ("x86_64", "AMD64") or not cpuinfo.is_file():
+        pytest.skip("needs Linux on x86-64")
+    flags = next(line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")).split()
+    assert semantic.native_bf16("cpu") is ("avx512_bf16" in flags or "amx_bf16" in flags)
+
+
+def test_the_signature_names_the_precision_auto_resolved_to(monkeypatch):
+    names = {}
+    for native in (True, False):
+        monkeypatch.setattr(semantic, "native_bf16", lambda device="cpu", native=native: native)
+        names[native] = str(Settings(semantic=True).signature())  # auto: the default
+    assert "+bf16|" in names[True] and "+bf16" not in names[False]
+    assert names[True] == str(Settings(semantic=True, embedding_dtype="bfloat16").signature())
+    assert names[False] == str(Settings(semantic=True, embedding_dtype="float32").signature())
+
+
+def test_auto_embeds_exactly_as_the_precision_it_resolved_to(embedder: Embedder, monkeypatch):  # noqa: F811
+    lines = sentences(SOURCE)
+    got = {}
+    for dtype in ("float32", "bfloat16"):
+        explicit = Embedder(threads=1, dtype=dtype)  # type: ignore[arg-type]
+        explicit._model = embedder._model
+        got[dtype] = explicit.embed(lines)
+    for native, dtype in ((True, "bfloat16"), (False, "float32")):
+        monkeypatch.setattr(semantic, "native_bf16", lambda device="cpu", native=native: native)
+        auto = Embedder(threads=1)
+        auto._model = embedder._model
+        assert np.array_equal(auto.embed(lines), got[dtype]), dtype
+    assert not np.array_equal(got["float32"], got["bfloat16"])  # the two precisions really differ
+
+
+def test_building_semantic_components_does_not_import_torch():
+    # Worker processes build the components of semantic settings and only look vectors up: resolving
+    # auto (which imports torch) must wait until the signature or the model needs it.
+    code = (
+        "import sys; from eval.settings import Settings; "
+        "parts = Settings(semantic=True).build(); assert parts.embedder.dtype == 'auto'; "
+        "sys.exit('torch imported' if 'torch' in sys.modules else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_torch_is_imported_with_passive_openmp_waits_unless_the_user_chose():
+    import os
+
+    code = (
+        "import os, sys; import eval.semantic as s; "
+        "before = os.environ.get('OMP_WAIT_POLICY', '-'); s.import_torch(); "
+        "print(before, os.environ.get('OMP_WAIT_POLICY'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert run.stdout.split() == ["-", "PASSIVE"]  # importing the module alone set nothing
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert run.stdout.split() == ["ACTIVE", "ACTIVE"]
