@@ -186,22 +186,36 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from eval.runner import Runner
-    from eval.writers import RunFolderError, write_run
+    from eval.writers import RunFolder, RunFolderError
 
     loaded = config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
+    folder: RunFolder | None = None
+    try:
+        # Each cluster's rows go to the run folder (growing beside the old one) as the cluster finishes.
+        folder = RunFolder(loaded, out_dir)
+    except RunFolderError as exc:
+        # Said now, before the work; the run still goes on and its numbers are printed below.
+        _error(str(exc))
+    written: list[Path] = []
     with err.status("starting") as status:
         # Finished clusters are kept beside the run folder until it is written: a killed run resumes.
         store_dir = out_dir.parent / f".{out_dir.name}.clusters"
         progress = lambda message: status.update(_t(message))  # noqa: E731
-        result = Runner(loaded, progress=progress, store_dir=store_dir).run()
-    try:
-        written = write_run(result, loaded, out_dir)
-        shutil.rmtree(store_dir, ignore_errors=True)  # the run folder now holds every number
-    except RunFolderError as exc:
-        # The results are still printed below, so the run's numbers are not lost with the folder.
-        _error(str(exc))
-        written = []
+        try:
+            result = Runner(loaded, progress=progress, store_dir=store_dir, sink=folder).run()
+        except BaseException:
+            if folder is not None:
+                folder.discard()
+            raise
+        if folder is not None:
+            status.update(_t(f"writing {out_dir}"))
+            try:
+                written = folder.commit(result)
+                shutil.rmtree(store_dir, ignore_errors=True)  # the run folder now holds every number
+            except RunFolderError as exc:
+                # The results are still printed below, so the run's numbers are not lost with the folder.
+                _error(str(exc))
     _print_result(result, loaded.config.rouge.types)
     for problem in result.problems:
         _error(problem.message)
