@@ -232,34 +232,48 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
+    """The per-text tables of the first clusters (at most CONSOLE_CLUSTERS), then what covers every
+    cluster: the means, the comparisons and the systems, so a large run ends on its answer."""
     from eval.tables import (
+        CONSOLE_CLUSTERS,
         comparison_target,
         comparisons_note,
         comparisons_table,
+        detail_clusters,
         means_table,
         source_rouge_table,
         systems_table,
         tracking_table,
     )
 
-    header, rows = source_rouge_table(result, metrics)
+    shown = detail_clusters(result, CONSOLE_CLUSTERS)
+    header, rows = source_rouge_table(result, metrics, shown)
     several = header[0] == "cluster"
     title = "How closely each text tracks its source (ROUGE against the source)"
     if not several and rows:
         title += f": {result.documents[0].cluster}"
     keys = 2 if several else 1
     _print_table(title, header, rows, keys=keys, ids=range(keys))
+    if result.tracking:
+        header, profiles = tracking_table(result, shown)
+        if not several:
+            header, profiles = header[1:], [r[1:] for r in profiles]
+        title = "Tracking profile (against the source; see README: Reading the numbers)"
+        _print_table(title, header, profiles, keys=keys, ids=range(keys))
+    total = max(result.scored, len(shown))
+    if len(shown) < total:
+        detail = (result.settings.get("output") or {}).get("detail_clusters")
+        html = f", the first {min(detail, total)} also in report.html and report.md" if detail else ""
+        out.print(
+            f"... and {total - len(shown)} more clusters not shown here: every cluster is in scores.csv and "
+            f"rows.csv{html}; the means and tests below cover all {total}",
+            markup=False,
+        )
     # One unbroken line, whatever the console's width: a signature is meant to be copied and searched for.
     out.print(f"signature: {result.signature}", markup=False, soft_wrap=True)
     target = comparison_target(result)
     title = f"Systems against the {target} (mean F1 over clusters)"
     _print_table(title, *means_table(result, target, metrics))
-    if result.tracking:
-        header, profiles = tracking_table(result)
-        if not several:
-            header, profiles = header[1:], [r[1:] for r in profiles]
-        title = "Tracking profile (against the source; see README: Reading the numbers)"
-        _print_table(title, header, profiles, keys=keys, ids=range(keys))
     if result.comparisons:
         title = "System comparisons (paired test over clusters, F1)"
         _print_table(title, *comparisons_table(result), keys=2, ids=(0, 1))
