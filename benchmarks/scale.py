@@ -2,7 +2,8 @@
 
 Generates a corpus shaped like CNN/DailyMail test articles (about 700 words, 3-4 sentence references, 12
 existing system outputs per article) as a parquet file read through `corpus.dataset`, then runs each case in
-a fresh process and prints one line per case: clusters/s and peak resident memory.
+a fresh process as `sumtrack run` does (the run folder written, the console output discarded) and prints one
+line per case: clusters/s, CPU, peak resident memory and the size of the run folder.
 
 The text is synthetic: sentences drawn from a seeded word model (Zipf-like frequencies over the whole words
 of the embedding model's WordPiece vocabulary, so a word is one token as in English), so no corpus is copied.
@@ -139,25 +140,35 @@ def config_for(
 
 
 def run_case(config: dict) -> dict:
-    """Run one config in this process (called in a fresh child): seconds, clusters and peak memory."""
-    from eval import config as config_module
-    from eval.runner import Runner
+    """Run one config as `sumtrack run` does (called in a fresh child): the run folder written, its console
+    output discarded. Returns seconds, clusters and peak memory."""
+    import contextlib
+    import io
 
-    start = time.perf_counter()
-    loaded = config_module.load_data(config)
-    result = Runner(loaded).run()
-    seconds = time.perf_counter() - start
-    clusters = len(result.results.clusters)
+    import yaml
+
+    from eval.cli import main as cli_main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = cli_main(["run", str(path), "--out", str(Path(tmp) / "run")])
+        seconds = time.perf_counter() - start
+        written = {p.name: p.stat().st_size for p in (Path(tmp) / "run").iterdir()}
+        csvs = sorted((Path(tmp) / "run").glob("*.csv"))  # the first line holds the signature
+        signature = csvs[0].read_text(encoding="utf-8").split("\n", 1)[0] if csvs else ""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
     return {
-        "clusters": clusters,
         "seconds": seconds,
         "cpu_seconds": cpu,
         "peak_mib": me.ru_maxrss / 1024,
         "worker_peak_mib": children.ru_maxrss / 1024,  # the largest worker (Ray's own processes excepted)
-        "ok": result.ok,
-        "embedder": next((p[4:] for p in result.signature.split("|") if p.startswith("emb:")), "?"),
+        "ok": code == 0,
+        "mib_written": sum(written.values()) / 2**20,
+        "embedder": next((p[4:] for p in signature.split("|") if p.startswith("emb:")), "?"),
     }
 
 
@@ -220,10 +231,11 @@ def main() -> None:
                 used = f"{args.embedding_dtype} ({got['embedder']})" if semantic else "off"
                 print(
                     f"semantic={used} engine={engine} "
-                    f"workers={workers or 'cores'}: {got['clusters']} clusters in {got['seconds']:.1f} s "
-                    f"({got['end_to_end']:.1f} s with start-up) = {got['clusters'] / got['seconds']:.2f} "
+                    f"workers={workers or 'cores'}: {args.clusters} clusters in {got['seconds']:.1f} s "
+                    f"({got['end_to_end']:.1f} s with start-up) = {args.clusters / got['seconds']:.2f} "
                     f"clusters/s, CPU {got['cpu_seconds']:.1f} s, peak memory {got['peak_mib']:.0f} MiB "
-                    f"(largest worker {got['worker_peak_mib']:.0f} MiB), load now {os.getloadavg()[0]:.1f}"
+                    f"(largest worker {got['worker_peak_mib']:.0f} MiB), "
+                    f"{got['mib_written']:.0f} MiB written, load now {os.getloadavg()[0]:.1f}"
                     f"{'' if got['ok'] else ' (run reported problems)'}",
                     flush=True,
                 )

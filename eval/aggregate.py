@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -140,8 +140,20 @@ def unit_values(
 
 def aggregate(rows: Sequence[ScoreRow], *, seed: int, samples: int, confidence: float) -> list[AggregateRow]:
     """Means with a seeded percentile bootstrap interval, for every group, metric and statistic."""
+    return aggregate_units(unit_values(rows), seed=seed, samples=samples, confidence=confidence)
+
+
+def aggregate_units(
+    values: Mapping[tuple[Ref, Ref, str], Mapping[str, tuple[float, float, float]]],
+    *,
+    seed: int,
+    samples: int,
+    confidence: float,
+) -> list[AggregateRow]:
+    """`aggregate` over values shaped as `unit_values` returns them (eval.units gathers them as clusters
+    finish)."""
     out = []
-    for (candidate, target, metric), by_unit in unit_values(rows).items():
+    for (candidate, target, metric), by_unit in values.items():
         for k, stat in enumerate(STATS):
             ci = bootstrap_ci(
                 [v[k] for v in by_unit.values()], seed=seed, samples=samples, confidence=confidence
@@ -163,7 +175,18 @@ def compare_systems(
     Pairs with fewer than two shared clusters are left out: one cluster cannot say anything about
     significance.
     """
-    values = unit_values(rows)
+    return compare_units(unit_values(rows), systems, method=method, seed=seed, resamples=resamples)
+
+
+def compare_units(
+    values: Mapping[tuple[Ref, Ref, str], Mapping[str, tuple[float, float, float]]],
+    systems: Sequence[str],
+    *,
+    method: Method,
+    seed: int,
+    resamples: int | None = None,
+) -> list[Comparison]:
+    """`compare_systems` over values shaped as `unit_values` returns them."""
     out = []
     targets = sorted({target for _, target, _ in values})
     metrics = list(dict.fromkeys(metric for _, _, metric in values))

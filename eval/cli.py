@@ -186,22 +186,36 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from eval.runner import Runner
-    from eval.writers import RunFolderError, write_run
+    from eval.writers import RunFolder, RunFolderError
 
     loaded = config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
+    folder: RunFolder | None = None
+    try:
+        # Each cluster's rows go to the run folder (growing beside the old one) as the cluster finishes.
+        folder = RunFolder(loaded, out_dir)
+    except RunFolderError as exc:
+        # Said now, before the work; the run still goes on and its numbers are printed below.
+        _error(str(exc))
+    written: list[Path] = []
     with err.status("starting") as status:
         # Finished clusters are kept beside the run folder until it is written: a killed run resumes.
         store_dir = out_dir.parent / f".{out_dir.name}.clusters"
         progress = lambda message: status.update(_t(message))  # noqa: E731
-        result = Runner(loaded, progress=progress, store_dir=store_dir).run()
-    try:
-        written = write_run(result, loaded, out_dir)
-        shutil.rmtree(store_dir, ignore_errors=True)  # the run folder now holds every number
-    except RunFolderError as exc:
-        # The results are still printed below, so the run's numbers are not lost with the folder.
-        _error(str(exc))
-        written = []
+        try:
+            result = Runner(loaded, progress=progress, store_dir=store_dir, sink=folder).run()
+        except BaseException:
+            if folder is not None:
+                folder.discard()
+            raise
+        if folder is not None:
+            status.update(_t(f"writing {out_dir}"))
+            try:
+                written = folder.commit(result)
+                shutil.rmtree(store_dir, ignore_errors=True)  # the run folder now holds every number
+            except RunFolderError as exc:
+                # The results are still printed below, so the run's numbers are not lost with the folder.
+                _error(str(exc))
     _print_result(result, loaded.config.rouge.types)
     for problem in result.problems:
         _error(problem.message)
@@ -218,34 +232,48 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
+    """The per-text tables of the first clusters (at most CONSOLE_CLUSTERS), then what covers every
+    cluster: the means, the comparisons and the systems, so a large run ends on its answer."""
     from eval.tables import (
+        CONSOLE_CLUSTERS,
         comparison_target,
         comparisons_note,
         comparisons_table,
+        detail_clusters,
         means_table,
         source_rouge_table,
         systems_table,
         tracking_table,
     )
 
-    header, rows = source_rouge_table(result, metrics)
+    shown = detail_clusters(result, CONSOLE_CLUSTERS)
+    header, rows = source_rouge_table(result, metrics, shown)
     several = header[0] == "cluster"
     title = "How closely each text tracks its source (ROUGE against the source)"
     if not several and rows:
         title += f": {result.documents[0].cluster}"
     keys = 2 if several else 1
     _print_table(title, header, rows, keys=keys, ids=range(keys))
+    if result.tracking:
+        header, profiles = tracking_table(result, shown)
+        if not several:
+            header, profiles = header[1:], [r[1:] for r in profiles]
+        title = "Tracking profile (against the source; see README: Reading the numbers)"
+        _print_table(title, header, profiles, keys=keys, ids=range(keys))
+    total = max(result.scored, len(shown))
+    if len(shown) < total:
+        detail = (result.settings.get("output") or {}).get("detail_clusters")
+        html = f", the first {min(detail, total)} also in report.html and report.md" if detail else ""
+        out.print(
+            f"... and {total - len(shown)} more clusters not shown here: every cluster is in scores.csv and "
+            f"rows.csv{html}; the means and tests below cover all {total}",
+            markup=False,
+        )
     # One unbroken line, whatever the console's width: a signature is meant to be copied and searched for.
     out.print(f"signature: {result.signature}", markup=False, soft_wrap=True)
     target = comparison_target(result)
     title = f"Systems against the {target} (mean F1 over clusters)"
     _print_table(title, *means_table(result, target, metrics))
-    if result.tracking:
-        header, profiles = tracking_table(result)
-        if not several:
-            header, profiles = header[1:], [r[1:] for r in profiles]
-        title = "Tracking profile (against the source; see README: Reading the numbers)"
-        _print_table(title, header, profiles, keys=keys, ids=range(keys))
     if result.comparisons:
         title = "System comparisons (paired test over clusters, F1)"
         _print_table(title, *comparisons_table(result), keys=2, ids=(0, 1))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,7 +102,7 @@ def encode(scores: ClusterScores) -> dict[str, Any]:
     """A cluster's results as JSON-able data (floats exact through repr); `decode` reverses it."""
     return {
         "rows": [_row(r) for r in scores.rows],
-        "tracked": [[t.id, t.kind, asdict(t.profile)] for t in scores.tracked],
+        "tracked": [[t.id, t.kind, t.profile.to_dict()] for t in scores.tracked],
         "labels": list(scores.matrix_labels),
         "unavailable": [list(pair) for pair in scores.unavailable],
         "warnings": list(scores.warnings),

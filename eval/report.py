@@ -6,6 +6,7 @@ The writers that put them (and the CSV, JSON and JSONL files) in a run folder ar
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -13,12 +14,14 @@ from eval import report_html
 from eval.matrices import Matrix
 from eval.report_html import measure_keys
 from eval.rouge import DEFAULT_TYPES
-from eval.runner import Prepared, RunResult
+from eval.runner import Prepared, RunResult, Tracked
 from eval.tables import (
     comparison_target,
     comparisons_note,
     comparisons_table,
     derivatives_table,
+    detail_clusters,
+    detail_note,
     interval,
     means_table,
     pooled_derivatives,
@@ -74,16 +77,13 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     problems, cleaning log."""
     out = [f"# sumtrack report: {result.name}", "", f"Signature: `{result.signature}`", ""]
     out += [run_summary(result) + ".", ""]
-    out += ["## Overview", "", "### How each derivative tracks its source", "", DERIVATIVES_NOTE, ""]
-    header, rows = derivatives_table(result, metrics)
-    out += [_md_table(header, rows) if rows else "No derivatives.", ""]
-    pooled = pooled_derivatives(result)
-    if pooled:
-        out += [
-            "All derivatives against the source, mean F1 over "
-            f"{pooled[0].n} derivative(s): " + ", ".join(f"{a.metric} {interval(a)}" for a in pooled),
-            "",
-        ]
+    shown = detail_clusters(result)
+    wanted = set(shown)
+    note = detail_note(result, shown)
+    if note:
+        out += [f"**Note:** {note}.", ""]
+    out += ["## Overview", ""]
+    # The means first: at any corpus size they are the answer; the per-derivative table follows.
     target = comparison_target(result)
     header, rows = means_table(result, target, metrics)
     if rows:
@@ -96,6 +96,18 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             _md_table(header, rows),
             "",
         ]
+    out += ["### How each derivative tracks its source", "", DERIVATIVES_NOTE, ""]
+    pooled = pooled_derivatives(result)
+    if pooled:
+        out += [
+            "All derivatives against the source, mean F1 over "
+            f"{pooled[0].n} derivative(s): " + ", ".join(f"{a.metric} {interval(a)}" for a in pooled),
+            "",
+        ]
+    header, rows = derivatives_table(result, metrics, shown)
+    if rows and note:
+        out += [f"The derivatives of the first {len(shown)} clusters:", ""]
+    out += [_md_table(header, rows) if rows else "No derivatives.", ""]
     if result.systems:
         out += [
             "## Systems and cost",
@@ -110,10 +122,13 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
         out += [f"- {s.name} ({s.status}): {s.error}" for s in failed] + ([""] if failed else [])
         truncated = [(c, s) for c, s, _ in result.summaries if s.truncated]
         if truncated:
+            listed = [(c, s) for c, s in truncated if c in wanted]
             out += ["Inputs cut to fit the model (truncated):", ""]
             out += [
-                f"- {s.system} on {c}: saw {s.input_tokens} of {s.total_tokens} tokens" for c, s in truncated
+                f"- {s.system} on {c}: saw {s.input_tokens} of {s.total_tokens} tokens" for c, s in listed
             ]
+            if len(listed) < len(truncated):
+                out.append(f"- and {len(truncated) - len(listed)} more in clusters not shown text by text")
             out.append("")
     if result.comparisons:
         out += [
@@ -124,11 +139,11 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             _md_table(*comparisons_table(result)),
             "",
         ]
-        note = comparisons_note(result)
-        if note:
-            out += [f"Note: {note}.", ""]
-    out += _per_cluster_md(result, metrics)
-    codecs = [d for d in result.documents if d.encoding not in (None, "utf-8")]
+        floor = comparisons_note(result)
+        if floor:
+            out += [f"Note: {floor}.", ""]
+    out += _per_cluster_md(result, metrics, shown, note)
+    codecs = [d for d in result.documents if d.encoding not in (None, "utf-8") and d.cluster in wanted]
     if codecs:
         out += ["## Files not read as plain UTF-8", ""]
         out += [
@@ -144,9 +159,16 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
         if result.stopped:
             out.append(f"- run stopped early: {result.stopped}")
         out.append("")
-    dropped = [(d, x) for d in result.documents for x in d.dropped]
-    if dropped:
+    dropped = [(d, x) for d in result.documents if d.cluster in wanted for x in d.dropped]
+    removed = sum(len(d.dropped) for d in result.documents)
+    if removed:
         out += ["## Lines removed by cleaning", ""]
+        if len(dropped) < removed:
+            out += [
+                f"{removed} line(s) in all, every one in cleaning.jsonl; those of the first {len(shown)} "
+                "clusters:",
+                "",
+            ]
         out += [
             _md_table(
                 ["cluster", "document", "line", "rule", "text"],
@@ -157,16 +179,28 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     return "\n".join(out)
 
 
-def _per_cluster_md(result: RunResult, metrics: Sequence[str]) -> list[str]:
-    rouge_header, rouge_rows = source_rouge_table(result, metrics)
-    profile_header, profile_rows = tracking_table(result)
+def _grouped(rows: Iterable[Sequence[Any]]) -> dict[Any, list[Sequence[Any]]]:
+    """Rows by their first cell, in order."""
+    out: dict[Any, list[Sequence[Any]]] = {}
+    for row in rows:
+        out.setdefault(row[0], []).append(row)
+    return out
+
+
+def _per_cluster_md(
+    result: RunResult, metrics: Sequence[str], shown: Sequence[str], note: str | None
+) -> list[str]:
+    rouge_header, rouge_rows = source_rouge_table(result, metrics, shown)
+    profile_header, profile_rows = tracking_table(result, shown)
     several = rouge_header[0] == "cluster"
-    clusters = list(dict.fromkeys(d.cluster for d in result.documents if d.role == "source"))
-    out = ["## Per cluster", ""]
-    for cid in clusters:
-        rouge = [r[1:] if several else r for r in rouge_rows if not several or r[0] == cid]
-        profiles = [r[1:] for r in profile_rows if r[0] == cid]
-        source = next(d for d in result.documents if d.cluster == cid and d.role == "source")
+    rouge_by = _grouped(rouge_rows) if several else {cid: rouge_rows for cid in shown}
+    profiles_by = _grouped(profile_rows)
+    sources = {d.cluster: d for d in result.documents if d.role == "source"}
+    out = ["## Per cluster", ""] + ([f"Note: {note}.", ""] if note else [])
+    for cid in shown:
+        rouge = [r[1:] if several else r for r in rouge_by.get(cid, [])]
+        profiles = [r[1:] for r in profiles_by.get(cid, [])]
+        source = sources[cid]
         out += [f"### {cid}", "", f"Source: {source.id} ({source.words} words).", ""]
         if rouge:
             out += ["ROUGE against the source:", "", _md_table(rouge_header[int(several) :], rouge), ""]
@@ -180,14 +214,18 @@ def _rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None or not math.isfinite(value) else round(value, digits)
 
 
-def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | str]) -> dict[str, Any]:
+def _cluster_data(
+    cid: str,
+    docs: Sequence[Prepared],
+    tracked: Sequence[Tracked],
+    matrices: Mapping[str, Matrix | str],
+) -> dict[str, Any]:
     """One cluster for the page's script: every text once (the source first), each text's measures,
-    copied spans and sentence alignment against the source, and the pairwise matrices."""
-    docs = [d for d in result.documents if d.cluster == cid]
+    copied spans and sentence alignment against the source, and the pairwise matrices. `docs`: the
+    cluster's documents and system summaries; `tracked`: its texts' tracking profiles."""
     source = next(d for d in docs if d.role == "source")
-    others = [d for d in docs if d.role != "source"] + [p for c, _, p in result.summaries if c == cid]
-    texts = [source, *(d for d in others if d.text)]
-    profiles = {t.id: t.profile for t in result.tracking if t.cluster == cid}
+    texts = [source, *(d for d in docs if d.role != "source" and d.text)]
+    profiles = {t.id: t.profile for t in tracked}
     keys = measure_keys()
     limit = report_html.REPORT_MAX_SENTENCES
 
@@ -237,18 +275,39 @@ def _cluster_data(result: RunResult, cid: str, matrices: Mapping[str, Matrix | s
 
 def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[str, Any]:
     """Everything report.html shows (see `eval.report_html.render_html`), gathered from a run's result in
-    one place, so the page reads nothing else. `metrics`: the ROUGE types to show (default: the run's)."""
+    one place, so the page reads nothing else. `metrics`: the ROUGE types to show (default: the run's).
+
+    The per-text parts hold the first `output.detail_clusters` clusters (`eval.tables.detail_clusters`);
+    the aggregates, comparisons and the systems cover every cluster."""
     metrics = metrics or result.settings.get("rouge", {}).get("types") or DEFAULT_TYPES
     target = comparison_target(result)
     systems_header, systems_rows = systems_table(result)
-    by_cluster = {d.cluster for d in result.documents if d.role == "source"}
+    shown = detail_clusters(result)
+    wanted = set(shown)
+    # Each text, profile and matrix is found through one pass over the run, whatever its size: the
+    # matrices property rebuilds every cluster's matrices from the rows, so it is read once.
+    docs: dict[str, list[Prepared]] = {cid: [] for cid in shown}
+    for d in result.documents:
+        if d.cluster in wanted:
+            docs[d.cluster].append(d)
+    for c, _, p in result.summaries:
+        if c in wanted:
+            docs[c].append(p)
+    tracked: dict[str, list[Tracked]] = {cid: [] for cid in shown}
+    for t in result.tracking:
+        if t.cluster in wanted:
+            tracked[t.cluster].append(t)
+    matrices = result.matrices if shown else {}
+    removed = Counter(x.rule for d in result.documents for x in d.dropped)
     return {
         "title": f"sumtrack report: {result.name}",
         "signature": result.signature,
         "ok": result.ok,
         "stopped": result.stopped,
         "measures": measure_keys(),
-        "derivatives": derivatives_table(result, metrics),
+        "clusters_total": max(result.scored, len(shown)),
+        "detail_note": detail_note(result, shown),
+        "derivatives": derivatives_table(result, metrics, shown),
         "means": {"target": target, "table": means_table(result, target, metrics)},
         "derivatives_pooled": [
             {"metric": a.metric, "mean": a.mean, "low": a.low, "high": a.high, "n": a.n}
@@ -262,18 +321,19 @@ def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[s
         "comparisons_note": comparisons_note(result),
         "problems": [p.message for p in result.problems],
         "warnings": list(result.warnings),
+        # Every removed line counted by rule; the lines themselves for the clusters shown.
+        "removed": dict(sorted(removed.items())),
         "cleaning": [
             [d.cluster, d.id, str(x.line), x.rule, x.text, action]
             for d in result.documents
+            if d.cluster in wanted
             for lines, action in ((d.dropped, "removed"), (d.kept, "kept"))
             for x in lines
         ],
         "encodings": [
-            [d.cluster, d.id, d.encoding] for d in result.documents if d.encoding not in (None, "utf-8")
+            [d.cluster, d.id, d.encoding]
+            for d in result.documents
+            if d.cluster in wanted and d.encoding not in (None, "utf-8")
         ],
-        "clusters": [
-            _cluster_data(result, cid, result.matrices.get(cid, {}))
-            for cid in dict.fromkeys(d.cluster for d in result.documents)
-            if cid in by_cluster
-        ],
+        "clusters": [_cluster_data(cid, docs[cid], tracked[cid], matrices.get(cid, {})) for cid in shown],
     }

@@ -18,6 +18,7 @@ td.t, th.t { text-align: left; } td.reason { text-align: left; max-width: 40em; 
 td.bar { background-image: linear-gradient(90deg, #cfe3f7 var(--w), transparent var(--w)); }
 .wide { overflow-x: auto; max-width: 100%; }
 .note { color: #555; max-width: 60em; }
+.detail-note { background: #fff8c5; border: 1px solid #d4a72c; padding: .3em .6em; max-width: 60em; }
 .charts { display: flex; flex-wrap: wrap; gap: 2em; align-items: flex-start; }
 figure { margin: 0 0 1em; } figcaption { font-weight: 600; margin-bottom: .3em; }
 svg text { font: 11px system-ui, sans-serif; }

@@ -5,14 +5,19 @@
     {
       "title", "signature", "ok", "stopped",
       "measures": [name, ...],                  # registered measures (eval.measures): the order of "values"
+      "clusters_total": n,                      # clusters scored in all ("clusters" may hold fewer)
+      "detail_note": "showing N of M clusters text by text; ..." or None,
+      "derivatives": (header, rows),            # each derivative of the clusters in "clusters"
       "means": {"target": "references" | "derivatives", "table": (header, rows)},
       "derivatives_pooled": [{"metric", "mean", "low", "high", "n"}, ...],
       "systems": {"header": [...], "rows": [[..., reason], ...]},
       "comparisons": (header, rows) or None,
       "problems": [message, ...], "warnings": [message, ...],
-      "cleaning": [[cluster, document, line, rule, text, "removed" | "kept"], ...],
-      "encodings": [[cluster, document, codec], ...],      # files not read as plain UTF-8
-      "clusters": [{
+      "removed": {rule: lines removed, ...},    # over every cluster
+      "cleaning": [[cluster, document, line, rule, text, "removed" | "kept"], ...],   # of "clusters"
+      "encodings": [[cluster, document, codec], ...],      # files not read as plain UTF-8, of "clusters"
+      "clusters": [{                            # the first output.detail_clusters clusters
+
         "id": "c1",
         "texts": [{"id", "kind", "words", "sentences": [...], "total": n}, ...],  # each text once, the source
                         # first; at most REPORT_MAX_SENTENCES sentences, "total" the text's own count
@@ -26,11 +31,13 @@
       }, ...],
     }
 
-The page is built for reading first: an overview (how each derivative tracks its source, as charts and a
-table; the systems compared; systems and cost with every status and its reason; problems; the cleaning log),
+The page is built for reading first: an overview (the systems compared; how each derivative tracks its
+source, as charts and a table; systems and cost with every status and its reason; problems; the cleaning log),
 then a cluster index. Everything that grows with the corpus (a cluster's tables, charts, heatmaps and the
 source beside each text) is drawn by the page's script from the JSON data, only when the reader opens it, so
-100 clusters of 28 texts stay a few MB and open at once; each text is in the data once.
+100 clusters of 28 texts stay a few MB and open at once; each text is in the data once. A larger run shows
+its first `output.detail_clusters` clusters text by text and says so at the top; its means and tests cover
+every cluster.
 
 Static parts go through `html.escape`; the script builds every element with createElement and textContent,
 never innerHTML, so a text holding markup shows as text. The JSON block escapes `<`, `>` and `&`. A
@@ -126,7 +133,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         ("overview", "Overview", _overview(data)),
         ("systems", "Systems and cost", _systems(data)),
         ("comparisons", "System comparisons", _comparisons(data)),
-        ("clusters", f"Clusters ({len(clusters)})", _cluster_index(clusters, keys)),
+        ("clusters", _clusters_title(data), _cluster_index(clusters, keys, data.get("detail_note"))),
         ("problems", "Problems", _problems(data)),
         ("cleaning", "Cleaning log", _cleaning(data)),
     ]
@@ -142,11 +149,19 @@ def render_html(data: Mapping[str, Any]) -> str:
         f"<h1>{title}</h1>",
         f'<p class="note">Signature: <code>{html.escape(str(data.get("signature", "")))}</code></p>',
     ]
+    if data.get("detail_note"):
+        parts.append(f'<p class="detail-note"><b>Note:</b> {html.escape(str(data["detail_note"]))}.</p>')
     for key, name, body in sections:
         parts.append(f'<section id="{key}"><h2>{html.escape(name)}</h2>{body}</section>')
     parts.append(f'<script type="application/json" id="report-data">{_json_block(page_data)}</script>')
     parts.append(f"<script>{script}</script></body></html>")
     return "\n".join(parts)
+
+
+def _clusters_title(data: Mapping[str, Any]) -> str:
+    shown = len(data.get("clusters", []))
+    total = data.get("clusters_total", shown)
+    return f"Clusters ({shown})" if shown >= total else f"Clusters ({shown} of {total})"
 
 
 def _cell(value: Any, *, text: bool = False, bar: bool = False) -> str:
@@ -187,38 +202,26 @@ def _table(
 
 def _overview(data: Mapping[str, Any]) -> str:
     clusters = data.get("clusters", [])
+    total = data.get("clusters_total", len(clusters))
     n_texts = sum(len(c["texts"]) for c in clusters)
     systems = (data.get("systems") or {}).get("rows", [])
     not_ok = sum(1 for row in systems if row[-1])
     problems = len(data.get("problems", [])) + len(data.get("warnings", [])) + not_ok
+    removed = data.get("removed")
+    if removed is None:
+        removed = {"": sum(r[5] == "removed" for r in data.get("cleaning", []))}
+    texts = (
+        f"{n_texts} text(s)" if len(clusters) >= total else f"{n_texts} text(s) in the first {len(clusters)}"
+    )
     parts = [
-        f"<p>{len(clusters)} cluster(s), {n_texts} text(s), {len(systems)} system(s) "
+        f"<p>{total} cluster(s), {texts}, {len(systems)} system(s) "
         f"({not_ok} not ok). Run status: <b>{'ok' if data.get('ok') else 'see problems'}</b>; "
         f'<a href="#problems">{problems} problem(s) and warning(s)</a>; '
-        f'<a href="#cleaning">{sum(r[5] == "removed" for r in data.get("cleaning", []))} line(s) removed by '
-        "cleaning</a>.</p>"
+        f'<a href="#cleaning">{sum(removed.values())} line(s) removed by cleaning</a>.</p>'
     ]
     if data.get("stopped"):
         parts.append(f"<p><b>The run stopped early:</b> {html.escape(str(data['stopped']))}</p>")
-    parts += [
-        "<h3>How each derivative tracks its source</h3>",
-        '<p class="note">Left: ROUGE-1 precision (share of the derivative\'s words found in the source) '
-        "against recall (share of the source's words it keeps): high precision and low recall is a faithful "
-        "condensation, both high a near copy. Right: the tracking profile, one dot per derivative on each "
-        "measure (hover a dot for its text and value). The same figures for every text of a cluster, system "
-        "summaries and references included, are in its section under Clusters.</p>",
-        '<div id="overview-charts"></div>',
-    ]
-    header, rows = data.get("derivatives", ([], []))
-    if rows:
-        parts.append(_table(header, rows, "derivatives", text_columns=2, bars=range(3, len(header))))
-    pooled = data.get("derivatives_pooled", [])
-    if pooled:
-        parts.append(
-            '<p class="note">All derivatives against the source, mean F1 over derivatives: '
-            + ", ".join(html.escape(f"{p['metric']} {_interval(p)}") for p in pooled)
-            + ".</p>"
-        )
+    # The systems compared first: at any corpus size they are the answer the run was made for.
     means = data.get("means", {})
     header, rows = means.get("table", ([], []))
     if rows:
@@ -229,6 +232,30 @@ def _overview(data: Mapping[str, Any]) -> str:
             "clusters the seeded bootstrap interval follows in brackets (one cluster has no interval).</p>",
             _table(header, rows, "means"),
         ]
+    parts.append("<h3>How each derivative tracks its source</h3>")
+    pooled = data.get("derivatives_pooled", [])
+    if pooled:
+        parts.append(
+            '<p class="note">All derivatives against the source, mean F1 over derivatives: '
+            + ", ".join(html.escape(f"{p['metric']} {_interval(p)}") for p in pooled)
+            + ".</p>"
+        )
+    first = (
+        f" The charts and the table show the derivatives of the first {len(clusters)} clusters."
+        if len(clusters) < total
+        else ""
+    )
+    parts += [
+        '<p class="note">Left: ROUGE-1 precision (share of the derivative\'s words found in the source) '
+        "against recall (share of the source's words it keeps): high precision and low recall is a faithful "
+        "condensation, both high a near copy. Right: the tracking profile, one dot per derivative on each "
+        "measure (hover a dot for its text and value). The same figures for every text of a cluster, system "
+        f"summaries and references included, are in its section under Clusters.{first}</p>",
+        '<div id="overview-charts"></div>',
+    ]
+    header, rows = data.get("derivatives", ([], []))
+    if rows:
+        parts.append(_table(header, rows, "derivatives", text_columns=2, bars=range(3, len(header))))
     return "".join(parts)
 
 
@@ -301,9 +328,12 @@ def _derivative_means(
 INDEX_MEASURES = ("rouge1_p", "rouge1_r", "closeness")
 
 
-def _cluster_index(clusters: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> str:
+def _cluster_index(
+    clusters: Sequence[Mapping[str, Any]], keys: Sequence[str], note: str | None = None
+) -> str:
+    shown_note = f'<p class="detail-note"><b>Note:</b> {html.escape(note)}.</p>' if note else ""
     if not clusters:
-        return '<p class="note">No clusters.</p>'
+        return shown_note or '<p class="note">No clusters.</p>'
     rows = []
     for n, cluster in enumerate(clusters):
         texts = cluster["texts"]
@@ -335,7 +365,10 @@ def _cluster_index(clusters: Sequence[Mapping[str, Any]], keys: Sequence[str]) -
     return (
         '<p class="note">Open a cluster (or follow its link) to see every text against the source: the '
         "tracking table, charts, the pairwise heatmaps and, on request, the source beside each text. The "
-        "last columns are means over the cluster's derivatives, against its source.</p>" + index + sections
+        "last columns are means over the cluster's derivatives, against its source.</p>"
+        + shown_note
+        + index
+        + sections
     )
 
 
@@ -358,21 +391,25 @@ def _cleaning(data: Mapping[str, Any]) -> str:
     parts = []
     removed = [r for r in rows if r[5] == "removed"]
     kept = len(rows) - len(removed)
-    if not rows:
-        parts.append('<p class="note">No line was removed.</p>')
-    else:
-        counts: dict[str, int] = {}
+    counts: dict[str, int] = dict(data.get("removed") or {})
+    if not data.get("removed"):
         for row in removed:
             counts[row[3]] = counts.get(row[3], 0) + 1
+    if not rows and not counts:
+        parts.append('<p class="note">No line was removed.</p>')
+    else:
         summary = ", ".join(f"{html.escape(rule)}: {n}" for rule, n in sorted(counts.items()))
+        listed = sum(counts.values()) > len(removed)
         parts.append(
-            f"<p>{len(removed)} line(s) removed ({summary or 'none'})"
+            f"<p>{sum(counts.values())} line(s) removed ({summary or 'none'})"
             + (
                 f"; {kept} line(s) matched a rule but kept, as removing them would gut the text"
                 if kept
                 else ""
             )
-            + "; every one is also in cleaning.jsonl.</p><details><summary>Show the lines</summary>"
+            + "; every one is also in cleaning.jsonl.</p><details><summary>Show the lines"
+            + (f" of the first {len(data.get('clusters', []))} clusters" if listed else "")
+            + "</summary>"
             + _table(
                 ["cluster", "document", "line", "rule", "text", "action"], rows, "cleaning", text_columns=2
             )

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
@@ -134,28 +135,100 @@ class ClusterScores:
     unavailable: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
 
+    @cached_property
+    def rouge_rows(self) -> list[ScoreRow]:
+        """`score_rows` of this cluster's rows, made once: the means and every writer read them."""
+        return score_rows(self.rows)
+
+
+def score_rows(rows: Iterable[Row]) -> list[ScoreRow]:
+    """The "rouge" rows among `rows` as one row per (cluster, candidate, target, ROUGE type) with P, R, F1."""
+    from eval.aggregate import ScoreRow
+
+    stats: dict[tuple[str, Ref, Ref, str], dict[str, float]] = {}
+    for row in rows:
+        if row.family != "rouge":
+            continue
+        if row.value is None:
+            raise ValueError(f"ROUGE row without a value: {row}")
+        stats.setdefault((row.cluster, row.candidate, row.target, row.measure), {})[row.stat] = row.value
+    out = []
+    for (cluster, candidate, target, metric), values in stats.items():
+        missing = [s for s in ROUGE_STATS if s not in values]
+        if missing:
+            raise ValueError(f"ROUGE rows of {cluster}/{candidate}/{target}/{metric} lack {missing}")
+        out.append(
+            ScoreRow(
+                cluster,
+                candidate.id,
+                target.id,
+                metric,
+                values["precision"],
+                values["recall"],
+                values["f1"],
+                candidate.kind,
+                target.kind,
+            )
+        )
+    return out
+
+
+def cluster_matrices(scores: ClusterScores) -> dict[str, Matrix | str]:
+    """metric -> one cluster's pairwise Matrix (or why it could not be made), rebuilt from its rows."""
+    from eval.matrices import Matrix
+
+    cells: dict[str, dict[tuple[str, str], float]] = defaultdict(dict)
+    for row in scores.rows:
+        if row.family != "matrix":
+            continue
+        if row.value is None:
+            raise ValueError(f"matrix row without a value: {row}")
+        cells[row.measure][(row.candidate.id, row.target.id)] = row.value
+    labels = scores.matrix_labels
+    out: dict[str, Matrix | str] = {
+        metric: Matrix(metric, labels, tuple(tuple(values[(a, b)] for b in labels) for a in labels))
+        for metric, values in cells.items()
+    }
+    out.update(dict(scores.unavailable))
+    return out
+
 
 @dataclass
 class Results:
-    """The run's table: append clusters with `add`, read with `select` and the views below."""
+    """The run's table: append clusters with `add`, read with `select` and the views below.
+
+    With `keep` set (a streamed run: `sumtrack run` writes each cluster to the run folder as it finishes),
+    only the first `keep` clusters' rows stay here; `clusters` still lists every cluster added.
+    """
 
     rows: list[Row] = field(default_factory=list)
     tracked: list[Tracked] = field(default_factory=list)
     clusters: list[str] = field(default_factory=list)
     matrix_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unavailable: dict[str, dict[str, str]] = field(default_factory=dict)  # cluster -> metric -> reason
+    keep: int | None = None  # clusters whose rows are kept (None: all)
     _by_family: dict[str, list[Row]] = field(default_factory=dict, repr=False, compare=False)
-    # score_rows() of the rows so far: every writer reads it, and it only changes when a cluster is added.
+    _units: list[ClusterScores] = field(default_factory=list, repr=False, compare=False)
+    _seen: set[str] = field(default_factory=set, repr=False, compare=False)
+    # score_rows() and matrices() of the rows so far: readers ask often, and they change only with `add`.
     _score_rows: tuple[int, list[ScoreRow]] | None = field(default=None, repr=False, compare=False)
+    _matrices: tuple[int, dict[str, dict[str, Matrix | str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for row in self.rows:
             self._by_family.setdefault(row.family, []).append(row)
+        self._seen.update(self.clusters)
 
     def add(self, scores: ClusterScores) -> None:
-        if scores.cluster in self.clusters:
+        if scores.cluster in self._seen:
             raise ValueError(f"Results.add: cluster {scores.cluster!r} was added already")
         self.clusters.append(scores.cluster)
+        self._seen.add(scores.cluster)
+        if self.keep is not None and len(self._units) >= self.keep:
+            return
+        self._units.append(scores)
         self.rows.extend(scores.rows)
         for row in scores.rows:
             self._by_family.setdefault(row.family, []).append(row)
@@ -164,6 +237,15 @@ class Results:
             self.matrix_labels[scores.cluster] = scores.matrix_labels
         if scores.unavailable:
             self.unavailable[scores.cluster] = dict(scores.unavailable)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every cluster added still has its rows here (False: a streamed run kept only the first)."""
+        return len(self._units) == len(self.clusters)
+
+    def cluster_scores(self) -> Iterator[ClusterScores]:
+        """The clusters whose rows are held, as they were added."""
+        return iter(self._units)
 
     def select(
         self,
@@ -189,37 +271,9 @@ class Results:
         """The "rouge" family as one row per (cluster, candidate, target, ROUGE type) with P, R and F1."""
         if self._score_rows is not None and self._score_rows[0] == len(self.rows):
             return list(self._score_rows[1])
-        out = self._make_score_rows()
+        out = score_rows(self.select(family="rouge"))
         self._score_rows = (len(self.rows), out)
         return list(out)
-
-    def _make_score_rows(self) -> list[ScoreRow]:
-        from eval.aggregate import ScoreRow
-
-        stats: dict[tuple[str, Ref, Ref, str], dict[str, float]] = {}
-        for row in self.select(family="rouge"):
-            if row.value is None:
-                raise ValueError(f"ROUGE row without a value: {row}")
-            stats.setdefault((row.cluster, row.candidate, row.target, row.measure), {})[row.stat] = row.value
-        out = []
-        for (cluster, candidate, target, metric), values in stats.items():
-            missing = [s for s in ROUGE_STATS if s not in values]
-            if missing:
-                raise ValueError(f"ROUGE rows of {cluster}/{candidate}/{target}/{metric} lack {missing}")
-            out.append(
-                ScoreRow(
-                    cluster,
-                    candidate.id,
-                    target.id,
-                    metric,
-                    values["precision"],
-                    values["recall"],
-                    values["f1"],
-                    candidate.kind,
-                    target.kind,
-                )
-            )
-        return out
 
     def tracking_values(self) -> dict[tuple[str, Ref], dict[str, float | None]]:
         """(cluster, text) -> tracking measure name -> value."""
@@ -230,6 +284,8 @@ class Results:
 
     def matrices(self) -> dict[str, dict[str, Matrix | str]]:
         """cluster -> metric -> the pairwise Matrix (or why it could not be made), rebuilt from the rows."""
+        if self._matrices is not None and self._matrices[0] == len(self.rows):
+            return dict(self._matrices[1])
         from eval.matrices import Matrix
 
         cells: dict[str, dict[str, dict[tuple[str, str], float]]] = defaultdict(lambda: defaultdict(dict))
@@ -248,7 +304,8 @@ class Results:
                 metrics[metric] = Matrix(metric, labels, grid)
             metrics.update(self.unavailable.get(cluster, {}))
             out[cluster] = metrics
-        return out
+        self._matrices = (len(self.rows), out)
+        return dict(out)
 
     def records(self) -> Iterable[dict[str, Any]]:
         return (row.record() for row in self.rows)

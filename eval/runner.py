@@ -14,16 +14,17 @@ from dataclasses import dataclass, field
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from eval.aggregate import AggregateRow, Comparison, Role, ScoreRow, aggregate, compare_systems
+from eval.aggregate import AggregateRow, Comparison, Role, ScoreRow, aggregate_units, compare_units
 from eval.config import LoadedConfig, SystemConfig, check_config, id_clashes
 from eval.execution import ExecutionOptions
 from eval.matrices import Matrix
-from eval.results import Results, Tracked
+from eval.results import ClusterScores, Results, Tracked
 from eval.scoring import ClusterTexts, Prepared
 from eval.semantic import Embedder
 from eval.settings import Settings
+from eval.units import UnitValues
 from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import (
@@ -42,6 +43,15 @@ if TYPE_CHECKING:
     from eval.store import ClusterStore
 
 Progress = Callable[[str], None]
+
+
+class Sink(Protocol):
+    """Where each cluster's scores go as it finishes (eval.writers.RunFolder): `start` comes before the
+    first cluster, with the run's result so far (its signature and settings)."""
+
+    def start(self, result: RunResult) -> None: ...
+
+    def add(self, scores: ClusterScores) -> None: ...
 
 
 @dataclass
@@ -70,6 +80,14 @@ class RunResult:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (on_error: stop)
+    # Clusters scored in all. A streamed run (`sumtrack run`) keeps only the first output.detail_clusters
+    # clusters' rows in `results`; the rest went to the run folder as they finished. None: all are there.
+    clusters_scored: int | None = None
+
+    @property
+    def scored(self) -> int:
+        """How many clusters were scored, whether or not `results` still holds their rows."""
+        return len(self.results.clusters) if self.clusters_scored is None else self.clusters_scored
 
     @property
     def scores(self) -> list[ScoreRow]:
@@ -162,14 +180,19 @@ class Runner:
         progress: Progress | None = None,
         embedder: Embedder | None = None,
         store_dir: Path | None = None,
+        sink: Sink | None = None,
     ) -> None:
         """`embedder` is used for semantic similarity when the config's tracking.semantic is on (default:
         the settings' all-MiniLM-L6-v2 Embedder, loaded on first use; it imports torch). With `store_dir`
         (`sumtrack run` uses `.<run folder>.clusters` beside the run folder) each cluster is recorded there
         as it finishes, and a run interrupted with the same settings, corpus and systems resumes from the
-        clusters recorded (eval/store.py)."""
+        clusters recorded (eval/store.py). With a `sink` (`sumtrack run` passes its eval.writers.RunFolder)
+        each cluster's rows go there as it finishes and the result's table keeps only the first
+        output.detail_clusters clusters' rows, so memory does not grow with the corpus; means and tests cover
+        every cluster either way."""
         self.loaded = loaded
         self.store_dir = store_dir
+        self.sink = sink
         self.options = loaded.config.execution.options()
         self.config = loaded.config
         self.progress = progress or (lambda message: None)
@@ -193,6 +216,8 @@ class Runner:
             settings=self.config.model_dump(mode="json"),
             versions=versions(),
         )
+        if self.sink is not None:
+            result.results = Results(keep=self.config.output.detail_clusters)
         wrong = check_config(self.loaded)  # the same checks as `validate`, before anything is computed
         if wrong:
             raise ConfigError("\n".join(wrong))
@@ -208,16 +233,17 @@ class Runner:
             self._summarize(system, sources, result)
         for column, texts in corpus.outputs.items():
             self._existing(column, texts, sources, result)
-        self._score(clusters, result)
+        units = self._score(clusters, result)
+        result.clusters_scored = len(result.results.clusters)
         spec = self.config.aggregate
-        result.aggregates = aggregate(
-            result.scores, seed=spec.seed, samples=spec.bootstrap, confidence=spec.confidence
+        self.progress(f"means and intervals over {result.scored} clusters")
+        result.aggregates = aggregate_units(
+            units, seed=spec.seed, samples=spec.bootstrap, confidence=spec.confidence
         )
         if spec.significance != "none":
             systems = [s.name for s in result.systems if s.status == "ok"]
-            result.comparisons = compare_systems(
-                result.scores, systems, method=spec.significance, seed=spec.seed
-            )
+            self.progress(f"comparing {len(systems)} systems")
+            result.comparisons = compare_units(units, systems, method=spec.significance, seed=spec.seed)
         return result
 
     def prepare(self, doc: Document, cluster: str, role: Role) -> Prepared:
@@ -334,9 +360,10 @@ class Runner:
             summary = Summary(text=text, system=name, settings={"column": name})
             result.summaries.append((source.cluster, summary, prepared))
 
-    def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> None:
-        """Each cluster through `score_cluster` on the configured engine (eval.cluster_work), its rows
-        appended to the results table, in corpus order, as it finishes."""
+    def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> UnitValues:
+        """Each cluster through `score_cluster` on the configured engine (eval.cluster_work), in corpus
+        order as it finishes: its rows appended to the results table and handed to the sink, its units kept
+        for the means (returned)."""
         from eval.cluster_work import fingerprint, score_clusters
 
         by_cluster = _summaries_by_cluster(result)
@@ -361,15 +388,26 @@ class Runner:
                 )
         if store is not None and store.done():
             self.progress(f"resuming: {len(store.done())} clusters already scored")
+        units = UnitValues()
+        warned = set(result.warnings)
+        if self.sink is not None:
+            self.sink.start(result)
         try:
             scored = score_clusters(items, self.settings, self.components.embedder, self.options, store)
             for number, scores in enumerate(scored, 1):
                 self.progress(f"scored cluster {scores.cluster} ({number}/{len(items)})")
                 result.results.add(scores)
-                result.warnings += [w for w in scores.warnings if w not in result.warnings]
+                units.add(scores)
+                if self.sink is not None:
+                    self.sink.add(scores)
+                for warning in scores.warnings:
+                    if warning not in warned:
+                        warned.add(warning)
+                        result.warnings.append(warning)
         finally:
             if store is not None:
                 store.close()
+        return units
 
 
 def _open_store(folder: Path, fingerprint: str) -> ClusterStore:

@@ -3,8 +3,10 @@
 The store is one append-only JSON Lines file (`sumtrack run` keeps it beside the run folder, in
 `.<folder>.clusters/`, until the folder is written). Its first line is a header holding the
 run's fingerprint (its signature, or any string that changes when the numbers would); every later line is
-one finished cluster: `{"cluster": id, "record": {...}}`, written in one call, flushed and fsync'd before
-`append` returns, so a cluster reported done survives a crash or a kill. A line cut short by a crash is
+one finished cluster: `{"cluster": id, "record": {...}}`, written in one call and flushed before `append`
+returns, so a cluster reported done survives a crash or a kill of the process; the file is fsync'd at most
+once a second (and on close), so a power cut loses at most the last second's clusters (an fsync per cluster
+cost ~1.3 ms here: 13 s over 10,000 clusters). A line cut short by a crash is
 dropped on reopening and that cluster is simply computed again.
 
 Nothing is held in memory but the set of finished cluster ids; `records()` reads the file back lazily, so
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from typing import Any
 from summarize.errors import ConfigError
 
 FILE_NAME = "clusters.jsonl"
+SYNC_SECONDS = 1.0  # the longest a recorded cluster waits for its fsync
 _FORMAT = "sumtrack-clusters/1"
 
 
@@ -34,6 +38,7 @@ class ClusterStore:
         self.fsync = fsync
         self._done = done
         self._file = path.open("a", encoding="utf-8")
+        self._synced = time.monotonic()
 
     @classmethod
     def open(
@@ -61,8 +66,9 @@ class ClusterStore:
         line = json.dumps({"cluster": cluster, "record": record}, ensure_ascii=False, allow_nan=True)
         self._file.write(line + "\n")
         self._file.flush()
-        if self.fsync:
+        if self.fsync and time.monotonic() - self._synced >= SYNC_SECONDS:
             os.fsync(self._file.fileno())
+            self._synced = time.monotonic()
         self._done.add(cluster)
 
     def records(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -72,6 +78,9 @@ class ClusterStore:
 
     def close(self) -> None:
         if not self._file.closed:
+            self._file.flush()
+            if self.fsync:
+                os.fsync(self._file.fileno())
             self._file.close()
 
     def __enter__(self) -> ClusterStore:

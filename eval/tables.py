@@ -12,7 +12,7 @@ second table that repeats the key columns, so no cell is ever clipped to an ambi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eval.aggregate import AggregateRow, ScoreRow
@@ -26,14 +26,47 @@ Table = tuple[list[str], list[list[str]]]
 SHORT_METRIC = {"rouge1": "R1", "rouge2": "R2", "rougeL": "RL", "rougeLsum": "RLsum"}
 
 
-def tracking_rows(result: RunResult) -> list[tuple[str, str, str, int, dict[str, ScoreRow]]]:
-    """(cluster, candidate, kind, words, {metric: row}) for every text scored against its source."""
-    words = {(d.cluster, d.id): d.words for d in result.documents}
-    words.update({(c, p.id): p.words for c, _, p in result.summaries})
+# How many clusters the console shows text by text (report.html and report.md show output.detail_clusters).
+CONSOLE_CLUSTERS = 20
+DETAIL_CLUSTERS = 100  # output.detail_clusters when the settings do not say
+
+
+def detail_clusters(result: RunResult, limit: int | None = None) -> list[str]:
+    """The clusters shown text by text, in corpus order: the first `output.detail_clusters` (or `limit`,
+    if smaller) of those whose rows `result.results` still holds."""
+    cap = (result.settings.get("output") or {}).get("detail_clusters", DETAIL_CLUSTERS)
+    if limit is not None:
+        cap = min(cap, limit)
+    clusters = list(dict.fromkeys(d.cluster for d in result.documents if d.role == "source"))
+    if result.clusters_scored is not None:  # a streamed run: only the first clusters' rows are held
+        held = set(result.results.clusters)
+        clusters = [c for c in clusters if c in held]
+    return clusters[: max(cap, 0)]
+
+
+def detail_note(result: RunResult, shown: Sequence[str]) -> str | None:
+    """The line saying the per-text parts show only some clusters; None where they show every one."""
+    total = max(result.scored, len({d.cluster for d in result.documents if d.role == "source"}))
+    if len(shown) >= total:
+        return None
+    return (
+        f"showing {len(shown)} of {total} clusters text by text; every cluster is in scores.csv and rows.csv "
+        "and in every mean"
+    )
+
+
+def tracking_rows(
+    result: RunResult, clusters: Collection[str] | None = None
+) -> list[tuple[str, str, str, int, dict[str, ScoreRow]]]:
+    """(cluster, candidate, kind, words, {metric: row}) for every text scored against its source (of
+    `clusters` only, where given)."""
+    wanted = None if clusters is None else set(clusters)
+    words = {(d.cluster, d.id): d.words for d in result.documents if wanted is None or d.cluster in wanted}
+    words.update({(c, p.id): p.words for c, _, p in result.summaries if wanted is None or c in wanted})
     grouped: dict[tuple[str, str], dict[str, ScoreRow]] = {}
     kinds: dict[tuple[str, str], str] = {}
     for row in result.scores:
-        if row.target_kind == "source":
+        if row.target_kind == "source" and (wanted is None or row.cluster in wanted):
             grouped.setdefault((row.cluster, row.candidate), {})[row.metric] = row
             kinds[(row.cluster, row.candidate)] = row.candidate_kind
     return [
@@ -101,13 +134,16 @@ HEADLINE: tuple[str, ...] = (
 OVERVIEW: tuple[str, ...] = ("coverage", "novel_2gram", "longest_fragment", "semantic", "order", "closeness")
 
 
-def tracking_table(result: RunResult) -> Table:
-    """The headline tracking measures of every text against its cluster's source."""
+def tracking_table(result: RunResult, clusters: Collection[str] | None = None) -> Table:
+    """The headline tracking measures of every text against its cluster's source (of `clusters` only,
+    where given)."""
+    wanted = None if clusters is None else set(clusters)
     measures = [get(name) for name in HEADLINE]
     header = ["cluster", "text", "kind", *(m.label for m in measures)]
     rows = [
         [t.cluster, t.id, t.kind, *(m.format(m.compute(t.profile)) for m in measures)]
         for t in result.tracking
+        if wanted is None or t.cluster in wanted
     ]
     return header, rows
 
@@ -132,12 +168,15 @@ def comparisons_table(result: RunResult) -> Table:
     return header, rows
 
 
-def source_rouge_table(result: RunResult, metrics: Sequence[str]) -> Table:
-    """Every text against its source: precision and recall of the first ROUGE type, F1 of each type.
+def source_rouge_table(
+    result: RunResult, metrics: Sequence[str], clusters: Collection[str] | None = None
+) -> Table:
+    """Every text against its source: precision and recall of the first ROUGE type, F1 of each type (of
+    `clusters` only, where given).
 
     The cluster column is there only when the run has more than one cluster."""
-    rows = tracking_rows(result)
-    several = len({r[0] for r in rows}) > 1
+    rows = tracking_rows(result, clusters)
+    several = len({r[0] for r in rows}) > 1 or result.scored > 1
     first = metrics[0]
     header = [
         *(["cluster"] if several else []),
@@ -163,17 +202,22 @@ def source_rouge_table(result: RunResult, metrics: Sequence[str]) -> Table:
     return header, body
 
 
-def derivatives_table(result: RunResult, metrics: Sequence[str]) -> Table:
+def derivatives_table(
+    result: RunResult, metrics: Sequence[str], clusters: Collection[str] | None = None
+) -> Table:
     """The overview: each derivative against its source, ROUGE (the first type) and the headline tracking
-    measures, cluster by cluster."""
+    measures, cluster by cluster (of `clusters` only, where given)."""
     first = metrics[0]
     label = SHORT_METRIC.get(first, first)
-    profiles = {(t.cluster, t.id): t.profile for t in result.tracking}
+    wanted = None if clusters is None else set(clusters)
+    profiles = {
+        (t.cluster, t.id): t.profile for t in result.tracking if wanted is None or t.cluster in wanted
+    }
     header = ["cluster", "derivative", "words", f"{label} P", f"{label} R", f"{label} F"]
     measures = [get(name) for name in OVERVIEW]
     header += [m.label for m in measures]
     rows = []
-    for cluster, cand, kind, words, ms in tracking_rows(result):
+    for cluster, cand, kind, words, ms in tracking_rows(result, clusters):
         if kind != "derivative":
             continue
         score = ms.get(first)

@@ -1,8 +1,10 @@
 """Writers of a run folder, registered by name; `output.formats` chooses which run (default: all).
 
-Each writer is a view of the run's results table (eval.results via RunResult) and returns its files as
-{file name: text}; `write_run` writes them through a temporary name and a rename, so an interrupted write
-never leaves half a file. config.resolved.yaml (what ran, every default filled in) is always written.
+Each writer is a `Part` of a run folder being written (`RunFolder`): it takes each cluster's rows as the
+cluster finishes (scores.csv, rows.csv and results.json grow a cluster at a time, so a run of any size holds
+none of its rows in memory), then writes what needs the whole run (means, reports) at the end. The folder
+grows beside the old one and replaces it only once complete, so an interrupted or failed write never leaves
+half a run. config.resolved.yaml (what ran, every default filled in) is always written.
 
 Every CSV file starts with one comment line, `# signature: rouge|tok:...`, then the header: read it with
 `csv` after skipping that line, or `pandas.read_csv(path, skiprows=1)`.
@@ -11,21 +13,23 @@ Every CSV file starts with one comment line, `# signature: rouge|tok:...`, then 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
+from eval.results import ClusterScores, Row, Tracked, cluster_matrices
 from summarize.errors import SumtrackError
 
 if TYPE_CHECKING:
+    from eval.aggregate import ScoreRow
     from eval.config import LoadedConfig
     from eval.runner import RunResult
+    from eval.scoring import Prepared
 
 # The allowed values of output.formats, defined here once; the config schema uses these.
 Format = Literal["csv", "json", "jsonl", "markdown", "html"]
@@ -66,14 +70,28 @@ ROW_COLUMNS = (
     "value",
 )
 
-Render = Callable[["RunResult", "LoadedConfig"], dict[str, str]]
+
+class Part(Protocol):
+    """One writer's files for one run, in a folder being written: `add` takes each cluster as it finishes,
+    `finish` writes what needs the whole run (means, the report) and closes every file."""
+
+    def add(self, scores: ClusterScores) -> None: ...
+
+    def finish(self, result: RunResult, loaded: LoadedConfig) -> None: ...
+
+    def close(self) -> None:
+        """Close its files without finishing (the run folder is given up)."""
+
+
+Open = Callable[[Path, "RunResult"], Part]
+Render = Callable[["RunResult", "LoadedConfig"], dict[str, "str | Iterable[str]"]]
 
 
 @dataclass(frozen=True)
 class Writer:
     name: Format
     files: tuple[str, ...]  # the files it writes, for `sumtrack list` and the README
-    render: Render
+    open: Open  # its Part for a folder being written
     description: str
 
 
@@ -98,17 +116,28 @@ def all_writers() -> tuple[Writer, ...]:
     return tuple(_WRITERS.values())
 
 
+def _cell(value: Any) -> Any:
+    return f"{value:.6f}" if isinstance(value, float) else ("" if value is None else value)
+
+
+def _field(value: Any) -> str:
+    """One CSV field, quoted where it holds a comma, a quote or a line break (\\r too, which `csv.writer`
+    with a \\n line end leaves bare and readers then split on); floats to 6 places, None empty."""
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    if value is None:
+        return ""
+    text = str(value)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]], signature: str) -> str:
     """A CSV file: the signature comment line, the header, then one line per row (floats to 6 places)."""
-    buffer = io.StringIO()
-    buffer.write(f"# signature: {signature}\n")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(
-            [f"{v:.6f}" if isinstance(v, float) else ("" if v is None else v) for v in map(row.get, columns)]
-        )
-    return buffer.getvalue()
+    lines = [f"# signature: {signature}\n", ",".join(map(_field, columns)) + "\n"]
+    lines += [",".join(_field(v) for v in map(row.get, columns)) + "\n" for row in rows]
+    return "".join(lines)
 
 
 def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
@@ -120,16 +149,173 @@ def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
         return first.removeprefix("# signature: ").rstrip("\n"), list(csv.DictReader(f))
 
 
-def _csv_files(result: RunResult, loaded: LoadedConfig) -> dict[str, str]:
-    sig = result.signature
+class _CsvStream:
+    """A CSV file written a cluster at a time: the signature line and the header first. Lines are built
+    directly (the same bytes `csv_text` writes; tested), the text fields of a (candidate, target) pair
+    quoted once."""
+
+    def __init__(self, path: Path, columns: Sequence[str], signature: str) -> None:
+        self.handle = path.open("w", encoding="utf-8", newline="")
+        self.handle.write(f"# signature: {signature}\n")
+        self.handle.write(",".join(map(_field, columns)) + "\n")
+
+    def rows(self, rows: Iterable[Sequence[Any]], keys: int) -> None:
+        """Rows whose first `keys` fields repeat from row to row (the pair a value belongs to)."""
+        heads: dict[tuple[Any, ...], str] = {}
+        lines = []
+        for row in rows:
+            key = tuple(row[:keys])
+            head = heads.get(key)
+            if head is None:
+                head = heads[key] = ",".join(map(_field, key))
+            lines.append(f"{head},{','.join(map(_field, row[keys:]))}\n")
+        self.handle.write("".join(lines))
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _score_line(r: ScoreRow) -> tuple[Any, ...]:
+    return (
+        r.cluster,
+        r.candidate_kind,
+        r.candidate,
+        r.target_kind,
+        r.target,
+        r.metric,
+        r.precision,
+        r.recall,
+        r.f1,
+    )
+
+
+def _row_line(r: Row) -> tuple[Any, ...]:
+    c, t = r.candidate, r.target
+    return (r.cluster, c.kind, c.id, t.kind, t.id, r.family, r.measure, r.stat, r.value)
+
+
+class _Csv:
+    """scores.csv and rows.csv grow a cluster at a time; aggregates.csv is written at the end."""
+
+    def __init__(self, folder: Path, result: RunResult) -> None:
+        self.folder, self.signature = folder, result.signature
+        self.scores = _CsvStream(folder / "scores.csv", SCORE_COLUMNS, result.signature)
+        self.rows = _CsvStream(folder / "rows.csv", ROW_COLUMNS, result.signature)
+
+    def add(self, scores: ClusterScores) -> None:
+        self.scores.rows((_score_line(r) for r in scores.rouge_rows), keys=5)
+        self.rows.rows((_row_line(r) for r in scores.rows), keys=5)
+
+    def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
+        self.scores.close()
+        self.rows.close()
+        records = (a.record() for a in result.aggregates)
+        _write(self.folder / "aggregates.csv", csv_text(AGGREGATE_COLUMNS, records, self.signature))
+
+    def close(self) -> None:
+        self.scores.close()
+        self.rows.close()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _tracked_record(t: Tracked) -> dict[str, Any]:
+    return {"cluster": t.cluster, "id": t.id, "kind": t.kind, "profile": t.profile.to_dict()}
+
+
+class _Json:
+    """results.json: the per-cluster lists (scores, tracking, matrices) grow in side files a cluster at a
+    time, one record per line; `finish` writes the document in its key order around them."""
+
+    SECTIONS = ("scores", "tracking", "matrices")
+
+    def __init__(self, folder: Path, result: RunResult) -> None:
+        self.folder = folder
+        self.parts = {
+            name: (folder / f".results.{name}.part").open("w+", encoding="utf-8") for name in self.SECTIONS
+        }
+        self.count = dict.fromkeys(self.SECTIONS, 0)
+
+    def _put(self, section: str, line: str) -> None:
+        self.parts[section].write((",\n  " if self.count[section] else "\n  ") + line)
+        self.count[section] += 1
+
+    def add(self, scores: ClusterScores) -> None:
+        from eval.report_html import matrices_data
+
+        for r in scores.rouge_rows:
+            self._put("scores", _dumps(vars(r)))  # flat: vars, not the slow deep asdict
+        for t in scores.tracked:
+            self._put("tracking", _dumps(_tracked_record(t)))
+        if scores.matrix_labels or scores.unavailable:
+            self._put(
+                "matrices", f"{_dumps(scores.cluster)}: {_dumps(matrices_data(cluster_matrices(scores)))}"
+            )
+
+    def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
+        head: dict[str, Any] = {
+            "name": result.name,
+            "signature": result.signature,
+            "versions": result.versions,
+            "settings": result.settings,
+            "ok": result.ok,
+            "stopped": result.stopped,
+            "documents": [document_record(d) for d in result.documents],
+            "systems": [asdict(s) for s in result.systems],
+            "scores": None,
+            "aggregates": [a.record() for a in result.aggregates],
+            "comparisons": [c.record() for c in result.comparisons],
+            "tracking": None,
+            "matrices": None,
+            "problems": [asdict(p) for p in result.problems],
+            "warnings": result.warnings,
+        }
+        path = self.folder / "results.json"
+        tmp = path.with_name(".results.json.tmp")
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write("{")
+            for number, (key, value) in enumerate(head.items()):
+                out.write(f"{',' if number else ''}\n  {_dumps(key)}: ")
+                if key in self.SECTIONS:
+                    part = self.parts[key]
+                    part.flush()
+                    part.seek(0)
+                    brackets = "{}" if key == "matrices" else "[]"
+                    out.write(brackets[0])
+                    shutil.copyfileobj(part, out)
+                    out.write(("\n  " if self.count[key] else "") + brackets[1])
+                elif isinstance(value, list) and value:
+                    out.write("[\n    " + ",\n    ".join(_dumps(v) for v in value) + "\n  ]")
+                else:
+                    out.write(_dumps(value))
+            out.write("\n}\n")
+        self.close()
+        for name in self.SECTIONS:
+            (self.folder / f".results.{name}.part").unlink()
+        os.replace(tmp, path)
+
+    def close(self) -> None:
+        for part in self.parts.values():
+            part.close()
+
+
+def document_record(d: Prepared) -> dict[str, Any]:
     return {
-        "scores.csv": csv_text(SCORE_COLUMNS, (vars(r) for r in result.scores), sig),
-        "aggregates.csv": csv_text(AGGREGATE_COLUMNS, (a.record() for a in result.aggregates), sig),
-        "rows.csv": csv_text(ROW_COLUMNS, result.results.records(), sig),
+        "cluster": d.cluster,
+        "id": d.id,
+        "role": d.role,
+        "path": d.path,
+        "words": d.words,
+        "sentences": len(d.sentences),
+        "dropped_lines": len(d.dropped),
+        "encoding": d.encoding,
     }
 
 
 def results_dict(result: RunResult) -> dict[str, Any]:
+    """results.json as one dict, for a run whose table holds every cluster (library use, tests)."""
     from eval.report_html import matrices_data
 
     return {
@@ -139,37 +325,19 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         "settings": result.settings,
         "ok": result.ok,
         "stopped": result.stopped,
-        "documents": [
-            {
-                "cluster": d.cluster,
-                "id": d.id,
-                "role": d.role,
-                "path": d.path,
-                "words": d.words,
-                "sentences": len(d.sentences),
-                "dropped_lines": len(d.dropped),
-                "encoding": d.encoding,
-            }
-            for d in result.documents
-        ],
+        "documents": [document_record(d) for d in result.documents],
         "systems": [asdict(s) for s in result.systems],
-        "scores": [dict(vars(r)) for r in result.scores],  # flat: vars, not the slow deep asdict
+        "scores": [dict(vars(r)) for r in result.scores],
         "aggregates": [a.record() for a in result.aggregates],
         "comparisons": [c.record() for c in result.comparisons],
-        "tracking": [asdict(t) for t in result.tracking],
+        "tracking": [_tracked_record(t) for t in result.tracking],
         "matrices": {cid: matrices_data(m) for cid, m in result.matrices.items()},
         "problems": [asdict(p) for p in result.problems],
         "warnings": result.warnings,
     }
 
 
-def _json_files(result: RunResult, loaded: LoadedConfig) -> dict[str, str]:
-    text = json.dumps(results_dict(result), indent=2, ensure_ascii=False, default=str) + "\n"
-    return {"results.json": text}
-
-
-def summaries_jsonl(result: RunResult) -> str:
-    lines = []
+def summaries_jsonl(result: RunResult) -> Iterator[str]:
     for cluster, summary, prepared in result.summaries:
         record = {
             "cluster": cluster,
@@ -178,14 +346,13 @@ def summaries_jsonl(result: RunResult) -> str:
             "words": prepared.words,
         }
         record["settings"] = dict(summary.settings)
-        lines.append(json.dumps(record, ensure_ascii=False, default=str))
-    return "".join(line + "\n" for line in lines)
+        yield _dumps(record) + "\n"
 
 
-def cleaning_jsonl(result: RunResult) -> str:
+def cleaning_jsonl(result: RunResult) -> Iterator[str]:
     """One record per line a rule matched: "kept": true where the line stayed because dropping every
     match would have removed most of its document."""
-    return "".join(
+    return (
         json.dumps(
             {
                 "cluster": d.cluster,
@@ -205,17 +372,38 @@ def cleaning_jsonl(result: RunResult) -> str:
     )
 
 
-def _jsonl_files(result: RunResult, loaded: LoadedConfig) -> dict[str, str]:
+class _AtEnd:
+    """A writer whose files need the whole run: rendered once, at the end."""
+
+    def __init__(self, folder: Path, render: Render) -> None:
+        self.folder, self.render = folder, render
+
+    def add(self, scores: ClusterScores) -> None:
+        pass
+
+    def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
+        for name, text in self.render(result, loaded).items():
+            _write(self.folder / name, text)
+
+    def close(self) -> None:
+        pass
+
+
+def _at_end(render: Render) -> Open:
+    return lambda folder, result: _AtEnd(folder, render)
+
+
+def _jsonl_files(result: RunResult, loaded: LoadedConfig) -> dict[str, str | Iterable[str]]:
     return {"summaries.jsonl": summaries_jsonl(result), "cleaning.jsonl": cleaning_jsonl(result)}
 
 
-def _markdown_files(result: RunResult, loaded: LoadedConfig) -> dict[str, str]:
+def _markdown_files(result: RunResult, loaded: LoadedConfig) -> dict[str, str | Iterable[str]]:
     from eval.report import report_md
 
     return {"report.md": report_md(result, loaded.config.rouge.types)}
 
 
-def _html_files(result: RunResult, loaded: LoadedConfig) -> dict[str, str]:
+def _html_files(result: RunResult, loaded: LoadedConfig) -> dict[str, str | Iterable[str]]:
     from eval.report import html_data
     from eval.report_html import render_html
 
@@ -226,21 +414,21 @@ register(
     Writer(
         "csv",
         ("scores.csv", "aggregates.csv", "rows.csv"),
-        _csv_files,
+        _Csv,
         "ROUGE per pair, means with intervals, and every number as one long table",
     )
 )
-register(Writer("json", ("results.json",), _json_files, "everything in one JSON document"))
+register(Writer("json", ("results.json",), _Json, "everything in one JSON document"))
 register(
     Writer(
         "jsonl",
         ("summaries.jsonl", "cleaning.jsonl"),
-        _jsonl_files,
+        _at_end(_jsonl_files),
         "each system summary, and each line cleaning removed",
     )
 )
-register(Writer("markdown", ("report.md",), _markdown_files, "the report as Markdown"))
-register(Writer("html", ("report.html",), _html_files, "the report as one self-contained HTML page"))
+register(Writer("markdown", ("report.md",), _at_end(_markdown_files), "the report as Markdown"))
+register(Writer("html", ("report.html",), _at_end(_html_files), "the report as one self-contained HTML page"))
 
 
 def resolved_config(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> str:
@@ -254,9 +442,14 @@ def resolved_config(result: RunResult, loaded: LoadedConfig, out_dir: Path) -> s
     return f"# signature: {result.signature}\n{body}"
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str | Iterable[str]) -> None:
+    """A whole file through a temporary name and a rename; `text` may come in pieces."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as handle:
+        if isinstance(text, str):
+            handle.write(text)
+        else:
+            handle.writelines(text)
     os.replace(tmp, path)
 
 
@@ -268,46 +461,100 @@ class RunFolderError(SumtrackError):
 _RUN_MARKERS = ("results.json", "config.resolved.yaml")
 
 
+class RunFolder:
+    """A run folder written while the run goes: each cluster's rows go to its files as the cluster
+    finishes (eval.runner.Runner's `sink`), so a run of any size holds none of them in memory.
+
+    The folder is all old or all new: the files grow in a temporary folder beside it, which replaces the old
+    folder only in `commit`, once every file is written (old renamed aside, new renamed in, old deleted). A
+    failure (a full disk, a read-only place) is kept until `commit`, which then removes the temporary folder,
+    leaves the old run intact and raises RunFolderError saying so; the run itself goes on meanwhile.
+    """
+
+    def __init__(self, loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None) -> None:
+        chosen = loaded.config.output.formats if formats is None else formats
+        self.writers = [get(name) for name in chosen]  # unknown names fail before anything is written
+        self.loaded = loaded
+        self.out_dir = Path(os.path.abspath(out_dir))
+        _check_replaceable(self.out_dir)
+        self.kept = "; the previous run there is intact" if self.out_dir.exists() else ""
+        tag = f"{os.getpid()}-{time.time_ns()}"
+        self.staging = self.out_dir.with_name(f".{self.out_dir.name}.new-{tag}")
+        self.aside = self.out_dir.with_name(f".{self.out_dir.name}.old-{tag}")
+        self.parts: list[Part] = []
+        self.failure: OSError | None = None
+        try:
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            self.staging.mkdir()
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: OSError) -> RunFolderError:
+        for part in self.parts:
+            part.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return RunFolderError(f"cannot write the run folder {self.out_dir}: {exc.strerror or exc}{self.kept}")
+
+    def start(self, result: RunResult) -> None:
+        """Open every writer's files (the run's signature heads each CSV)."""
+        try:
+            self.parts = [w.open(self.staging, result) for w in self.writers]
+        except OSError as exc:
+            self.failure = exc
+
+    def add(self, scores: ClusterScores) -> None:
+        if self.failure is not None:
+            return
+        try:
+            for part in self.parts:
+                part.add(scores)
+        except OSError as exc:  # the run goes on; commit reports it
+            self.failure = exc
+
+    def commit(self, result: RunResult) -> list[Path]:
+        """Write what needs the whole run and put the folder in place; returns the paths written."""
+        try:
+            if self.failure is not None:
+                raise self.failure
+            _write(self.staging / "config.resolved.yaml", resolved_config(result, self.loaded, self.out_dir))
+            for part in self.parts:
+                part.finish(result, self.loaded)
+            names = sorted(p.name for p in self.staging.iterdir())
+            if self.out_dir.exists():
+                os.rename(self.out_dir, self.aside)
+            try:
+                os.rename(self.staging, self.out_dir)
+            except OSError:
+                if self.aside.exists():
+                    os.rename(self.aside, self.out_dir)
+                raise
+        except OSError as exc:
+            raise self._error(exc) from None
+        shutil.rmtree(self.aside, ignore_errors=True)
+        return [self.out_dir / name for name in names]
+
+    def discard(self) -> None:
+        """Give up: remove the temporary folder (the old run stays)."""
+        for part in self.parts:
+            part.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
 def write_run(
     result: RunResult, loaded: LoadedConfig, out_dir: Path, formats: Sequence[str] | None = None
 ) -> list[Path]:
     """Write config.resolved.yaml and the files of each chosen format (default: the config's
-    output.formats); returns the paths written.
-
-    The run folder is all old or all new: the files go into a temporary folder beside it, which replaces
-    the old folder only once every file is written (old renamed aside, new renamed in, old deleted). A
-    failure (a full disk, a read-only place) removes the temporary folder, leaves the old run intact and
-    raises RunFolderError saying so.
-    """
-    chosen = loaded.config.output.formats if formats is None else formats
-    writers = [get(name) for name in chosen]  # unknown names fail before anything is written
-    out_dir = Path(os.path.abspath(out_dir))
-    _check_replaceable(out_dir)
-    files = {"config.resolved.yaml": resolved_config(result, loaded, out_dir)}
-    for writer in writers:
-        files.update(writer.render(result, loaded))
-    kept = "; the previous run there is intact" if out_dir.exists() else ""
-    tag = f"{os.getpid()}-{time.time_ns()}"
-    staging = out_dir.with_name(f".{out_dir.name}.new-{tag}")
-    aside = out_dir.with_name(f".{out_dir.name}.old-{tag}")
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging.mkdir()
-        for name, text in files.items():
-            _write(staging / name, text)
-        if out_dir.exists():
-            os.rename(out_dir, aside)
-        try:
-            os.rename(staging, out_dir)
-        except OSError:
-            if aside.exists():
-                os.rename(aside, out_dir)
-            raise
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise RunFolderError(f"cannot write the run folder {out_dir}: {exc.strerror or exc}{kept}") from None
-    shutil.rmtree(aside, ignore_errors=True)
-    return [out_dir / name for name in files]
+    output.formats) for a finished run whose results table holds every cluster; returns the paths written.
+    All old or all new, as `RunFolder`; raises RunFolderError when the folder cannot be written."""
+    if not result.results.complete:
+        raise ValueError(
+            "write_run: this run's table keeps only its first clusters (it was streamed to a RunFolder)"
+        )
+    folder = RunFolder(loaded, out_dir, formats)
+    folder.start(result)
+    for scores in result.results.cluster_scores():
+        folder.add(scores)
+    return folder.commit(result)
 
 
 def _check_replaceable(out_dir: Path) -> None:

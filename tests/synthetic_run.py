@@ -14,7 +14,7 @@ from itertools import combinations
 from eval.aggregate import Comparison, ScoreRow, aggregate
 from eval.alignment import AlignedSentence, Alignment
 from eval.matrices import Matrix
-from eval.results import ALL, ALL_DERIVATIVES, ALL_REFERENCES, ClusterScores, Ref, Row
+from eval.results import ALL, ALL_DERIVATIVES, ALL_REFERENCES, ClusterScores, Ref, Results, Row
 from eval.rouge import Score
 from eval.runner import Prepared, RunResult, SystemRun, Tracked
 from eval.tracking import TrackingProfile
@@ -187,4 +187,23 @@ def synthetic_result(
     ]
     result.problems.append(Problem("cluster-000", "missing.txt", "missing.txt: no such file"))
     result.warnings.append("system 'bart-large-cnn' unavailable: not in the Hugging Face cache")
+    return result
+
+
+def large_result(total: int, detail: int, *, held: int | None = None) -> RunResult:
+    """`total` small synthetic clusters, output.detail_clusters = `detail`; with `held`, a streamed run
+    whose results table keeps only the first `held` clusters' rows."""
+    result = synthetic_result(total, references=2, systems=3, bootstrap=50)
+    result.settings = {"output": {"detail_clusters": detail}, "rouge": {"types": list(METRICS)}}
+    if held is not None:
+        table = result.results
+        first = table.clusters[:held]
+        keep = set(first)
+        result.results = Results(
+            rows=[r for r in table.rows if r.cluster in keep],
+            tracked=[t for t in table.tracked if t.cluster in keep],
+            clusters=list(first),
+            matrix_labels={c: table.matrix_labels[c] for c in first},
+        )
+        result.clusters_scored = total
     return result

@@ -347,3 +347,25 @@ def test_an_unwritable_run_folder_is_one_error_and_the_tables_still_print(write,
     (line,) = error_lines(stderr)
     assert line.startswith(f"sumtrack: error: cannot write the run folder {blocker / 'run'}")
     assert "near" in stdout and "lead-2" in stdout
+
+
+@pytest.mark.parametrize("held", [None, 25], ids=["library", "streamed"])
+def test_run_prints_at_most_20_clusters_text_by_text_then_what_covers_every_cluster(capsys, held) -> None:
+    from eval.cli import _print_result
+    from tests.synthetic_run import METRICS, large_result
+
+    result = large_result(30, 25, held=held)
+    _print_result(result, METRICS)
+    printed = capsys.readouterr().out
+    assert "cluster-019" in printed and "cluster-020" not in printed
+    more = (
+        "... and 10 more clusters not shown here: every cluster is in scores.csv and rows.csv, the first 25 "
+        "also in report.html and report.md; the means and tests below cover all 30"
+    )
+    assert more in " ".join(printed.split())
+    # The per-text tables first, then the means over every cluster (n = 30), the tests and the systems.
+    order = ["Tracking profile", "... and 10 more", "Systems against the references", "System comparisons"]
+    positions = [printed.index(title) for title in order]
+    assert positions == sorted(positions)
+    means = printed[positions[2] :].split("System comparisons")[0]
+    assert all(line.rstrip().endswith("30 │") for line in means.splitlines() if "system-0" in line)

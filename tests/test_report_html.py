@@ -20,7 +20,7 @@ from eval import config as config_mod
 from eval.report import html_data, report_md
 from eval.report_html import render_html, write_html
 from eval.runner import Runner, RunResult, SystemRun
-from tests.synthetic_run import METRICS, synthetic_result
+from tests.synthetic_run import METRICS, large_result, synthetic_result
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 HOSTILE_TEXT = (
@@ -411,4 +411,91 @@ def test_the_side_by_side_of_a_very_long_text_shows_a_part_and_says_so(browser, 
     note = cluster.locator("details.sbs[open] p.shown-part").inner_text()
     assert "the first 3 of 5 source sentences" in note and "at most 3 a side" in note
     assert pair.locator("li").count() == 6
+    watched.check_clean()
+
+
+# A run too large to show text by text. A streamed run (`sumtrack run`) keeps only the first clusters' rows
+# in `results` and counts the rest in `clusters_scored`; a library run holds every row. Both show the first
+# output.detail_clusters clusters text by text and say so; every mean covers all of them.
+NOTE = "every cluster is in scores.csv and rows.csv and in every mean"
+
+
+@pytest.fixture(scope="module", params=["streamed", "library"])
+def capped(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[RunResult, Path]:
+    held = 7 if request.param == "streamed" else None
+    result = large_result(30, 5, held=held)
+    folder = tmp_path_factory.mktemp(f"capped-{request.param}")
+    return result, write_html(folder / "report.html", html_data(result, METRICS))
+
+
+def test_the_report_shows_the_first_clusters_text_by_text_and_says_so(capped):
+    path = capped[1]
+    page = path.read_text(encoding="utf-8")
+    data = page_json(page)
+    shown = [f"cluster-{c:03d}" for c in range(5)]
+    assert [c["id"] for c in data["clusters"]] == shown
+    assert f"showing 5 of 30 clusters text by text; {NOTE}" in page
+    assert "Clusters (5 of 30)" in page and "<p>30 cluster(s)" in page
+    table = page[page.index('<table class="derivatives">') :]
+    table = table[: table.index("</table>")]
+    assert "cluster-004" in table and "cluster-005" not in table
+    # The means and the comparisons cover every cluster, not only those shown.
+    means = page[page.index('<table class="means">') :]
+    assert re.search(r"<td>30</td>", means[: means.index("</table>")])
+    assert page.index('<table class="means">') < page.index('<table class="derivatives">')
+    assert "cluster-005" not in page.split('<section id="cleaning">')[1]
+
+
+def test_report_md_shows_the_first_clusters_and_the_means_first(capped):
+    md = report_md(capped[0], METRICS)
+    assert f"showing 5 of 30 clusters text by text; {NOTE}." in md
+    assert "### cluster-004" in md and "### cluster-005" not in md
+    assert "| cluster-005 |" not in md
+    assert md.index("### Systems against the references") < md.index("### How each derivative tracks")
+    means = md[md.index("### Systems against the references") :].split("\n\n")[2]
+    assert means.splitlines()[2].endswith("| 30 |")
+    assert "30 line(s) in all, every one in cleaning.jsonl; those of the first 5 clusters:" in md
+
+
+def test_a_report_that_shows_every_cluster_has_no_note(small):
+    assert "showing" not in small[1].read_text(encoding="utf-8")
+    assert "showing" not in report_md(small[0], METRICS)
+    assert "Clusters (2)" in small[1].read_text(encoding="utf-8")
+
+
+def test_the_reports_read_the_matrices_once_not_once_per_cluster(monkeypatch):
+    from eval.results import Results
+
+    result = large_result(12, 100)
+    calls = []
+    rebuild = Results.matrices
+
+    def counted(self: Results) -> Any:
+        calls.append(1)
+        return rebuild(self)
+
+    monkeypatch.setattr(Results, "matrices", counted)
+    data = html_data(result, METRICS)
+    assert len(data["clusters"]) == 12 and all(c["matrices"] for c in data["clusters"])
+    report_md(result, METRICS)
+    assert len(calls) == 1
+
+
+@needs_browser
+def test_a_capped_report_opens_with_its_note_and_the_first_clusters(browser, capped):
+    watched = Watched(browser, capped[1])
+    page = watched.page
+    note = page.locator("p.detail-note").first
+    assert note.is_visible() and "showing 5 of 30 clusters text by text" in note.inner_text()
+    assert page.locator("#clusters table.index tbody tr").count() == 5
+    assert page.locator("#clusters p.detail-note").is_visible()
+    assert page.locator("#overview svg.scatter circle.point").count() == 5 * 3  # 3 derivatives a cluster
+    assert page.locator("table.derivatives tbody tr").count() == 15
+    assert page.locator("table.means tbody tr").count() == 3
+    page.locator('a[href="#cluster-4"]').click()
+    cluster = page.locator("details#cluster-4")
+    cluster.locator("table.tracking").wait_for()
+    assert cluster.locator("svg.heatmap").count() == 2
     watched.check_clean()

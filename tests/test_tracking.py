@@ -102,6 +102,9 @@ def test_profile_round_trips_through_json():
     profile = track(SOURCE, SUMMARY, scorer=SCORER)
     again = TrackingProfile.from_dict(json.loads(json.dumps(asdict(profile))))
     assert again == profile
+    # The hand-written to_dict (what the store and results.json use) is asdict exactly, and round-trips.
+    assert profile.alignment.pairs and profile.to_dict() == asdict(profile)
+    assert TrackingProfile.from_dict(json.loads(json.dumps(profile.to_dict()))) == profile
 
 
 def test_copied_char_spans_point_at_the_shared_words():

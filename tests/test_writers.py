@@ -126,3 +126,26 @@ def test_output_formats_choose_the_writers(run, tmp_path) -> None:
     with pytest.raises(KeyError, match="unknown output format 'pdf'"):
         write_run(run[1], loaded, tmp_path / "x", ["pdf"])
     assert not (tmp_path / "x").exists()  # refused before anything is written
+
+
+def test_streamed_csv_lines_read_back_as_written(tmp_path) -> None:
+    """scores.csv and rows.csv are built line by line without the csv module; every awkward id (a comma,
+    a quote, a line break, a carriage return, an empty field, a non-ASCII name) reads back as it was, and
+    the lines equal the whole-file writer's."""
+    rows = [
+        ("c,1", "system", 'say "hi"', "source", "src", "rouge1", 0.5, None, 1 / 3),
+        ("c\n2", "derivative", "", "reference", "r\r1", "rougeL", 1.0, 0.0, 2 / 3),
+        ("c,1", "system", 'say "hi"', "source", "src", "rouge2", 0.25, 0.125, 0.1),
+        ("ü", "system", "plain", "source", "src", "rouge1", 0.0, 1.0, 0.999_999_7),
+    ]
+    stream = writers._CsvStream(tmp_path / "x.csv", writers.SCORE_COLUMNS, "sig")
+    stream.rows(rows, keys=5)
+    stream.close()
+    records = [dict(zip(writers.SCORE_COLUMNS, r, strict=True)) for r in rows]
+    expected = writers.csv_text(writers.SCORE_COLUMNS, records, "sig")
+    assert (tmp_path / "x.csv").read_bytes() == expected.encode("utf-8")
+    signature, back = read_csv(tmp_path / "x.csv")
+    assert signature == "sig"
+    assert [[r[c] for c in writers.SCORE_COLUMNS[:5]] for r in back] == [list(r[:5]) for r in rows]
+    assert [r["recall"] for r in back] == ["", "0.000000", "0.125000", "1.000000"]
+    assert back[3]["f1"] == "1.000000" and back[0]["f1"] == "0.333333"

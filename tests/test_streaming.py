@@ -1,0 +1,171 @@
+"""`sumtrack run` streams each cluster's rows to the run folder as it finishes (issue 12): the files equal an
+in-memory run's, the result keeps only the first output.detail_clusters clusters, and a failure while
+streaming loses nothing computed and leaves the previous run intact."""
+
+from __future__ import annotations
+
+import errno
+import json
+
+import pytest
+import yaml
+
+from eval import config as config_mod
+from eval import writers
+from eval.cli import main
+from eval.runner import Runner
+from eval.writers import RunFolder, RunFolderError, write_run
+from tests.conftest import ARTICLE, NEAR_COPY, SUMMARY, UNRELATED
+
+FILES = ("scores.csv", "rows.csv", "aggregates.csv", "cleaning.jsonl")
+
+
+def corpus(clusters: int) -> dict:
+    """Clusters of one article, two derivatives and two references; each cluster's texts differ a little."""
+    return {
+        "name": "stream",
+        "corpus": {
+            "clusters": [
+                {
+                    "id": f"c{k}",
+                    "source": {"id": "src", "text": f"Story number {k}.\n{ARTICLE}\nShare This Article"},
+                    "derivatives": [
+                        {"id": "near", "text": NEAR_COPY if k % 2 else f"{NEAR_COPY} Case {k}."},
+                        {"id": "other", "text": UNRELATED},
+                    ],
+                    "references": [{"id": "r1", "text": SUMMARY}, {"id": "r2", "text": NEAR_COPY}],
+                }
+                for k in range(clusters)
+            ]
+        },
+        "rouge": {"types": ["rouge1", "rouge2", "rougeL"]},
+        "systems": [{"name": "lead-2", "type": "lead", "sentences": 2}, {"name": "tr", "type": "textrank"}],
+        "aggregate": {"bootstrap": 200, "significance": "permutation"},
+        "output": {"detail_clusters": 2},
+        "execution": {"workers": 1},
+    }
+
+
+def cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory):
+    """The same 5-cluster config run in memory (files by write_run) and streamed (`sumtrack run`)."""
+    folder = tmp_path_factory.mktemp("stream")
+    cfg = folder / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(corpus(5)), encoding="utf-8")
+    loaded = config_mod.load(cfg, [])
+    write_run(Runner(loaded).run(), loaded, folder / "memory")
+    code = main(["run", str(cfg), "--out", str(folder / "streamed")])
+    return folder, code
+
+
+def test_a_streamed_run_writes_the_files_an_in_memory_run_writes(streamed) -> None:
+    folder, code = streamed
+    assert code == 0
+    for name in FILES:
+        assert (folder / "streamed" / name).read_bytes() == (folder / "memory" / name).read_bytes(), name
+    timed = ("seconds",)  # how long a system took differs from run to run; nothing else may
+    assert _untimed(folder / "streamed" / "summaries.jsonl") == _untimed(
+        folder / "memory" / "summaries.jsonl"
+    )
+    memory = json.loads((folder / "memory" / "results.json").read_text(encoding="utf-8"))
+    stream = json.loads((folder / "streamed" / "results.json").read_text(encoding="utf-8"))
+    assert list(stream) == list(memory)
+    for data in (memory, stream):
+        data.pop("settings")  # the resolved output folder differs
+        for system in data["systems"]:
+            system.pop(*timed)
+    assert stream == memory
+    assert len(stream["matrices"]) == 5 and len({s["cluster"] for s in stream["scores"]}) == 5
+    assert [c["system_a"] for c in stream["comparisons"]] and stream["aggregates"]
+    # No part file is left behind, and the cluster store beside the folder is gone once it is written.
+    assert sorted(p.name for p in (folder / "streamed").iterdir() if p.name.startswith(".")) == []
+    assert not (folder / ".streamed.clusters").exists()
+
+
+def _untimed(path) -> list[dict]:
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        record.pop("seconds")
+    return records
+
+
+def test_a_streamed_result_keeps_only_the_first_detail_clusters(tmp_path) -> None:
+    loaded = config_mod.load_data(corpus(5))
+    folder = RunFolder(loaded, tmp_path / "run")
+    result = Runner(loaded, sink=folder).run()
+    assert result.scored == 5 and result.results.clusters == ["c0", "c1", "c2", "c3", "c4"]
+    assert not result.results.complete
+    assert {r.cluster for r in result.results.rows} == {"c0", "c1"}
+    assert {t.cluster for t in result.tracking} == {"c0", "c1"}
+    # Means and tests still cover every cluster.
+    assert {a.n for a in result.aggregates if a.candidate.kind == "system"} == {5}
+    assert {c.n for c in result.comparisons} == {5}
+    with pytest.raises(ValueError, match="first clusters"):
+        write_run(result, loaded, tmp_path / "again")
+    written = folder.commit(result)
+    assert {p.name for p in written} >= {"scores.csv", "results.json", "config.resolved.yaml"}
+    _, rows = writers.read_csv(tmp_path / "run" / "scores.csv")
+    assert {r["cluster"] for r in rows} == {"c0", "c1", "c2", "c3", "c4"}
+
+
+def test_a_disk_failure_while_streaming_is_one_line_and_the_old_run_stays(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(corpus(3)), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli(capsys, "run", str(cfg), "--out", str(out))[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    calls = []
+    real = writers._CsvStream.rows
+
+    def full(self, rows, keys):
+        calls.append(1)
+        if len(calls) == 3:  # the second cluster's scores.csv lines
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(self, rows, keys)
+
+    monkeypatch.setattr(writers._CsvStream, "rows", full)
+    code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(out), "--set", "aggregate.bootstrap=100")
+    assert code == 1
+    errors = [line for line in stderr.splitlines() if line.startswith("sumtrack: error:")]
+    assert errors == [
+        f"sumtrack: error: cannot write the run folder {out}: No space left on device; "
+        "the previous run there is intact"
+    ]
+    assert "lead-2" in stdout and "c1" in stdout  # the numbers are still printed
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == [".out.clusters"]
+
+
+def test_a_run_that_dies_leaves_no_half_written_folder(tmp_path, capsys, monkeypatch) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(corpus(3)), encoding="utf-8")
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Runner, "_score", interrupted)
+    code, _, stderr = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 130 and "sumtrack: error: interrupted" in stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["cfg.yaml"]
+
+
+def test_an_unwritable_folder_is_said_before_the_run_and_the_numbers_still_print(tmp_path, capsys) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(corpus(3)), encoding="utf-8")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file")
+    code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(blocker / "run"))
+    assert code == 1 and "c1" in stdout and "lead-2" in stdout
+    (line,) = [line for line in stderr.splitlines() if line.startswith("sumtrack: error:")]
+    assert line.startswith(f"sumtrack: error: cannot write the run folder {blocker / 'run'}")
+    with pytest.raises(RunFolderError):
+        RunFolder(config_mod.load_data(corpus(1)), blocker / "run")
