@@ -238,6 +238,12 @@ class OutputSpec(_Model):
         None, description="run directory (default: runs/<name> beside the config's folder)"
     )
     formats: tuple[Format, ...] = Field(FORMATS, description="writers to run (config.resolved.yaml always)")
+    detail_clusters: int = Field(
+        100,
+        ge=0,
+        description="clusters shown text by text in report.html, report.md and on the console (the first "
+        "ones, in corpus order); every cluster is in the CSV and JSON files and in every mean",
+    )
 
 
 class Config(_Model):

@@ -70,6 +70,14 @@ class RunResult:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (on_error: stop)
+    # Clusters scored in all. A streamed run (`sumtrack run`) keeps only the first output.detail_clusters
+    # clusters' rows in `results`; the rest went to the run folder as they finished. None: all are there.
+    clusters_scored: int | None = None
+
+    @property
+    def scored(self) -> int:
+        """How many clusters were scored, whether or not `results` still holds their rows."""
+        return len(self.results.clusters) if self.clusters_scored is None else self.clusters_scored
 
     @property
     def scores(self) -> list[ScoreRow]:
