@@ -12,16 +12,21 @@ import itertools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from eval.results import ALL, ALL_DERIVATIVES, ALL_REFERENCES, Kind, Ref
-from eval.significance import Method, compare
-from eval.stats import bootstrap_ci
+from eval.significance import Method, paired_tests
+from eval.stats import bootstrap_cis
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Role = Literal["source", "derivative", "reference", "system"]
 ALL_SOURCES = Ref("source", ALL)
 Stat = Literal["precision", "recall", "f1"]
 STATS: tuple[Stat, ...] = ("precision", "recall", "f1")
+# (candidate group, target group, metric) -> unit id -> mean (precision, recall, f1) of that unit.
+UnitValues = Mapping[tuple[Ref, Ref, str], Mapping[str, tuple[float, float, float]]]
 
 
 @dataclass(frozen=True)
@@ -138,28 +143,96 @@ def unit_values(
     }
 
 
+def aggregate_units(values: UnitValues, *, seed: int, samples: int, confidence: float) -> list[AggregateRow]:
+    """Means with a seeded percentile bootstrap interval, for every group, metric and statistic, from unit
+    values shaped as `unit_values` returns them. Units are taken in order of their ids, so the numbers do not
+    depend on the order they arrived in; groups with the same number of units share their resamples, and all
+    are resampled together in bounded memory (eval.stats.bootstrap_cis)."""
+    import numpy as np
+
+    columns = []
+    for by_unit in values.values():
+        table = np.array([by_unit[unit] for unit in sorted(by_unit)], dtype=float).reshape(-1, len(STATS))
+        columns += [np.ascontiguousarray(table[:, k]) for k in range(len(STATS))]
+    intervals = iter(bootstrap_cis(columns, seed=seed, samples=samples, confidence=confidence))
+    return [
+        AggregateRow(candidate, target, metric, stat, ci.mean, ci.low, ci.high, ci.n)
+        for candidate, target, metric in values
+        for stat, ci in zip(STATS, itertools.islice(intervals, len(STATS)), strict=True)
+    ]
+
+
 def aggregate(rows: Sequence[ScoreRow], *, seed: int, samples: int, confidence: float) -> list[AggregateRow]:
-    """Means with a seeded percentile bootstrap interval, for every group, metric and statistic."""
+    """`aggregate_units` of the rows' unit values."""
     return aggregate_units(unit_values(rows), seed=seed, samples=samples, confidence=confidence)
 
 
-def aggregate_units(
-    values: Mapping[tuple[Ref, Ref, str], Mapping[str, tuple[float, float, float]]],
+def compare_units(
+    values: UnitValues,
+    systems: Sequence[str],
     *,
+    method: Method,
     seed: int,
-    samples: int,
-    confidence: float,
-) -> list[AggregateRow]:
-    """`aggregate` over values shaped as `unit_values` returns them (eval.units gathers them as clusters
-    finish)."""
-    out = []
-    for (candidate, target, metric), by_unit in values.items():
-        for k, stat in enumerate(STATS):
-            ci = bootstrap_ci(
-                [v[k] for v in by_unit.values()], seed=seed, samples=samples, confidence=confidence
-            )
-            out.append(AggregateRow(candidate, target, metric, stat, ci.mean, ci.low, ci.high, ci.n))
-    return out
+    resamples: int | None = None,
+) -> list[Comparison]:
+    """Paired tests of F1 between every two systems, per target group and metric, over shared clusters, from
+    unit values shaped as `unit_values` returns them; all pairs are tested at once (eval.significance).
+
+    Pairs with fewer than two shared clusters are left out: one cluster cannot say anything about
+    significance.
+    """
+    targets = sorted({target for _, target, _ in values})
+    metrics = list(dict.fromkeys(metric for _, _, metric in values))
+    specs, pairs = [], []
+    for target, metric in itertools.product(targets, metrics):
+        f1 = {s: _f1(values.get((Ref("system", s), target, metric), {})) for s in systems}
+        for a, b in itertools.combinations(systems, 2):
+            scores_a, scores_b = _shared(f1[a], f1[b])
+            if len(scores_a) >= 2:
+                specs.append((a, b, target, metric))
+                pairs.append((scores_a, scores_b))
+    tests = paired_tests(pairs, method=method, resamples=resamples, seed=seed)
+    return [
+        Comparison(
+            a,
+            b,
+            target,
+            metric,
+            test.method,
+            test.n,
+            test.mean_a,
+            test.mean_b,
+            test.delta,
+            test.p_value,
+            test.low,
+            test.high,
+            seed,
+        )
+        for (a, b, target, metric), test in zip(specs, tests, strict=True)
+    ]
+
+
+def _f1(by_unit: Mapping[str, tuple[float, float, float]]) -> tuple[list[str], np.ndarray]:
+    """A system's unit ids in order, and their F1 in that order."""
+    import numpy as np
+
+    ids = sorted(by_unit)
+    return ids, np.array([by_unit[unit][2] for unit in ids], dtype=float)
+
+
+def _shared(
+    a: tuple[list[str], np.ndarray], b: tuple[list[str], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two systems' F1 over the clusters both were scored on, in order of cluster id."""
+    import numpy as np
+
+    (ids_a, f1_a), (ids_b, f1_b) = a, b
+    if ids_a == ids_b:  # the usual case: both scored on every cluster
+        return f1_a, f1_b
+    shared = set(ids_a) & set(ids_b)
+    keep_a = np.array([unit in shared for unit in ids_a], dtype=bool)
+    keep_b = np.array([unit in shared for unit in ids_b], dtype=bool)
+    return f1_a[keep_a], f1_b[keep_b]
 
 
 def compare_systems(
@@ -170,55 +243,5 @@ def compare_systems(
     seed: int,
     resamples: int | None = None,
 ) -> list[Comparison]:
-    """Paired tests of F1 between every two systems, per target group and metric, over shared clusters.
-
-    Pairs with fewer than two shared clusters are left out: one cluster cannot say anything about
-    significance.
-    """
+    """`compare_units` of the rows' unit values."""
     return compare_units(unit_values(rows), systems, method=method, seed=seed, resamples=resamples)
-
-
-def compare_units(
-    values: Mapping[tuple[Ref, Ref, str], Mapping[str, tuple[float, float, float]]],
-    systems: Sequence[str],
-    *,
-    method: Method,
-    seed: int,
-    resamples: int | None = None,
-) -> list[Comparison]:
-    """`compare_systems` over values shaped as `unit_values` returns them."""
-    out = []
-    targets = sorted({target for _, target, _ in values})
-    metrics = list(dict.fromkeys(metric for _, _, metric in values))
-    for target, metric in itertools.product(targets, metrics):
-        for a, b in itertools.combinations(systems, 2):
-            scores_a = values.get((Ref("system", a), target, metric), {})
-            scores_b = values.get((Ref("system", b), target, metric), {})
-            shared = sorted(set(scores_a) & set(scores_b))
-            if len(shared) < 2:
-                continue
-            test = compare(
-                {c: scores_a[c][2] for c in shared},
-                {c: scores_b[c][2] for c in shared},
-                method=method,
-                resamples=resamples,
-                seed=seed,
-            )
-            out.append(
-                Comparison(
-                    a,
-                    b,
-                    target,
-                    metric,
-                    test.method,
-                    test.n,
-                    test.mean_a,
-                    test.mean_b,
-                    test.delta,
-                    test.p_value,
-                    test.low,
-                    test.high,
-                    seed,
-                )
-            )
-    return out

@@ -9,15 +9,18 @@ mean of the per-cluster differences d = a - b:
   two-sided p-value is twice the share of resampled mean differences on the far side of zero
   (+1 smoothed), and the 2.5 and
   97.5 percentiles give a 95% interval for the difference.
-Randomness comes from `np.random.default_rng(seed)`; the same seed gives the same result.
+Randomness comes from the seed alone (eval.stats: resample r draws from child r of the seed), so the same
+seed gives the same result, and tests over the same number of clusters share their resamples: `paired_tests`
+runs many pairs at once, each getting the result it gets alone, in memory bounded by eval.stats.CHUNK_BYTES.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
+
+from eval.stats import CHUNK_BYTES, Scheme, batches, by_length, resampled_sums
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,67 +57,128 @@ def _differences(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[np.nda
     return np.array([a[i] for i in ids], dtype=float), np.array([b[i] for i in ids], dtype=float)
 
 
+def paired_tests(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    method: Method = "permutation",
+    resamples: int | None = None,
+    seed: int = 0,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> list[PairedTest]:
+    """The named paired test of each (a, b) pair of score arrays (matched by position, at least one score
+    each), in order; permutation: 10,000 resamples by default, bootstrap: 1,000.
+
+    Pairs over the same number of clusters share their resamples (as they always have: each test draws
+    from the seed alone), so each pair gets the result it gets alone, and all of them are tested at once
+    with one matrix product per chunk of resamples (eval.stats).
+    """
+    import numpy as np
+
+    if method not in ("permutation", "bootstrap"):
+        raise ValueError(f"paired test method {method!r}: expected permutation or bootstrap")
+    for i, (a, b) in enumerate(pairs):
+        if len(a) != len(b):
+            raise ValueError(f"paired test {i}: {len(a)} scores for A, {len(b)} for B")
+        if len(a) == 0:
+            raise ValueError("paired test: no clusters to compare")
+    runs = resamples or (10_000 if method == "permutation" else 1000)
+    out: list[PairedTest | None] = [None] * len(pairs)
+    for n, positions in by_length([a for a, _ in pairs]).items():
+        kept = runs if method == "bootstrap" else 1  # bootstrap keeps every resampled mean per pair
+        for batch in batches(positions, chunk_bytes // (8 * max(n, kept))):
+            # Only the differences are resampled; the scores themselves stay where they are.
+            diff = np.empty((len(batch), n))
+            means = []
+            for j, i in enumerate(batch):
+                xa, xb = np.asarray(pairs[i][0], dtype=float), np.asarray(pairs[i][1], dtype=float)
+                np.subtract(xa, xb, out=diff[j])
+                means.append((float(xa.mean()), float(xb.mean()), float(diff[j].mean())))
+            test = _permutation if method == "permutation" else _bootstrap
+            for i, result in zip(batch, test(means, diff, runs, seed, chunk_bytes), strict=True):
+                out[i] = result
+    return [result for result in out if result is not None]
+
+
+def _permutation(
+    means: list[tuple[float, float, float]], diff: np.ndarray, resamples: int, seed: int, chunk_bytes: int
+) -> list[PairedTest]:
+    import numpy as np
+
+    n = diff.shape[1]
+    observed = np.array([abs(delta) for _, _, delta in means])
+    exact = n < 63 and 2**n <= resamples
+    runs = 2**n if exact else resamples
+    scheme: Scheme = "every-sign" if exact else "signs"
+    extreme = np.zeros(len(diff), dtype=np.int64)
+    for sums in resampled_sums(diff, scheme=scheme, resamples=runs, seed=seed, chunk_bytes=chunk_bytes):
+        sums /= n
+        extreme += (np.abs(sums, out=sums) >= observed - 1e-12).sum(axis=0)
+    # Sampled: +1 counts the observed assignment itself, so p is never 0 (Phipson & Smyth 2010).
+    p_values = extreme / runs if exact else (extreme + 1) / (resamples + 1)
+    return [
+        PairedTest(
+            "permutation",
+            n,
+            mean_a,
+            mean_b,
+            delta,
+            float(p_values[j]),
+            None,
+            None,
+            runs,
+            seed,
+        )
+        for j, (mean_a, mean_b, delta) in enumerate(means)
+    ]
+
+
+def _bootstrap(
+    means: list[tuple[float, float, float]], diff: np.ndarray, resamples: int, seed: int, chunk_bytes: int
+) -> list[PairedTest]:
+    import numpy as np
+
+    n = diff.shape[1]
+    resampled = np.empty((resamples, len(diff)))
+    done = 0
+    for sums in resampled_sums(
+        diff, scheme="counts", resamples=resamples, seed=seed, chunk_bytes=chunk_bytes
+    ):
+        resampled[done : done + len(sums)] = sums
+        done += len(sums)
+    resampled /= n
+    # +1 as in the permutation test: with R resamples, p is known to 1/(R+1) at best, never 0.
+    far_side = np.minimum((resampled <= 0).sum(axis=0), (resampled >= 0).sum(axis=0))
+    p_values = np.minimum(1.0, 2 * (far_side + 1) / (resamples + 1))
+    lows, highs = np.percentile(resampled, [2.5, 97.5], axis=0)
+    return [
+        PairedTest(
+            "bootstrap",
+            n,
+            mean_a,
+            mean_b,
+            delta,
+            float(p_values[j]),
+            float(lows[j]),
+            float(highs[j]),
+            resamples,
+            seed,
+        )
+        for j, (mean_a, mean_b, delta) in enumerate(means)
+    ]
+
+
 def permutation_test(
     a: Mapping[str, float], b: Mapping[str, float], *, resamples: int = 10_000, seed: int = 0
 ) -> PairedTest:
     """Two-sided paired sign-flip test of mean(a - b) = 0; `a` and `b` map cluster id -> score."""
-    import numpy as np
-
-    xa, xb = _differences(a, b)
-    diff = xa - xb
-    observed = abs(diff.mean())
-    if 2**diff.size <= resamples:
-        signs = np.array(list(itertools.product((1.0, -1.0), repeat=diff.size)))
-        extreme = np.abs((signs * diff).mean(axis=1)) >= observed - 1e-12
-        p_value = float(extreme.mean())
-        used = len(signs)
-    else:
-        rng = np.random.default_rng(seed)
-        signs = rng.choice((1.0, -1.0), size=(resamples, diff.size))
-        extreme = np.abs((signs * diff).mean(axis=1)) >= observed - 1e-12
-        # +1 counts the observed assignment itself, so p is never 0 (Phipson & Smyth 2010).
-        p_value = float((extreme.sum() + 1) / (resamples + 1))
-        used = resamples
-    return PairedTest(
-        "permutation",
-        diff.size,
-        float(xa.mean()),
-        float(xb.mean()),
-        float(diff.mean()),
-        p_value,
-        None,
-        None,
-        used,
-        seed,
-    )
+    return paired_tests([_differences(a, b)], method="permutation", resamples=resamples, seed=seed)[0]
 
 
 def paired_bootstrap(
     a: Mapping[str, float], b: Mapping[str, float], *, resamples: int = 1000, seed: int = 0
 ) -> PairedTest:
     """Two-sided paired bootstrap of mean(a - b), with its 95% percentile interval."""
-    import numpy as np
-
-    xa, xb = _differences(a, b)
-    diff = xa - xb
-    rng = np.random.default_rng(seed)
-    means = diff[rng.integers(0, diff.size, size=(resamples, diff.size))].mean(axis=1)
-    # +1 as in the permutation test: with R resamples, p is known to 1/(R+1) at best, never 0.
-    far_side = min(int((means <= 0).sum()), int((means >= 0).sum()))
-    p_value = min(1.0, 2 * (far_side + 1) / (resamples + 1))
-    low, high = np.percentile(means, [2.5, 97.5])
-    return PairedTest(
-        "bootstrap",
-        diff.size,
-        float(xa.mean()),
-        float(xb.mean()),
-        float(diff.mean()),
-        p_value,
-        float(low),
-        float(high),
-        resamples,
-        seed,
-    )
+    return paired_tests([_differences(a, b)], method="bootstrap", resamples=resamples, seed=seed)[0]
 
 
 def smallest_p(method: Method, n: int, resamples: int | None = None) -> float:
@@ -138,8 +202,6 @@ def compare(
     seed: int = 0,
 ) -> PairedTest:
     """Run the named paired test (permutation: 10,000 resamples by default; bootstrap: 1,000)."""
-    if method == "permutation":
-        return permutation_test(a, b, resamples=resamples or 10_000, seed=seed)
-    if method == "bootstrap":
-        return paired_bootstrap(a, b, resamples=resamples or 1000, seed=seed)
-    raise ValueError(f"paired test method {method!r}: expected permutation or bootstrap")
+    if method not in ("permutation", "bootstrap"):
+        raise ValueError(f"paired test method {method!r}: expected permutation or bootstrap")
+    return paired_tests([_differences(a, b)], method=method, resamples=resamples, seed=seed)[0]

@@ -158,40 +158,41 @@ class _CsvStream:
         self.handle = path.open("w", encoding="utf-8", newline="")
         self.handle.write(f"# signature: {signature}\n")
         self.handle.write(",".join(map(_field, columns)) + "\n")
+        self._labels: dict[tuple[Any, ...], str] = {}
 
-    def rows(self, rows: Iterable[Sequence[Any]], keys: int) -> None:
-        """Rows whose first `keys` fields repeat from row to row (the pair a value belongs to)."""
+    def rows(self, rows: Iterable[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]) -> None:
+        """Rows as (pair fields, label fields, numbers): a cluster's rows repeat the same few pairs (the
+        cluster, candidate and target) and labels (metric, measure, stat), so each distinct one is quoted
+        and joined once."""
         heads: dict[tuple[Any, ...], str] = {}
+        labels = self._labels
         lines = []
-        for row in rows:
-            key = tuple(row[:keys])
-            head = heads.get(key)
-            if head is None:
-                head = heads[key] = ",".join(map(_field, key))
-            lines.append(f"{head},{','.join(map(_field, row[keys:]))}\n")
+        for head, label, numbers in rows:
+            h = heads.get(head)
+            if h is None:
+                h = heads[head] = ",".join(map(_field, head))
+            m = labels.get(label)
+            if m is None:
+                m = labels[label] = ",".join(map(_field, label))
+            lines.append(f"{h},{m},{','.join(map(_number, numbers))}\n")
         self.handle.write("".join(lines))
 
     def close(self) -> None:
         self.handle.close()
 
 
-def _score_line(r: ScoreRow) -> tuple[Any, ...]:
-    return (
-        r.cluster,
-        r.candidate_kind,
-        r.candidate,
-        r.target_kind,
-        r.target,
-        r.metric,
-        r.precision,
-        r.recall,
-        r.f1,
-    )
+def _number(value: Any) -> str:
+    return f"{value:.6f}" if isinstance(value, float) else ("" if value is None else _field(value))
 
 
-def _row_line(r: Row) -> tuple[Any, ...]:
+def _score_line(r: ScoreRow) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    pair = (r.cluster, r.candidate_kind, r.candidate, r.target_kind, r.target)
+    return pair, (r.metric,), (r.precision, r.recall, r.f1)
+
+
+def _row_line(r: Row) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
     c, t = r.candidate, r.target
-    return (r.cluster, c.kind, c.id, t.kind, t.id, r.family, r.measure, r.stat, r.value)
+    return (r.cluster, c.kind, c.id, t.kind, t.id), (r.family, r.measure, r.stat), (r.value,)
 
 
 class _Csv:
@@ -203,8 +204,8 @@ class _Csv:
         self.rows = _CsvStream(folder / "rows.csv", ROW_COLUMNS, result.signature)
 
     def add(self, scores: ClusterScores) -> None:
-        self.scores.rows((_score_line(r) for r in scores.rouge_rows), keys=5)
-        self.rows.rows((_row_line(r) for r in scores.rows), keys=5)
+        self.scores.rows(map(_score_line, scores.rouge_rows))
+        self.rows.rows(map(_row_line, scores.rows))
 
     def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
         self.scores.close()

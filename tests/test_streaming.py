@@ -126,11 +126,11 @@ def test_a_disk_failure_while_streaming_is_one_line_and_the_old_run_stays(
     calls = []
     real = writers._CsvStream.rows
 
-    def full(self, rows, keys):
+    def full(self, rows):
         calls.append(1)
         if len(calls) == 3:  # the second cluster's scores.csv lines
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(self, rows, keys)
+        real(self, rows)
 
     monkeypatch.setattr(writers._CsvStream, "rows", full)
     code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(out), "--set", "aggregate.bootstrap=100")
