@@ -99,9 +99,21 @@ def fingerprint(signature: str, settings: Settings, clusters: Sequence[ClusterTe
 
 
 def encode(scores: ClusterScores) -> dict[str, Any]:
-    """A cluster's results as JSON-able data (floats exact through repr); `decode` reverses it."""
+    """A cluster's results as JSON-able data (floats exact through repr); `decode` reverses it.
+
+    Rows go in columns: each distinct text ref and label (family, measure, stat) once, then per row the
+    index of its candidate, target and label and its value (flat lists of numbers, which json encodes in C:
+    a SummEval-shaped cluster has ~3,500 rows)."""
+    refs: dict[Ref, int] = {}
+    labels: dict[tuple[str, str, str], int] = {}
+    rows = scores.rows
     return {
-        "rows": [_row(r) for r in scores.rows],
+        "candidates": [refs.setdefault(r.candidate, len(refs)) for r in rows],
+        "targets": [refs.setdefault(r.target, len(refs)) for r in rows],
+        "labels_of_rows": [labels.setdefault((r.family, r.measure, r.stat), len(labels)) for r in rows],
+        "values": [r.value for r in rows],
+        "refs": [[ref.kind, ref.id] for ref in refs],
+        "row_labels": [list(label) for label in labels],
         "tracked": [[t.id, t.kind, t.profile.to_dict()] for t in scores.tracked],
         "labels": list(scores.matrix_labels),
         "unavailable": [list(pair) for pair in scores.unavailable],
@@ -109,25 +121,17 @@ def encode(scores: ClusterScores) -> dict[str, Any]:
     }
 
 
-def _row(r: Row) -> list[Any]:
-    candidate, target = r.candidate, r.target
-    return [candidate.kind, candidate.id, target.kind, target.id, r.family, r.measure, r.stat, r.value]
-
-
 def decode(cluster: str, record: dict[str, Any]) -> ClusterScores:
     from eval.tracking import TrackingProfile
 
-    refs: dict[tuple[str, str], Ref] = {}  # one Ref per text: rows share them
-
-    def ref(kind: str, id: str) -> Ref:
-        key = (kind, id)
-        if key not in refs:
-            refs[key] = Ref(kind, id)  # type: ignore[arg-type]
-        return refs[key]
-
+    refs = [Ref(kind, id) for kind, id in record["refs"]]  # one Ref per text: rows share them
+    # Labels are (family, measure, stat) as written by `encode`.
+    labels = record["row_labels"]
     rows = tuple(
-        Row(cluster, ref(ck, c), ref(tk, t), fam, measure, stat, value)
-        for ck, c, tk, t, fam, measure, stat, value in record["rows"]
+        Row(cluster, refs[c], refs[t], labels[k][0], labels[k][1], labels[k][2], value)
+        for c, t, k, value in zip(
+            record["candidates"], record["targets"], record["labels_of_rows"], record["values"], strict=True
+        )
     )
     tracked = tuple(
         Tracked(cluster, id, kind, TrackingProfile.from_dict(profile))

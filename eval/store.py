@@ -26,7 +26,7 @@ from summarize.errors import ConfigError
 
 FILE_NAME = "clusters.jsonl"
 SYNC_SECONDS = 1.0  # the longest a recorded cluster waits for its fsync
-_FORMAT = "sumtrack-clusters/1"
+_FORMAT = "sumtrack-clusters/2"  # 2: rows in columns (eval.cluster_work.encode)
 
 
 class ClusterStore:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import time
@@ -159,6 +160,15 @@ class _CsvStream:
         self.handle.write(f"# signature: {signature}\n")
         self.handle.write(",".join(map(_field, columns)) + "\n")
         self._labels: dict[tuple[Any, ...], str] = {}
+        self._fields: dict[Any, str] = {}
+
+    def _field(self, value: Any) -> str:
+        out = self._fields.get(value)
+        if out is None:
+            if len(self._fields) > 100_000:
+                self._fields.clear()
+            out = self._fields[value] = _field(value)
+        return out
 
     def rows(self, rows: Iterable[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]) -> None:
         """Rows as (pair fields, label fields, numbers): a cluster's rows repeat the same few pairs (the
@@ -170,7 +180,7 @@ class _CsvStream:
         for head, label, numbers in rows:
             h = heads.get(head)
             if h is None:
-                h = heads[head] = ",".join(map(_field, head))
+                h = heads[head] = ",".join(map(self._field, head))
             m = labels.get(label)
             if m is None:
                 m = labels[label] = ",".join(map(_field, label))
@@ -222,6 +232,13 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def _jnum(value: float) -> str:
+    """A number as json.dumps writes it (float repr; NaN and infinities as JavaScript names)."""
+    if value != value or value in (math.inf, -math.inf):
+        return _dumps(value)
+    return repr(value)
+
+
 def _tracked_record(t: Tracked) -> dict[str, Any]:
     return {"cluster": t.cluster, "id": t.id, "kind": t.kind, "profile": t.profile.to_dict()}
 
@@ -238,6 +255,16 @@ class _Json:
             name: (folder / f".results.{name}.part").open("w+", encoding="utf-8") for name in self.SECTIONS
         }
         self.count = dict.fromkeys(self.SECTIONS, 0)
+        self._texts: dict[str, str] = {}
+
+    def _text(self, value: str) -> str:
+        """A string as JSON, remembered: ids and kinds repeat on every row."""
+        out = self._texts.get(value)
+        if out is None:
+            if len(self._texts) > 100_000:
+                self._texts.clear()
+            out = self._texts[value] = _dumps(value)
+        return out
 
     def _put(self, section: str, line: str) -> None:
         self.parts[section].write((",\n  " if self.count[section] else "\n  ") + line)
@@ -246,8 +273,15 @@ class _Json:
     def add(self, scores: ClusterScores) -> None:
         from eval.report_html import matrices_data
 
-        for r in scores.rouge_rows:
-            self._put("scores", _dumps(vars(r)))  # flat: vars, not the slow deep asdict
+        text = self._text
+        for r in scores.rouge_rows:  # json.dumps(vars(r)) written out: ~700 rows a SummEval cluster
+            self._put(
+                "scores",
+                f'{{"cluster": {text(r.cluster)}, "candidate": {text(r.candidate)}, '
+                f'"target": {text(r.target)}, "metric": {text(r.metric)}, '
+                f'"precision": {_jnum(r.precision)}, "recall": {_jnum(r.recall)}, "f1": {_jnum(r.f1)}, '
+                f'"candidate_kind": {text(r.candidate_kind)}, "target_kind": {text(r.target_kind)}}}',
+            )
         for t in scores.tracked:
             self._put("tracking", _dumps(_tracked_record(t)))
         if scores.matrix_labels or scores.unavailable:

@@ -89,6 +89,17 @@ def test_a_streamed_run_writes_the_files_an_in_memory_run_writes(streamed) -> No
     assert not (folder / ".streamed.clusters").exists()
 
 
+def test_results_json_is_the_documents_dict(tmp_path) -> None:
+    """results.json is written in pieces (records by hand, sections copied in); read back it is exactly
+    the plain dict of the run (eval.writers.results_dict), NaN-free floats exact."""
+    loaded = config_mod.load_data({**corpus(3), "name": 'quote " and ü'})
+    result = Runner(loaded).run()
+    write_run(result, loaded, tmp_path / "run", ["json"])
+    text = (tmp_path / "run" / "results.json").read_text(encoding="utf-8")
+    assert json.loads(text) == json.loads(json.dumps(writers.results_dict(result), default=str))
+    assert len(result.scores) > 100 and "ü" in text
+
+
 def _untimed(path) -> list[dict]:
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     for record in records:
