@@ -29,6 +29,8 @@ from eval.settings import Components, Settings, components_for
 from summarize.errors import ModelUnavailableError
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     import numpy as np
 
     from eval.semantic import Embedder
@@ -153,6 +155,7 @@ def score_clusters(
     embedder: Embedder | None,
     options: ExecutionOptions,
     store: ClusterStore | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[ClusterScores]:
     """Every cluster's scores, in the order of `clusters`. Clusters the store holds are read back from it;
     the others are scored on the engine and appended to the store as they finish."""
@@ -160,7 +163,7 @@ def score_clusters(
     path = store.path if store is not None else None
     offsets = _offsets(path, done) if path is not None and done else {}
     todo = (c for c in clusters if c.id not in done)
-    fresh = map_clusters(partial(score_job, settings), jobs(todo, embedder), options)
+    fresh = map_clusters(partial(score_job, settings), jobs(todo, embedder), options, pool=pool)
     for cluster in clusters:
         if cluster.id in done:
             yield decode(cluster.id, _read_at(path, offsets[cluster.id]))  # type: ignore[arg-type]

@@ -23,9 +23,12 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from summarize.errors import ConfigError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -69,6 +72,31 @@ class ExecutionOptions:
         return self.workers or available_cores()
 
 
+def _nothing() -> None:
+    """A task that only makes a worker start (and run the pool's initializer)."""
+
+
+@contextlib.contextmanager
+def worker_pool(
+    options: ExecutionOptions, warm: Callable[[], Any] | None = None
+) -> Iterator[ProcessPoolExecutor | None]:
+    """The local engine's worker processes, started now (None with one worker or on Ray): a caller that
+    opens the pool before its own preparation (reading, cleaning, embedding) has the workers spawned,
+    imported and, with `warm` (picklable, run once in each worker as it starts), their scorers built by
+    the time the first cluster is sent. Pass it to `map_clusters` as `pool`."""
+    if options.engine != "local" or options.worker_count == 1:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(options.worker_count, mp_context=context, initializer=warm) as pool:
+        for _ in range(options.worker_count):
+            pool.submit(_nothing)
+        yield pool
+
+
 def _run_chunk(fn: Callable[[Any], Any], chunk: list[Any]) -> list[Any]:
     return [fn(item) for item in chunk]
 
@@ -93,13 +121,15 @@ def map_clusters(
     options: ExecutionOptions = ExecutionOptions(),
     *,
     ordered: bool = True,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[tuple[int, R]]:
     """`(index, fn(item))` for every item, index counting from 0 in input order.
 
     `ordered=True` yields in input order (results that finish early wait, at most the in-flight window);
     `ordered=False` yields each chunk as soon as it finishes. `fn` must be picklable (a module-level
     function or a `functools.partial` of one) when more than one worker or Ray runs it. An exception raised
-    by `fn` ends the iteration there; what was yielded before is the caller's to keep.
+    by `fn` ends the iteration there; what was yielded before is the caller's to keep. `pool`: the local
+    engine's workers started beforehand (`worker_pool`), left running when the iteration ends.
     """
     size = _chunk_size(options, items)
     chunks = enumerate(_chunks(items, size))
@@ -108,7 +138,7 @@ def map_clusters(
     elif options.worker_count == 1:
         done = ((k, _run_chunk(fn, chunk)) for k, chunk in chunks)
     else:
-        done = _process_chunks(fn, chunks, options.worker_count)
+        done = _process_chunks(fn, chunks, options.worker_count, pool)
     yield from _flatten(_in_order(done) if ordered else done, size)
 
 
@@ -138,14 +168,28 @@ def _in_order(done: Iterable[tuple[int, list[R] | _Failed]]) -> Iterator[tuple[i
 
 
 def _process_chunks(
-    fn: Callable[[Any], Any], chunks: Iterator[tuple[int, list[Any]]], workers: int
+    fn: Callable[[Any], Any],
+    chunks: Iterator[tuple[int, list[Any]]],
+    workers: int,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[tuple[int, list[Any] | _Failed]]:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-    window = 2 * workers
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: dict[Future[list[Any]], int] = {}
+            context = multiprocessing.get_context("spawn")
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=context))
+        yield from _submitted(pool, fn, chunks, 2 * workers)
+
+
+def _submitted(
+    pool: ProcessPoolExecutor, fn: Callable[[Any], Any], chunks: Iterator[tuple[int, list[Any]]], window: int
+) -> Iterator[tuple[int, list[Any] | _Failed]]:
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
+
+    pending: dict[Future[list[Any]], int] = {}
+    try:
         for k, chunk in islice(chunks, window):
             pending[pool.submit(_run_chunk, fn, chunk)] = k
         while pending:
@@ -156,6 +200,9 @@ def _process_chunks(
                     pending[pool.submit(_run_chunk, fn, chunk)] = k_next
                 error = future.exception()
                 yield k, (_Failed(error) if error is not None else future.result())
+    finally:
+        for future in pending:  # a caller that stops early: the pool may outlive this iteration
+            future.cancel()
 
 
 @contextlib.contextmanager

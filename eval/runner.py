@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from eval.aggregate import AggregateRow, Comparison, Role, ScoreRow, aggregate_units, compare_units
 from eval.config import LoadedConfig, SystemConfig, check_config, id_clashes
-from eval.execution import ExecutionOptions
+from eval.execution import ExecutionOptions, worker_pool
 from eval.matrices import Matrix
 from eval.results import ClusterScores, Results, Tracked
 from eval.scoring import ClusterTexts, Prepared
 from eval.semantic import Embedder
-from eval.settings import Settings
+from eval.settings import Settings, components_for
 from eval.units import UnitValues
 from summarize import registry
 from summarize.base import Summary, run_info
@@ -40,9 +40,14 @@ from summarize.errors import ConfigError, InputError, ModelUnavailableError, Sum
 from summarize.text import one_per_line, split_sentences
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from eval.store import ClusterStore
 
 Progress = Callable[[str], None]
+# Below this many clusters the local engine scores in this process: starting a worker (~1 s of CPU to spawn,
+# import and build its scorers) costs more than scoring a few clusters (~50 ms each).
+FEW_CLUSTERS = 8
 
 
 class Sink(Protocol):
@@ -224,16 +229,21 @@ class Runner:
         self.progress("reading the corpus")
         corpus = load_corpus(self.loaded)
         result.problems += corpus.problems
-        clusters = self._prepare(corpus.clusters, result)
-        sources = [docs[0] for docs in clusters.values()]
-        for system in self.loaded.systems:
-            if result.stopped:
-                result.systems.append(SystemRun(system.name, system.type, system.kind, "skipped"))
-                continue
-            self._summarize(system, sources, result)
-        for column, texts in corpus.outputs.items():
-            self._existing(column, texts, sources, result)
-        units = self._score(clusters, result)
+        if self.options.engine == "local" and len(corpus.clusters) < FEW_CLUSTERS:
+            self.options = replace(self.options, workers=1)  # scored here: a worker costs more to start
+        # Worker processes start now and build their scorers while this process cleans, runs the systems
+        # and embeds: by the first cluster they are ready.
+        with worker_pool(self.options, warm=partial(components_for, self.settings)) as pool:
+            clusters = self._prepare(corpus.clusters, result)
+            sources = [docs[0] for docs in clusters.values()]
+            for system in self.loaded.systems:
+                if result.stopped:
+                    result.systems.append(SystemRun(system.name, system.type, system.kind, "skipped"))
+                    continue
+                self._summarize(system, sources, result)
+            for column, texts in corpus.outputs.items():
+                self._existing(column, texts, sources, result)
+            units = self._score(clusters, result, pool)
         result.clusters_scored = len(result.results.clusters)
         spec = self.config.aggregate
         self.progress(f"means and intervals over {result.scored} clusters")
@@ -360,7 +370,12 @@ class Runner:
             summary = Summary(text=text, system=name, settings={"column": name})
             result.summaries.append((source.cluster, summary, prepared))
 
-    def _score(self, clusters: dict[str, list[Prepared]], result: RunResult) -> UnitValues:
+    def _score(
+        self,
+        clusters: dict[str, list[Prepared]],
+        result: RunResult,
+        pool: ProcessPoolExecutor | None = None,
+    ) -> UnitValues:
         """Each cluster through `score_cluster` on the configured engine (eval.cluster_work), in corpus
         order as it finishes: its rows appended to the results table and handed to the sink, its units kept
         for the means (returned)."""
@@ -393,7 +408,7 @@ class Runner:
         if self.sink is not None:
             self.sink.start(result)
         try:
-            scored = score_clusters(items, self.settings, self.components.embedder, self.options, store)
+            scored = score_clusters(items, self.settings, self.components.embedder, self.options, store, pool)
             for number, scores in enumerate(scored, 1):
                 self.progress(f"scored cluster {scores.cluster} ({number}/{len(items)})")
                 result.results.add(scores)

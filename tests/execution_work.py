@@ -40,3 +40,19 @@ def slow_then_boom(marker: str, k: int) -> int:
                 break
             time.sleep(0.1)
     return k
+
+
+WARMED: list[int] = []
+
+
+def warm() -> None:
+    """A pool initializer: marks the worker as warmed before any task runs there."""
+    import os
+
+    WARMED.append(os.getpid())
+
+
+def warmed_pid(k: int) -> tuple[int, list[int]]:
+    import os
+
+    return k, [os.getpid()] if [os.getpid()] == WARMED else []

@@ -5,10 +5,10 @@ import functools
 import pytest
 
 from eval import config
-from eval.execution import ExecutionOptions, map_clusters, num_gpus_for
+from eval.execution import ExecutionOptions, map_clusters, num_gpus_for, worker_pool
 from summarize.errors import ConfigError
 from tests.conftest import ARTICLE, PARAPHRASE, SUMMARY
-from tests.execution_work import boom, extract_and_score, slow_then_boom, toy
+from tests.execution_work import boom, extract_and_score, slow_then_boom, toy, warm, warmed_pid
 
 TEXTS = [ARTICLE, "\n".join([SUMMARY, PARAPHRASE, ARTICLE])] * 3
 
@@ -16,6 +16,20 @@ TEXTS = [ARTICLE, "\n".join([SUMMARY, PARAPHRASE, ARTICLE])] * 3
 def test_one_worker_runs_in_order_here():
     out = list(map_clusters(toy, range(10), ExecutionOptions(workers=1, chunk_size=3)))
     assert out == [(k, toy(k)) for k in range(10)]
+
+
+def test_a_pool_started_beforehand_is_warmed_and_outlives_each_map():
+    options = ExecutionOptions(workers=2, chunk_size=1)
+    with worker_pool(options, warm=warm) as pool:
+        assert pool is not None
+        first = list(map_clusters(warmed_pid, range(6), options, pool=pool))
+        again = list(map_clusters(warmed_pid, range(3), options, pool=pool))  # the same pool, still open
+    assert [k for k, _ in first] == list(range(6)) and [k for k, _ in again] == list(range(3))
+    # Every task ran in a worker whose initializer had run (and only once), never in this process.
+    pids = {pid for _, (_, marked) in [*first, *again] for pid in marked}
+    assert len(pids) >= 1 and all(marked for _, (_, marked) in [*first, *again])
+    with worker_pool(ExecutionOptions(workers=1)) as none:
+        assert none is None  # one worker: everything runs here
 
 
 def test_spawned_workers_give_the_same_numbers_in_input_order():
