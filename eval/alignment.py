@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -74,13 +75,7 @@ def align_lexical(
     memory stays bounded whatever the text's length (a 50 MB text has ~500,000 sentences)."""
     cut = THRESHOLDS["lexical"] if threshold is None else threshold
     n_src = len(source_sentences)
-    index: dict[str, tuple[list[int], list[float]]] = {}
-    for j, sentence in enumerate(source_sentences):
-        for word, weight in _unit_counts(sentence).items():
-            rows, weights = index.setdefault(word, ([], []))
-            rows.append(j)
-            weights.append(weight)
-    postings = {w: (np.array(r, dtype=np.int64), np.array(v)) for w, (r, v) in index.items()}
+    postings = _postings(tuple(source_sentences))
     pairs: list[AlignedSentence] = []
     block = max(1, _BLOCK_CELLS // max(n_src, 1))
     for start in range(0, len(text_sentences), block):
@@ -105,6 +100,19 @@ def align_lexical(
             for r, (b, v) in enumerate(zip(best, top, strict=True))
         ]
     return Alignment("lexical", cut, tuple(pairs), order_preservation(pairs))
+
+
+@lru_cache(maxsize=8)
+def _postings(source_sentences: tuple[str, ...]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """word -> (source sentences holding it, its weight in each): the inverted index of a source, built
+    once for all the texts of its cluster (they are aligned against it one after another). Read only."""
+    index: dict[str, tuple[list[int], list[float]]] = {}
+    for j, sentence in enumerate(source_sentences):
+        for word, weight in _unit_counts(sentence).items():
+            rows, weights = index.setdefault(word, ([], []))
+            rows.append(j)
+            weights.append(weight)
+    return {w: (np.array(r, dtype=np.int64), np.array(v)) for w, (r, v) in index.items()}
 
 
 def _unit_counts(sentence: str) -> dict[str, float]:
