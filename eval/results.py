@@ -300,7 +300,10 @@ class Results:
         """The "rouge" family as one row per (cluster, candidate, target, ROUGE type) with P, R and F1."""
         if self._score_rows is not None and self._score_rows[0] == len(self.rows):
             return list(self._score_rows[1])
-        out = score_rows(self.select(family="rouge"))
+        if sum(len(u.rows) for u in self._units) == len(self.rows):  # every row came with its cluster
+            out = [r for u in self._units for r in u.rouge_rows]
+        else:
+            out = score_rows(self.select(family="rouge"))
         self._score_rows = (len(self.rows), out)
         return list(out)
 

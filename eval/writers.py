@@ -266,28 +266,32 @@ class _Json:
             out = self._texts[value] = _dumps(value)
         return out
 
-    def _put(self, section: str, line: str) -> None:
-        self.parts[section].write((",\n  " if self.count[section] else "\n  ") + line)
-        self.count[section] += 1
+    def _put(self, section: str, lines: list[str]) -> None:
+        """A cluster's records of one section, in one write."""
+        if lines:
+            lead = ",\n  " if self.count[section] else "\n  "
+            self.parts[section].write(lead + ",\n  ".join(lines))
+            self.count[section] += len(lines)
 
     def add(self, scores: ClusterScores) -> None:
         from eval.report_html import matrices_data
 
         text = self._text
-        for r in scores.rouge_rows:  # json.dumps(vars(r)) written out: ~700 rows a SummEval cluster
-            self._put(
-                "scores",
+        # json.dumps(vars(r)) written out: ~700 rows a SummEval cluster.
+        self._put(
+            "scores",
+            [
                 f'{{"cluster": {text(r.cluster)}, "candidate": {text(r.candidate)}, '
                 f'"target": {text(r.target)}, "metric": {text(r.metric)}, '
                 f'"precision": {_jnum(r.precision)}, "recall": {_jnum(r.recall)}, "f1": {_jnum(r.f1)}, '
-                f'"candidate_kind": {text(r.candidate_kind)}, "target_kind": {text(r.target_kind)}}}',
-            )
-        for t in scores.tracked:
-            self._put("tracking", _dumps(_tracked_record(t)))
+                f'"candidate_kind": {text(r.candidate_kind)}, "target_kind": {text(r.target_kind)}}}'
+                for r in scores.rouge_rows
+            ],
+        )
+        self._put("tracking", [_dumps(_tracked_record(t)) for t in scores.tracked])
         if scores.matrix_labels or scores.unavailable:
-            self._put(
-                "matrices", f"{_dumps(scores.cluster)}: {_dumps(matrices_data(cluster_matrices(scores)))}"
-            )
+            matrices = matrices_data(cluster_matrices(scores))
+            self._put("matrices", [f"{_dumps(scores.cluster)}: {_dumps(matrices)}"])
 
     def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
         head: dict[str, Any] = {
