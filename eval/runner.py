@@ -235,6 +235,7 @@ class Runner:
         # and embeds: by the first cluster they are ready.
         with worker_pool(self.options, warm=partial(components_for, self.settings)) as pool:
             clusters = self._prepare(corpus.clusters, result)
+            corpus.clusters.clear()  # the raw texts: from here on only their cleaned, split form is used
             sources = [docs[0] for docs in clusters.values()]
             for system in self.loaded.systems:
                 if result.stopped:
