@@ -14,8 +14,11 @@ clusters done there back instead of scoring them again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -58,6 +61,38 @@ def score_job(settings: Settings, job: ClusterJob) -> ClusterScores:
 
         parts = parts.with_embedder(Embedder.lookup_only(job.vectors or {}, job.unavailable))
     return score_cluster(job.texts, settings, parts)
+
+
+def warm_worker(settings: Settings) -> None:
+    """A worker's start (the pool's initializer, eval.execution.worker_pool): build its scorers and run the
+    ROUGE kernels once on two tiny texts, so that on a fresh install their compilation (numba, ~10 s of CPU,
+    cached on disk for every later process) happens while the driver is still reading and cleaning. One
+    worker compiles at a time (a file lock): the others then load what it cached instead of compiling the
+    same code side by side on the same cores."""
+    parts = components_for(settings)
+    with _compile_lock():
+        parts.scorer.score_pairs(targets=["a b c\nd e"], predictions=["a c b\ne d"])
+
+
+@contextlib.contextmanager
+def _compile_lock() -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: each worker compiles (or loads) on its own
+        yield
+        return
+    path = Path(tempfile.gettempdir()) / f"sumtrack-compile-{os.getuid()}.lock"
+    try:
+        handle = path.open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def texts_of(cluster: ClusterTexts) -> list[str]:

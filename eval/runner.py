@@ -23,7 +23,7 @@ from eval.matrices import Matrix
 from eval.results import ClusterScores, Results, Tracked
 from eval.scoring import ClusterTexts, Prepared
 from eval.semantic import Embedder
-from eval.settings import Settings, components_for
+from eval.settings import Settings
 from eval.units import UnitValues
 from summarize import registry
 from summarize.base import Summary, run_info
@@ -238,9 +238,11 @@ class Runner:
         result.problems += corpus.problems
         if self.options.engine == "local" and len(corpus.clusters) < FEW_CLUSTERS:
             self.options = replace(self.options, workers=1)  # scored here: a worker costs more to start
-        # Worker processes start now and build their scorers while this process cleans, runs the systems
-        # and embeds: by the first cluster they are ready.
-        with worker_pool(self.options, warm=partial(components_for, self.settings)) as pool:
+        from eval.cluster_work import warm_worker
+
+        # Worker processes start now and build their scorers (compiling the ROUGE kernels on a fresh
+        # install) while this process cleans, runs the systems and embeds: by the first cluster, ready.
+        with worker_pool(self.options, warm=partial(warm_worker, self.settings)) as pool:
             clusters = self._prepare(corpus.clusters, result)
             corpus.clusters.clear()  # the raw texts: from here on only their cleaned, split form is used
             sources = [docs[0] for docs in clusters.values()]
