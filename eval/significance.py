@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
-from eval.stats import CHUNK_BYTES, Scheme, batches, by_length, resampled_sums
+from eval.stats import CHUNK_BYTES, Scheme, batches, bootstrap_means, by_length, resampled_sums
 
 if TYPE_CHECKING:
     import numpy as np
@@ -138,14 +138,7 @@ def _bootstrap(
     import numpy as np
 
     n = diff.shape[1]
-    resampled = np.empty((resamples, len(diff)))
-    done = 0
-    for sums in resampled_sums(
-        diff, scheme="counts", resamples=resamples, seed=seed, chunk_bytes=chunk_bytes
-    ):
-        resampled[done : done + len(sums)] = sums
-        done += len(sums)
-    resampled /= n
+    resampled = bootstrap_means(diff, resamples=resamples, seed=seed, chunk_bytes=chunk_bytes)
     # +1 as in the permutation test: with R resamples, p is known to 1/(R+1) at best, never 0.
     far_side = np.minimum((resampled <= 0).sum(axis=0), (resampled >= 0).sum(axis=0))
     p_values = np.minimum(1.0, 2 * (far_side + 1) / (resamples + 1))

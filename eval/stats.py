@@ -133,6 +133,23 @@ def resampled_sums(
         yield sums
 
 
+def bootstrap_means(
+    data: np.ndarray, *, resamples: int, seed: int, chunk_bytes: int = CHUNK_BYTES
+) -> np.ndarray:
+    """For `data` of shape (columns, n): the (resamples x columns) means of each bootstrap resample."""
+    import numpy as np
+
+    out = np.empty((resamples, len(data)))
+    done = 0
+    for block in resampled_sums(
+        data, scheme="counts", resamples=resamples, seed=seed, chunk_bytes=chunk_bytes
+    ):
+        out[done : done + len(block)] = block
+        done += len(block)
+    out /= data.shape[1]
+    return out
+
+
 def by_length(arrays: Sequence[np.ndarray]) -> dict[int, list[int]]:
     """Positions of the arrays, grouped by length (each length resamples from its own rows)."""
     groups: dict[int, list[int]] = defaultdict(list)
@@ -174,14 +191,7 @@ def bootstrap_cis(
                 for mean, i in zip(means, batch, strict=True):
                     out[i] = Interval(mean, mean, mean, n)
                 continue
-            resampled = np.empty((samples, len(batch)))
-            done = 0
-            for block in resampled_sums(
-                data, scheme="counts", resamples=samples, seed=seed, chunk_bytes=chunk_bytes
-            ):
-                resampled[done : done + len(block)] = block
-                done += len(block)
-            resampled /= n
+            resampled = bootstrap_means(data, resamples=samples, seed=seed, chunk_bytes=chunk_bytes)
             lows, highs = np.percentile(resampled, [tail, 100 - tail], axis=0)
             for j, i in enumerate(batch):
                 out[i] = Interval(means[j], float(lows[j]), float(highs[j]), n)

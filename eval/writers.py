@@ -150,6 +150,23 @@ def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
         return first.removeprefix("# signature: ").rstrip("\n"), list(csv.DictReader(f))
 
 
+class _Memo:
+    """`fn`'s result for each value, remembered (ids and kinds repeat on every row of a cluster); forgotten
+    past 100,000 values, so a corpus of many ids does not grow it without end."""
+
+    def __init__(self, fn: Callable[[Any], str]) -> None:
+        self.fn = fn
+        self.seen: dict[Any, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        out = self.seen.get(value)
+        if out is None:
+            if len(self.seen) > 100_000:
+                self.seen.clear()
+            out = self.seen[value] = self.fn(value)
+        return out
+
+
 class _CsvStream:
     """A CSV file written a cluster at a time: the signature line and the header first. Lines are built
     directly (the same bytes `csv_text` writes; tested), the text fields of a (candidate, target) pair
@@ -160,15 +177,7 @@ class _CsvStream:
         self.handle.write(f"# signature: {signature}\n")
         self.handle.write(",".join(map(_field, columns)) + "\n")
         self._labels: dict[tuple[Any, ...], str] = {}
-        self._fields: dict[Any, str] = {}
-
-    def _field(self, value: Any) -> str:
-        out = self._fields.get(value)
-        if out is None:
-            if len(self._fields) > 100_000:
-                self._fields.clear()
-            out = self._fields[value] = _field(value)
-        return out
+        self._field = _Memo(_field)
 
     def rows(self, rows: Iterable[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]) -> None:
         """Rows as (pair fields, label fields, numbers): a cluster's rows repeat the same few pairs (the
@@ -255,16 +264,7 @@ class _Json:
             name: (folder / f".results.{name}.part").open("w+", encoding="utf-8") for name in self.SECTIONS
         }
         self.count = dict.fromkeys(self.SECTIONS, 0)
-        self._texts: dict[str, str] = {}
-
-    def _text(self, value: str) -> str:
-        """A string as JSON, remembered: ids and kinds repeat on every row."""
-        out = self._texts.get(value)
-        if out is None:
-            if len(self._texts) > 100_000:
-                self._texts.clear()
-            out = self._texts[value] = _dumps(value)
-        return out
+        self._text = _Memo(_dumps)  # a string as JSON
 
     def _put(self, section: str, lines: list[str]) -> None:
         """A cluster's records of one section, in one write."""
