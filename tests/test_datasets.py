@@ -117,6 +117,31 @@ def test_an_empty_source_loses_its_row_and_an_empty_output_is_a_problem(tmp_path
     assert "a2" not in corpus.outputs["model_b"] and "a2" in corpus.outputs["model_a"]
 
 
+def test_an_empty_text_is_reported_with_its_row_and_id(tmp_path):
+    rows = [ROWS[0], {**ROWS[1], "highlights": None}, {**ROWS[2], "model_b": ""}, {**ROWS[3], "article": ""}]
+    corpus = load_dataset_corpus(options(write(tmp_path, "parquet", rows), tmp_path))
+    assert [p.message for p in corpus.problems] == [
+        "corpus.dataset: row 1 (id 'a1'): reference column 'highlights' is empty or not text",
+        "corpus.dataset: row 2 (id 'a2'): output column 'model_b' is empty or not text",
+        "corpus.dataset: row 3 (id 'a3'): source column 'article' is empty or not text",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "jsonl"])
+def test_a_file_without_rows_is_one_clear_line(tmp_path, kind, capsys):
+    import datasets
+
+    path = tmp_path / f"corpus.{kind}"
+    if kind == "parquet":
+        datasets.Dataset.from_dict(_columns(ROWS)).select([]).to_parquet(str(path))
+    else:
+        path.write_text("id,article,highlights,model_a,model_b\n" if kind == "csv" else "", encoding="utf-8")
+    capsys.readouterr()
+    with pytest.raises(InputError, match=r"^corpus\.dataset\.path: .*corpus\." + kind + "' has no rows$"):
+        load_dataset_corpus(options(path, tmp_path))
+    assert capsys.readouterr().err == ""  # no log line from `datasets` beside the error
+
+
 def test_rows_stream_lazily(tmp_path):
     rows = iter_dataset(options(write(tmp_path, "parquet"), tmp_path), batch_size=2)
     assert next(rows).cluster.id == "a0"  # type: ignore[union-attr]
