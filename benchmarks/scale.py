@@ -13,6 +13,8 @@ and tracking have real overlap to find.
     python benchmarks/scale.py --clusters 100                   # without and with semantic tracking
     python benchmarks/scale.py --clusters 1000 --no-semantic
     python benchmarks/scale.py --clusters 100 --workers 2 --engine local
+    python benchmarks/scale.py --clusters 10000 --no-semantic --keep big.parquet   # then, on the same file:
+    python benchmarks/scale.py --clusters 1000 --no-semantic --corpus big.parquet  # its first 1,000 rows
 
 Each case is a config's `execution` section: `--workers 1 0` (one worker, then the machine's cores) on the
 local engine, and `--engine ray` (a local Ray instance over the cores). Wall time is the run's own; CPU time
@@ -118,7 +120,13 @@ def generate(clusters: int, path: Path, *, seed: int = 0, references: int = 1) -
 
 
 def config_for(
-    corpus: Path, *, semantic: bool, workers: int | None, engine: str, dtype: str = "auto"
+    corpus: Path,
+    *,
+    semantic: bool,
+    workers: int | None,
+    engine: str,
+    dtype: str = "auto",
+    limit: int | None = None,
 ) -> dict:
     execution: dict = {"engine": engine}
     if workers is not None:
@@ -132,6 +140,7 @@ def config_for(
                 "source_column": "article",
                 "reference_columns": ["highlights"],
                 "output_columns": [f"model_{k:02d}" for k in range(1, SYSTEMS + 1)],
+                "limit": limit,
             }
         },
         "tracking": {"enabled": True, "semantic": semantic, "embedding_dtype": dtype},
@@ -208,16 +217,20 @@ def main() -> None:
         help="tracking.embedding_dtype (auto: bfloat16 where native); the line names the one used",
     )
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
+    parser.add_argument(
+        "--corpus", type=Path, help="use this corpus (written earlier with --keep) instead of generating one"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_case(json.loads(args.child))))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = args.keep or Path(tmp) / "corpus.parquet"
-        start = time.perf_counter()
-        generate(args.clusters, corpus, seed=args.seed, references=args.references)
-        print(f"generated {args.clusters} clusters in {time.perf_counter() - start:.1f} s: {corpus}")
+        corpus = args.corpus or args.keep or Path(tmp) / "corpus.parquet"
+        if args.corpus is None:
+            start = time.perf_counter()
+            generate(args.clusters, corpus, seed=args.seed, references=args.references)
+            print(f"generated {args.clusters} clusters in {time.perf_counter() - start:.1f} s: {corpus}")
         semantic_cases = [False, True] if args.semantic is None else [args.semantic]
         cases = [("local", w or None) for w in args.workers if "local" in args.engine]
         cases += [("ray", None)] if "ray" in args.engine else []
@@ -225,7 +238,12 @@ def main() -> None:
         for semantic in semantic_cases:
             for engine, workers in cases:
                 config = config_for(
-                    corpus, semantic=semantic, workers=workers, engine=engine, dtype=args.embedding_dtype
+                    corpus,
+                    semantic=semantic,
+                    workers=workers,
+                    engine=engine,
+                    dtype=args.embedding_dtype,
+                    limit=args.clusters if args.corpus else None,
                 )
                 got = measure(config)
                 used = f"{args.embedding_dtype} ({got['embedder']})" if semantic else "off"

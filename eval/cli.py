@@ -24,7 +24,7 @@ from eval import config as config_mod
 from eval._rouge_tokens import TOKENIZERS
 from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
 from summarize import __version__, registry
-from summarize.corpus import AUTO, CONFIG_OPTIONS, DEFAULT_MAX_CHARS, doc_id, resolve
+from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, doc_id, resolve
 from summarize.errors import SumtrackError
 from summarize.text import RULES
 
@@ -341,14 +341,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     """Scores through the same library entry point as `run` (eval.runner.Runner), with the same settings."""
     from eval.runner import Runner
 
-    result = Runner(config_mod.load_data(score_config(args))).run()
-    # Reading advice names the config keys (corpus.encoding, corpus.max_chars); here they are options.
-    options = dict(zip(CONFIG_OPTIONS, ("--encoding", "--max-chars"), strict=True))
+    # Reading advice names the settings as this command takes them: --encoding and --max-chars.
+    result = Runner(config_mod.load_data(score_config(args)), names=("--encoding", "--max-chars")).run()
     for problem in result.problems:
-        message = problem.message
-        for key, option in options.items():
-            message = message.replace(key, option)
-        _error(message)
+        _error(problem.message)
     if not any(d.role == "source" for d in result.documents):
         return EXIT_USAGE
     for warning in result.warnings:

@@ -630,7 +630,25 @@ def check_files(loaded: LoadedConfig) -> list[str]:
         path = getattr(system.params, "path", None)
         if isinstance(path, str) and not Path(path).exists():
             problems.append(f"system {system.name!r}: {path}: file or folder not found")
+        model = getattr(system.params, "model", None)
+        if isinstance(model, str) and model.startswith("package:"):
+            why = _package_problem(model.removeprefix("package:").strip())
+            if why:
+                problems.append(f"system {system.name!r}: {model}: {why}")
     return problems
+
+
+def _package_problem(name: str) -> str | None:
+    """Why a `package:NAME` model cannot be found (without importing the package); None when it can."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name) if name.isidentifier() else None
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return f"no installed Python package {name!r} (pip install it, e.g. with --no-deps)"
+    return None
 
 
 def check_config(loaded: LoadedConfig) -> list[str]:

@@ -28,6 +28,7 @@ from eval.units import UnitValues
 from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import (
+    CONFIG_OPTIONS,
     Cluster,
     Document,
     Problem,
@@ -37,6 +38,7 @@ from summarize.corpus import (
 )
 from summarize.datasets import DatasetCorpus, load_dataset_corpus
 from summarize.errors import ConfigError, InputError, ModelUnavailableError, SumtrackError
+from summarize.reading import Options
 from summarize.text import one_per_line, split_sentences
 
 if TYPE_CHECKING:
@@ -137,12 +139,14 @@ def versions() -> dict[str, str]:
     return out
 
 
-def load_corpus(loaded: LoadedConfig) -> DatasetCorpus:
+def load_corpus(loaded: LoadedConfig, names: Options = CONFIG_OPTIONS) -> DatasetCorpus:
+    """Every cluster of the config's corpus, with the problems met reading it; `names`: what refusals call
+    the codec and length settings (the config's keys; `sumtrack score` names its options)."""
     corpus = DatasetCorpus()
     encoding, max_chars = loaded.config.corpus.encoding, loaded.config.corpus.max_chars
     for files in loaded.clusters():
         cluster, problems = load_cluster(
-            files.id, files.source, files.derivatives, files.references, encoding, max_chars
+            files.id, files.source, files.derivatives, files.references, encoding, max_chars, names
         )
         corpus.problems += problems
         if cluster is not None:
@@ -186,6 +190,7 @@ class Runner:
         embedder: Embedder | None = None,
         store_dir: Path | None = None,
         sink: Sink | None = None,
+        names: Options = CONFIG_OPTIONS,
     ) -> None:
         """`embedder` is used for semantic similarity when the config's tracking.semantic is on (default:
         the settings' all-MiniLM-L6-v2 Embedder, loaded on first use; it imports torch). With `store_dir`
@@ -194,8 +199,10 @@ class Runner:
         clusters recorded (eval/store.py). With a `sink` (`sumtrack run` passes its eval.writers.RunFolder)
         each cluster's rows go there as it finishes and the result's table keeps only the first
         output.detail_clusters clusters' rows, so memory does not grow with the corpus; means and tests cover
-        every cluster either way."""
+        every cluster either way. `names`: what messages call the codec and length settings (the config's
+        corpus.encoding and corpus.max_chars; `sumtrack score` passes its --encoding and --max-chars)."""
         self.loaded = loaded
+        self.names = names
         self.store_dir = store_dir
         self.sink = sink
         self.options = loaded.config.execution.options()
@@ -227,7 +234,7 @@ class Runner:
         if wrong:
             raise ConfigError("\n".join(wrong))
         self.progress("reading the corpus")
-        corpus = load_corpus(self.loaded)
+        corpus = load_corpus(self.loaded, self.names)
         result.problems += corpus.problems
         if self.options.engine == "local" and len(corpus.clusters) < FEW_CLUSTERS:
             self.options = replace(self.options, workers=1)  # scored here: a worker costs more to start
@@ -235,6 +242,7 @@ class Runner:
         # and embeds: by the first cluster they are ready.
         with worker_pool(self.options, warm=partial(components_for, self.settings)) as pool:
             clusters = self._prepare(corpus.clusters, result)
+            corpus.clusters.clear()  # the raw texts: from here on only their cleaned, split form is used
             sources = [docs[0] for docs in clusters.values()]
             for system in self.loaded.systems:
                 if result.stopped:

@@ -22,6 +22,7 @@ from summarize.reading import (
     CONFIG_OPTIONS,
     DEFAULT_MAX_CHARS,
     Decoded,
+    Options,
     decode,
     read_decoded,
     read_text,
@@ -98,16 +99,20 @@ def repeated(ids: Sequence[str]) -> list[str]:
     return sorted(i for i, n in counts.items() if n > 1)
 
 
-def _inline(doc_id_: str, text: str, role: Role, where: str, max_chars: int) -> Document:
+def _inline(
+    doc_id_: str, text: str, role: Role, where: str, max_chars: int, names: Options = CONFIG_OPTIONS
+) -> Document:
     if len(text) > max_chars:
         raise InputError(
-            f"{where}: {len(text):,} characters, longer than {CONFIG_OPTIONS[1]} ({max_chars:,} characters)"
+            f"{where}: {len(text):,} characters, longer than {names[1]} ({max_chars:,} characters)"
         )
     return Document(doc_id_, text, role)
 
 
-def _from_file(doc_id_: str, path: Path, role: Role, encoding: str, max_chars: int) -> Document:
-    decoded = read_decoded(path, encoding, max_chars)
+def _from_file(
+    doc_id_: str, path: Path, role: Role, encoding: str, max_chars: int, names: Options = CONFIG_OPTIONS
+) -> Document:
+    decoded = read_decoded(path, encoding, max_chars, names)
     return Document(doc_id_, decoded.text, role, path, decoded.codec)
 
 
@@ -190,12 +195,20 @@ class DocRef:
     path: Path | None = None
     text: str | None = None
 
-    def read(self, role: Role, encoding: str = AUTO, max_chars: int = DEFAULT_MAX_CHARS) -> Document:
+    def read(
+        self,
+        role: Role,
+        encoding: str = AUTO,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        names: Options = CONFIG_OPTIONS,
+    ) -> Document:
+        """The document's text; `names` are what refusals call the codec and length settings (the config's
+        keys, or a command's options)."""
         if self.path is not None:
-            return _from_file(self.id, self.path, role, encoding, max_chars)
+            return _from_file(self.id, self.path, role, encoding, max_chars, names)
         if not (self.text or "").strip():
             raise InputError(f"document {self.id!r}: inline text is empty")
-        return _inline(self.id, self.text or "", role, f"document {self.id!r}", max_chars)
+        return _inline(self.id, self.text or "", role, f"document {self.id!r}", max_chars, names)
 
 
 def load_cluster(
@@ -205,18 +218,20 @@ def load_cluster(
     references: Sequence[DocRef] = (),
     encoding: str = AUTO,
     max_chars: int = DEFAULT_MAX_CHARS,
+    names: Options = CONFIG_OPTIONS,
 ) -> tuple[Cluster | None, list[Problem]]:
-    """Read a cluster's files. A bad derivative or reference is left out; a bad source loses the cluster."""
+    """Read a cluster's files. A bad derivative or reference is left out; a bad source loses the cluster.
+    `names`: what refusals call the codec and length settings."""
     problems: list[Problem] = []
     try:
-        src = source.read("source", encoding, max_chars)
+        src = source.read("source", encoding, max_chars, names)
     except InputError as exc:
         return None, [Problem(cid, source.id, str(exc))]
     kept: dict[str, list[Document]] = {"derivative": [], "reference": []}
     for role, refs in (("derivative", derivatives), ("reference", references)):
         for ref in refs:
             try:
-                kept[role].append(ref.read(role, encoding, max_chars))  # type: ignore[arg-type]
+                kept[role].append(ref.read(role, encoding, max_chars, names))  # type: ignore[arg-type]
             except InputError as exc:
                 problems.append(Problem(cid, ref.id, str(exc)))
     return Cluster(cid, src, tuple(kept["derivative"]), tuple(kept["reference"])), problems

