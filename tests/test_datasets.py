@@ -235,3 +235,32 @@ def test_sumtrack_run_writes_the_output_columns_scores(tmp_path, capsys):
     assert {(r["cluster"], r["candidate"]) for r in rows} == {
         (f"a{k}", m) for k in range(5) for m in ("model_a", "model_b")
     }
+
+
+def test_ctrl_c_says_the_run_resumes_and_the_rerun_gives_every_cluster(tmp_path, capsys, monkeypatch):
+    from eval import writers
+    from eval.cli import main
+    from eval.writers import read_csv
+
+    spec = {"path": write(tmp_path, "parquet").name, "id_column": "id", "source_column": "article"}
+    spec |= {"reference_columns": ["highlights"], "output_columns": ["model_a", "model_b"]}
+    data = {"corpus": {"dataset": spec}, "tracking": {"enabled": False}, "aggregate": {"bootstrap": 0}}
+    (tmp_path / "c.yaml").write_text(json.dumps(data), encoding="utf-8")
+    argv = ["run", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "out")]
+    add = writers.RunFolder.add
+
+    def interrupted(self, scores):
+        if scores.cluster == "a2":
+            raise KeyboardInterrupt
+        add(self, scores)
+
+    monkeypatch.setattr(writers.RunFolder, "add", interrupted)
+    capsys.readouterr()
+    assert main(argv) == 130
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("sumtrack: error: interrupted; the clusters scored so far are kept in ")
+    assert err.endswith("run the same command to resume") and "\n" not in err
+    monkeypatch.setattr(writers.RunFolder, "add", add)
+    assert main(argv) == 0
+    _, rows = read_csv(tmp_path / "out" / "scores.csv")
+    assert {r["cluster"] for r in rows} == {f"a{k}" for k in range(5)}
