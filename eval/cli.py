@@ -139,8 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SumtrackError as exc:
         _error(str(exc))
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        _error("interrupted")
+    except KeyboardInterrupt as exc:
+        _error(f"interrupted; {exc}" if str(exc) else "interrupted")
         return 130
 
 
@@ -204,9 +204,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress = lambda message: status.update(_t(message))  # noqa: E731
         try:
             result = Runner(loaded, progress=progress, store_dir=store_dir, sink=folder).run()
-        except BaseException:
+        except BaseException as exc:
             if folder is not None:
                 folder.discard()
+            from eval.store import FILE_NAME
+
+            if isinstance(exc, KeyboardInterrupt) and (store_dir / FILE_NAME).is_file():
+                kept = f"the clusters scored so far are kept in {store_dir}; run the same command to resume"
+                raise KeyboardInterrupt(kept) from None
             raise
         if folder is not None:
             status.update(_t(f"writing {out_dir}"))

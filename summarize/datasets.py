@@ -84,6 +84,8 @@ def iter_dataset(options: DatasetOptions, *, batch_size: int = 1000) -> Iterator
     """
     dataset = open_dataset(options)
     check_columns(options, list(dataset.column_names))
+    if len(dataset) == 0:
+        raise InputError(f"{_WHERE}.path: {options.path} has no rows")
     if options.shuffle_seed is not None:
         dataset = dataset.shuffle(seed=options.shuffle_seed)
     if options.limit is not None:
@@ -174,8 +176,29 @@ def _from_files(datasets: Any, file: Path, options: DatasetOptions) -> Any:
     try:
         loaded = datasets.load_dataset(builder, data_files=str(file), cache_dir=options.cache_dir)
     except Exception as exc:  # pyarrow and the builders raise many types for a malformed file
+        if _has_no_rows(file):
+            raise InputError(f"{_WHERE}.path: {str(file)!r} has no rows") from None
         raise InputError(f"{_WHERE}.path: cannot read {str(file)!r} as {builder}: {exc}") from None
     return _pick_split(loaded, options)
+
+
+def _has_no_rows(file: Path) -> bool:
+    """Whether a data file the builders refused is simply empty (they fail on one with odd messages)."""
+    try:
+        if file.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return bool(pq.read_metadata(str(file)).num_rows == 0)
+        with file.open("rb") as handle:
+            head = handle.read(1 << 16)
+            lines = [line for line in head.splitlines() if line.strip()]
+            if len(head) == 1 << 16:  # a large file is not empty
+                return False
+    except (OSError, ValueError, ImportError):
+        return False
+    if file.suffix.lower() == ".csv":
+        return len(lines) <= 1  # a header alone
+    return b"".join(lines).strip() in (b"", b"[]")
 
 
 def _from_hub(datasets: Any, options: DatasetOptions) -> Any:
@@ -252,14 +275,17 @@ def _offline_mode() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """No progress bars from `datasets` (the library never prints), restored afterwards."""
+    """No progress bars or log lines from `datasets` (the library never prints), restored afterwards."""
     from datasets.utils import logging as ds_logging
 
     was_enabled = ds_logging.is_progress_bar_enabled()
+    verbosity = ds_logging.get_verbosity()
     ds_logging.disable_progress_bar()
+    ds_logging.set_verbosity(ds_logging.CRITICAL)  # its "Failed to read file" lines: the error says it once
     try:
         yield
     finally:
+        ds_logging.set_verbosity(verbosity)
         if was_enabled:
             ds_logging.enable_progress_bar()
 
@@ -270,7 +296,14 @@ def _texts(value: Any) -> list[str | None]:
     return [value if isinstance(value, str) else None]
 
 
-def _docs(record: dict[str, Any], columns: Sequence[str], role: Role, cid: str) -> tuple[list, list]:
+def _at(number: int, cid: str) -> str:
+    """Where a row is, for a message: its number and, when it differs, its cluster id."""
+    return f"{_WHERE}: row {number}" + ("" if cid == f"row{number}" else f" (id {cid!r})")
+
+
+def _docs(
+    record: dict[str, Any], columns: Sequence[str], role: Role, cid: str, number: int
+) -> tuple[list, list]:
     docs: list[Document] = []
     problems: list[Problem] = []
     for column in columns:
@@ -279,7 +312,9 @@ def _docs(record: dict[str, Any], columns: Sequence[str], role: Role, cid: str) 
         for k, text in enumerate(_texts(value), 1):
             doc_id = f"{column}_{k}" if many else column
             if text is None or not text.strip():
-                problems.append(Problem(cid, doc_id, f"{_WHERE}: column {column!r} is empty or not text"))
+                what = f"column {column!r}" + (f" item {k}" if many else "")
+                message = f"{_at(number, cid)}: {role} {what} is empty or not text"
+                problems.append(Problem(cid, doc_id, message))
                 continue
             docs.append(Document(doc_id, text, role))
     return docs, problems
@@ -290,10 +325,10 @@ def _row(options: DatasetOptions, record: dict[str, Any], number: int) -> Datase
     cid = str(raw_id) if raw_id is not None and str(raw_id).strip() else f"row{number}"
     source = record[options.source_column]
     if not isinstance(source, str) or not source.strip():
-        message = f"{_WHERE}: row {number}: source column {options.source_column!r} is empty or not text"
+        message = f"{_at(number, cid)}: source column {options.source_column!r} is empty or not text"
         return DatasetRow(None, {}, (Problem(cid, options.source_column, message),))
-    references, ref_problems = _docs(record, options.reference_columns, "reference", cid)
-    derivatives, der_problems = _docs(record, options.derivative_columns, "derivative", cid)
+    references, ref_problems = _docs(record, options.reference_columns, "reference", cid, number)
+    derivatives, der_problems = _docs(record, options.derivative_columns, "derivative", cid, number)
     outputs: dict[str, str] = {}
     problems = [*ref_problems, *der_problems]
     for column in options.output_columns:
@@ -301,7 +336,8 @@ def _row(options: DatasetOptions, record: dict[str, Any], number: int) -> Datase
         if isinstance(text, str) and text.strip():
             outputs[column] = text
         else:
-            problems.append(Problem(cid, column, f"{_WHERE}: output column {column!r} is empty or not text"))
+            message = f"{_at(number, cid)}: output column {column!r} is empty or not text"
+            problems.append(Problem(cid, column, message))
     cluster = Cluster(
         cid,
         Document(options.source_column, source, "source"),

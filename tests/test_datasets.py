@@ -117,6 +117,31 @@ def test_an_empty_source_loses_its_row_and_an_empty_output_is_a_problem(tmp_path
     assert "a2" not in corpus.outputs["model_b"] and "a2" in corpus.outputs["model_a"]
 
 
+def test_an_empty_text_is_reported_with_its_row_and_id(tmp_path):
+    rows = [ROWS[0], {**ROWS[1], "highlights": None}, {**ROWS[2], "model_b": ""}, {**ROWS[3], "article": ""}]
+    corpus = load_dataset_corpus(options(write(tmp_path, "parquet", rows), tmp_path))
+    assert [p.message for p in corpus.problems] == [
+        "corpus.dataset: row 1 (id 'a1'): reference column 'highlights' is empty or not text",
+        "corpus.dataset: row 2 (id 'a2'): output column 'model_b' is empty or not text",
+        "corpus.dataset: row 3 (id 'a3'): source column 'article' is empty or not text",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "csv", "jsonl"])
+def test_a_file_without_rows_is_one_clear_line(tmp_path, kind, capsys):
+    import datasets
+
+    path = tmp_path / f"corpus.{kind}"
+    if kind == "parquet":
+        datasets.Dataset.from_dict(_columns(ROWS)).select([]).to_parquet(str(path))
+    else:
+        path.write_text("id,article,highlights,model_a,model_b\n" if kind == "csv" else "", encoding="utf-8")
+    capsys.readouterr()
+    with pytest.raises(InputError, match=r"^corpus\.dataset\.path: .*corpus\." + kind + "' has no rows$"):
+        load_dataset_corpus(options(path, tmp_path))
+    assert capsys.readouterr().err == ""  # no log line from `datasets` beside the error
+
+
 def test_rows_stream_lazily(tmp_path):
     rows = iter_dataset(options(write(tmp_path, "parquet"), tmp_path), batch_size=2)
     assert next(rows).cluster.id == "a0"  # type: ignore[union-attr]
@@ -210,3 +235,32 @@ def test_sumtrack_run_writes_the_output_columns_scores(tmp_path, capsys):
     assert {(r["cluster"], r["candidate"]) for r in rows} == {
         (f"a{k}", m) for k in range(5) for m in ("model_a", "model_b")
     }
+
+
+def test_ctrl_c_says_the_run_resumes_and_the_rerun_gives_every_cluster(tmp_path, capsys, monkeypatch):
+    from eval import writers
+    from eval.cli import main
+    from eval.writers import read_csv
+
+    spec = {"path": write(tmp_path, "parquet").name, "id_column": "id", "source_column": "article"}
+    spec |= {"reference_columns": ["highlights"], "output_columns": ["model_a", "model_b"]}
+    data = {"corpus": {"dataset": spec}, "tracking": {"enabled": False}, "aggregate": {"bootstrap": 0}}
+    (tmp_path / "c.yaml").write_text(json.dumps(data), encoding="utf-8")
+    argv = ["run", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "out")]
+    add = writers.RunFolder.add
+
+    def interrupted(self, scores):
+        if scores.cluster == "a2":
+            raise KeyboardInterrupt
+        add(self, scores)
+
+    monkeypatch.setattr(writers.RunFolder, "add", interrupted)
+    capsys.readouterr()
+    assert main(argv) == 130
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("sumtrack: error: interrupted; the clusters scored so far are kept in ")
+    assert err.endswith("run the same command to resume") and "\n" not in err
+    monkeypatch.setattr(writers.RunFolder, "add", add)
+    assert main(argv) == 0
+    _, rows = read_csv(tmp_path / "out" / "scores.csv")
+    assert {r["cluster"] for r in rows} == {f"a{k}" for k in range(5)}
