@@ -201,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with err.status("starting") as status:
         # Finished clusters are kept beside the run folder until it is written: a killed run resumes.
         store_dir = out_dir.parent / f".{out_dir.name}.clusters"
-        progress = lambda message: status.update(_t(message))  # noqa: E731
+        progress = _Progress(status)
         try:
             result = Runner(loaded, progress=progress, store_dir=store_dir, sink=folder).run()
         except BaseException as exc:
@@ -214,7 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 raise KeyboardInterrupt(kept) from None
             raise
         if folder is not None:
-            status.update(_t(f"writing {out_dir}"))
+            progress(f"writing {out_dir}")
             try:
                 written = folder.commit(result)
                 shutil.rmtree(store_dir, ignore_errors=True)  # the run folder now holds every number
@@ -231,9 +231,40 @@ def cmd_run(args: argparse.Namespace) -> int:
         err.print(f"sumtrack: warning: {warning}", markup=False)
     if result.stopped:
         _error(f"run stopped early (on_error: stop): {result.stopped}")
+    if result.resumed:
+        err.print(
+            f"sumtrack: resumed an interrupted run: {result.resumed} of {result.scored} clusters were read "
+            f"from {store_dir}, the others scored now",
+            markup=False,
+        )
     if written:
         out.print(f"\nwrote {len(written)} files to {out_dir}", markup=False)
     return EXIT_OK if result.ok and written else EXIT_PARTIAL
+
+
+class _Progress:
+    """The run's progress: the status line on a terminal; elsewhere (a log, a pipe, a batch job) one
+    `sumtrack: ...` line on stderr per step, and at most one every 10 s while clusters are scored."""
+
+    EVERY = 10.0
+
+    def __init__(self, status: Any) -> None:
+        self.status = status
+        self.terminal = err.is_terminal
+        self.last = -self.EVERY
+        self.step = ""
+
+    def __call__(self, message: str) -> None:
+        if self.terminal:
+            self.status.update(_t(message))
+            return
+        import time
+
+        step = message.split(" ", 1)[0]
+        now = time.monotonic()
+        if step != self.step or now - self.last >= self.EVERY:
+            err.print(f"sumtrack: {message}", markup=False, soft_wrap=True)
+            self.step, self.last = step, now
 
 
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:

@@ -90,6 +90,7 @@ class RunResult:
     # Clusters scored in all. A streamed run (`sumtrack run`) keeps only the first output.detail_clusters
     # clusters' rows in `results`; the rest went to the run folder as they finished. None: all are there.
     clusters_scored: int | None = None
+    resumed: int = 0  # clusters read back from an interrupted run's store, not scored again
 
     @property
     def scored(self) -> int:
@@ -412,7 +413,8 @@ class Runner:
                     "an interrupted run will start over"
                 )
         if store is not None and store.done():
-            self.progress(f"resuming: {len(store.done())} clusters already scored")
+            result.resumed = len(store.done())
+            self.progress(f"resuming: {result.resumed} clusters already scored")
         units = UnitValues()
         warned = set(result.warnings)
         if self.sink is not None:

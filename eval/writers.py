@@ -12,11 +12,14 @@ Every CSV file starts with one comment line, `# signature: rouge|tok:...`, then 
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import glob
 import json
 import math
 import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -150,6 +153,19 @@ def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
         return first.removeprefix("# signature: ").rstrip("\n"), list(csv.DictReader(f))
 
 
+def _close_all(handles: Sequence[Any]) -> None:
+    """Close every handle, even when one fails (a full disk fails the last flush); then raise the first
+    failure."""
+    failure: OSError | None = None
+    for handle in handles:
+        try:
+            handle.close()
+        except OSError as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+
+
 class _Memo:
     """`fn`'s result for each value, remembered (ids and kinds repeat on every row of a cluster); forgotten
     past 100,000 values, so a corpus of many ids does not grow it without end."""
@@ -233,8 +249,7 @@ class _Csv:
         _write(self.folder / "aggregates.csv", csv_text(AGGREGATE_COLUMNS, records, self.signature))
 
     def close(self) -> None:
-        self.scores.close()
-        self.rows.close()
+        _close_all([self.scores.handle, self.rows.handle])
 
 
 def _dumps(value: Any) -> str:
@@ -336,8 +351,7 @@ class _Json:
         os.replace(tmp, path)
 
     def close(self) -> None:
-        for part in self.parts.values():
-            part.close()
+        _close_all(list(self.parts.values()))
 
 
 def document_record(d: Prepared) -> dict[str, Any]:
@@ -516,8 +530,9 @@ class RunFolder:
         self.loaded = loaded
         self.out_dir = Path(os.path.abspath(out_dir))
         _check_replaceable(self.out_dir)
+        _sweep(self.out_dir)
         self.kept = "; the previous run there is intact" if self.out_dir.exists() else ""
-        tag = f"{os.getpid()}-{time.time_ns()}"
+        tag = f"{os.getpid()}-{time.time_ns()}-{_HOST}"
         self.staging = self.out_dir.with_name(f".{self.out_dir.name}.new-{tag}")
         self.aside = self.out_dir.with_name(f".{self.out_dir.name}.old-{tag}")
         self.parts: list[Part] = []
@@ -529,10 +544,16 @@ class RunFolder:
             raise self._error(exc) from None
 
     def _error(self, exc: OSError) -> RunFolderError:
-        for part in self.parts:
-            part.close()
-        shutil.rmtree(self.staging, ignore_errors=True)
+        self._abandon()
         return RunFolderError(f"cannot write the run folder {self.out_dir}: {exc.strerror or exc}{self.kept}")
+
+    def _abandon(self) -> None:
+        """Close every file (a full disk makes closing fail too: ignored) and remove the temporary folder,
+        giving its space back at once."""
+        for part in self.parts:
+            with contextlib.suppress(OSError):
+                part.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
 
     def start(self, result: RunResult) -> None:
         """Open every writer's files (the run's signature heads each CSV)."""
@@ -547,8 +568,9 @@ class RunFolder:
         try:
             for part in self.parts:
                 part.add(scores)
-        except OSError as exc:  # the run goes on; commit reports it
+        except OSError as exc:  # the run goes on (its clusters are kept for a resume); commit reports it
             self.failure = exc
+            self._abandon()
 
     def commit(self, result: RunResult) -> list[Path]:
         """Write what needs the whole run and put the folder in place; returns the paths written."""
@@ -574,9 +596,46 @@ class RunFolder:
 
     def discard(self) -> None:
         """Give up: remove the temporary folder (the old run stays)."""
-        for part in self.parts:
-            part.close()
-        shutil.rmtree(self.staging, ignore_errors=True)
+        self._abandon()
+
+
+_HOST = socket.gethostname().replace("-", "_") or "host"
+
+
+def _sweep(out_dir: Path) -> None:
+    """Clean up after runs of this folder that were killed (SIGKILL, a crash) on this machine: their
+    temporary folders (`.NAME.new-PID-...`) are removed; an old run set aside (`.NAME.old-PID-...`) in the
+    instant between `commit`'s two renames is put back when no run folder took its place. Folders of a
+    process still running, or of another machine, are left alone."""
+    prefix = f".{out_dir.name}."
+    try:
+        leftovers = [
+            path for kind in ("new", "old") for path in out_dir.parent.glob(f"{glob.escape(prefix)}{kind}-*")
+        ]
+    except OSError:
+        return
+    for path in sorted(leftovers):
+        kind, _, tag = path.name.removeprefix(prefix).partition("-")
+        pid, _, rest = tag.partition("-")
+        if not pid.isdigit() or not rest.endswith(f"-{_HOST}"):
+            continue
+        if _running(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            if kind == "old" and not out_dir.exists():
+                os.rename(path, out_dir)
+            else:
+                shutil.rmtree(path)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: not ours to judge
+    return True
 
 
 def write_run(

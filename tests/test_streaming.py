@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 
 import pytest
 import yaml
@@ -143,7 +144,13 @@ def test_a_disk_failure_while_streaming_is_one_line_and_the_old_run_stays(
             raise OSError(errno.ENOSPC, "No space left on device")
         real(self, rows)
 
+    def close_fails(self):  # the disk is full: the last flush fails as the files are closed
+        real_close(self)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_close = writers._Csv.close
     monkeypatch.setattr(writers._CsvStream, "rows", full)
+    monkeypatch.setattr(writers._Csv, "close", close_fails)
     code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(out), "--set", "aggregate.bootstrap=100")
     assert code == 1
     errors = [line for line in stderr.splitlines() if line.startswith("sumtrack: error:")]
@@ -154,6 +161,28 @@ def test_a_disk_failure_while_streaming_is_one_line_and_the_old_run_stays(
     assert "lead-2" in stdout and "c1" in stdout  # the numbers are still printed
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == [".out.clusters"]
+
+
+def test_folders_left_by_killed_runs_are_cleaned_up(tmp_path) -> None:
+    """A run killed mid-way (SIGKILL) leaves its growing folder; one killed between commit's two renames
+    leaves the old run set aside. The next run of that folder removes the first and puts the second back;
+    folders of a live process or of another machine are left alone."""
+    loaded = config_mod.load_data(corpus(1))
+    out = tmp_path / "out"
+    host = writers._HOST
+    dead = 4_194_304 + 7  # above Linux's largest pid: no such process
+    grown = tmp_path / f".out.new-{dead}-1-{host}"
+    aside = tmp_path / f".out.old-{dead}-2-{host}"
+    alive = tmp_path / f".out.new-{os.getpid()}-3-{host}"
+    elsewhere = tmp_path / f".out.new-{dead}-4-otherhost"
+    for folder in (grown, aside, alive, elsewhere):
+        folder.mkdir()
+    (aside / "results.json").write_text("{}")
+    folder = RunFolder(loaded, out)
+    assert (out / "results.json").read_text() == "{}"  # the old run is back in its place
+    assert not grown.exists() and not aside.exists()
+    assert alive.exists() and elsewhere.exists()
+    folder.discard()
 
 
 def test_a_run_that_dies_leaves_no_half_written_folder(tmp_path, capsys, monkeypatch) -> None:
@@ -180,3 +209,46 @@ def test_an_unwritable_folder_is_said_before_the_run_and_the_numbers_still_print
     assert line.startswith(f"sumtrack: error: cannot write the run folder {blocker / 'run'}")
     with pytest.raises(RunFolderError):
         RunFolder(config_mod.load_data(corpus(1)), blocker / "run")
+
+
+def test_an_interrupted_run_resumes_and_says_so(tmp_path, capsys, monkeypatch) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(corpus(5)), encoding="utf-8")
+    whole = tmp_path / "whole"
+    assert cli(capsys, "run", str(cfg), "--out", str(whole))[0] == 0
+    real_add, added = RunFolder.add, []
+
+    def stop_at_third(self, scores):
+        added.append(scores.cluster)
+        if len(added) == 3:
+            raise KeyboardInterrupt
+        real_add(self, scores)
+
+    monkeypatch.setattr(RunFolder, "add", stop_at_third)
+    out = tmp_path / "out"
+    code, _, stderr = cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 130 and f"kept in {tmp_path / '.out.clusters'}; run the same command to resume" in stderr
+    monkeypatch.setattr(RunFolder, "add", real_add)
+    code, _, stderr = cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 0
+    assert (
+        f"resumed an interrupted run: 3 of 5 clusters were read from {tmp_path / '.out.clusters'}" in stderr
+    )
+    for name in ("scores.csv", "rows.csv", "aggregates.csv"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_without_a_terminal_progress_is_a_line_per_step(tmp_path, capsys, monkeypatch) -> None:
+    """In a log or a pipe (no status line), each step is one stderr line and scoring is reported at most
+    every `EVERY` seconds, not once per cluster."""
+    from eval import cli as cli_module
+
+    monkeypatch.setattr(cli_module._Progress, "EVERY", 3600.0)
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump(corpus(5)), encoding="utf-8")
+    code, _, stderr = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 0
+    lines = [line for line in stderr.splitlines() if line.startswith("sumtrack: ")]
+    assert "sumtrack: reading the corpus" in lines
+    assert [line for line in lines if "scored cluster" in line] == ["sumtrack: scored cluster c0 (1/5)"]
+    assert any(line.startswith("sumtrack: writing ") for line in lines)
