@@ -18,6 +18,7 @@ first use, so each worker process loads it once, not once per chunk.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -217,7 +218,13 @@ def ray_session(options: ExecutionOptions) -> Iterator[Any]:
     if ray.is_initialized():
         yield ray
         return
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+    # Ray's own start-up notices (INFO and WARNING lines on stderr) are not the user's business here; its
+    # errors still show.
+    kwargs: dict[str, Any] = {
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "logging_level": logging.ERROR,
+    }
     if options.address is None:
         kwargs["num_cpus"] = options.worker_count
     else:

@@ -540,6 +540,11 @@ class RunFolder:
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
             self.staging.mkdir()
+        except (FileExistsError, NotADirectoryError) as exc:
+            blocker = next((p for p in self.out_dir.parents if p.is_file()), None)
+            if blocker is None:
+                raise self._error(exc) from None
+            raise self._error(OSError(f"{blocker} is a file, not a folder")) from None
         except OSError as exc:
             raise self._error(exc) from None
 

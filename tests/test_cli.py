@@ -359,7 +359,8 @@ def test_an_unwritable_run_folder_is_one_error_and_the_tables_still_print(write,
     code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(blocker / "run"))
     assert code == 1
     (line,) = error_lines(stderr)
-    assert line.startswith(f"sumtrack: error: cannot write the run folder {blocker / 'run'}")
+    where = f"sumtrack: error: cannot write the run folder {blocker / 'run'}"
+    assert line == f"{where}: {blocker} is a file, not a folder"
     assert "near" in stdout and "lead-2" in stdout
 
 

@@ -35,3 +35,17 @@ def test_generation_as_ray_data_batches_matches_a_local_call(local_ray):
     remote = generate_with_ray(factory, TEXTS, actors=2, batch_size=2)
     assert [s.text for s in remote] == [s.text for s in local]
     assert [s.system for s in remote] == ["tr"] * len(TEXTS)
+
+
+def test_a_ray_session_started_here_prints_none_of_rays_notices(capfd):
+    """`engine: ray` with a local instance: Ray's start-up INFO and WARNING lines are not shown to the
+    user (errors still are). Runs its own short-lived instance, after the module's."""
+    from eval.execution import ray_session
+
+    if ray.is_initialized():
+        ray.shutdown()
+    with ray_session(ExecutionOptions(engine="ray", workers=1)) as session:
+        assert session.is_initialized()
+    assert not ray.is_initialized()  # started here, so shut down here
+    err = capfd.readouterr().err
+    assert " INFO " not in err and " WARNING " not in err, err
