@@ -195,8 +195,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Each cluster's rows go to the run folder (growing beside the old one) as the cluster finishes.
         folder = RunFolder(loaded, out_dir)
     except RunFolderError as exc:
-        # Said now, before the work; the run still goes on and its numbers are printed below.
-        _error(str(exc))
+        # Known before any work: a run of thousands of clusters is not computed only to be lost.
+        _error(f"{exc}; nothing was run (choose another --out or output.dir)")
+        return EXIT_USAGE
     written: list[Path] = []
     with err.status("starting") as status:
         # Finished clusters are kept beside the run folder until it is written: a killed run resumes.

@@ -221,16 +221,16 @@ def test_score_with_a_symlink_loop_among_the_files_or_as_the_source(write, tmp_p
     assert "loop.txt" in line
 
 
-def test_an_output_folder_through_a_symlink_loop_is_one_line_and_the_tables_still_print(
-    write, tmp_path, capsys
-) -> None:
+def test_an_output_folder_through_a_symlink_loop_is_one_line_before_any_work(write, tmp_path, capsys) -> None:
     cfg = config(write, [])
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
     code, out, err = cli(capsys, "run", str(cfg), "--out", str(loop / "run"))
-    assert code == 1 and "near" in out
+    assert code == 2 and out == ""
     (line,) = errors(err)
-    assert "cannot write the run folder" in line
+    assert "cannot write the run folder" in line and line.endswith(
+        "nothing was run (choose another --out or output.dir)"
+    )
 
 
 def test_a_model_or_outputs_path_through_a_symlink_loop_is_refused(write, tmp_path, capsys) -> None:
@@ -499,15 +499,13 @@ def test_the_resolved_config_of_a_run_validates_and_runs_as_it_is(write, tmp_pat
     assert (again / "scores.csv").read_text() == (out / "scores.csv").read_text()
 
 
-def test_an_output_path_that_is_a_file_is_one_line_and_the_tables_still_print(
-    write, tmp_path, capsys
-) -> None:
+def test_an_output_path_that_is_a_file_is_one_line_before_any_work(write, tmp_path, capsys) -> None:
     cfg = config(write, [])
     target = write("taken", "a file")
     code, out, err = cli(capsys, "run", str(cfg), "--out", str(target))
-    assert code == 1
+    assert code == 2 and out == ""
     (line,) = errors(err)
-    assert "it is a file" in line and "near" in out
+    assert "it is a file" in line
     assert target.read_text() == "a file"
 
 
@@ -515,9 +513,9 @@ def test_an_unwritable_output_place_is_one_line(write, tmp_path, capsys) -> None
     # /proc refuses new folders even to root, as a read-only mount does.
     cfg = config(write, [])
     code, out, err = cli(capsys, "run", str(cfg), "--out", "/proc/sumtrack-run")
-    assert code == 1
+    assert code == 2 and out == ""
     (line,) = errors(err)
-    assert "cannot write the run folder /proc/sumtrack-run" in line and "near" in out
+    assert "cannot write the run folder /proc/sumtrack-run" in line and "nothing was run" in line
 
 
 def test_a_failing_write_leaves_the_previous_run_intact(write, tmp_path, capsys, monkeypatch) -> None:
@@ -551,7 +549,7 @@ def test_a_folder_that_is_not_a_run_is_never_replaced(write, tmp_path, capsys) -
     precious.mkdir()
     (precious / "notes.txt").write_text("mine")
     code, _, err = cli(capsys, "run", str(cfg), "--out", str(precious))
-    assert code == 1 and "holds files but no earlier run" in errors(err)[0]
+    assert code == 2 and "holds files but no earlier run" in errors(err)[0]
     assert [p.name for p in precious.iterdir()] == ["notes.txt"]
 
 

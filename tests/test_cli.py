@@ -353,15 +353,17 @@ def test_jsonl_corpus_end_to_end(write, tmp_path, capsys) -> None:
     assert {(r["cluster"], r["candidate"]) for r in rows} == {("a", "near"), ("a", "d2")}
 
 
-def test_an_unwritable_run_folder_is_one_error_and_the_tables_still_print(write, tmp_path, capsys) -> None:
+def test_a_run_folder_that_cannot_be_made_is_one_error_before_any_work(write, tmp_path, capsys) -> None:
     cfg = _config(write)
     blocker = write("blocker", "a file where the run folder should go")
     code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(blocker / "run"))
-    assert code == 1
+    assert code == 2 and stdout == ""
     (line,) = error_lines(stderr)
     where = f"sumtrack: error: cannot write the run folder {blocker / 'run'}"
-    assert line == f"{where}: {blocker} is a file, not a folder"
-    assert "near" in stdout and "lead-2" in stdout
+    assert line == (
+        f"{where}: {blocker} is a file, not a folder; nothing was run (choose another --out or output.dir)"
+    )
+    assert not (tmp_path / ".run.clusters").exists()
 
 
 @pytest.mark.parametrize("held", [None, 25], ids=["library", "streamed"])

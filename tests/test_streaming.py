@@ -198,13 +198,16 @@ def test_a_run_that_dies_leaves_no_half_written_folder(tmp_path, capsys, monkeyp
     assert [p.name for p in tmp_path.iterdir()] == ["cfg.yaml"]
 
 
-def test_an_unwritable_folder_is_said_before_the_run_and_the_numbers_still_print(tmp_path, capsys) -> None:
+def test_an_unwritable_folder_is_said_before_the_run_and_nothing_is_computed(
+    tmp_path, capsys, monkeypatch
+) -> None:
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text(yaml.safe_dump(corpus(3)), encoding="utf-8")
     blocker = tmp_path / "blocker"
     blocker.write_text("a file")
+    monkeypatch.setattr(Runner, "run", lambda self: pytest.fail("the run started"))
     code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(blocker / "run"))
-    assert code == 1 and "c1" in stdout and "lead-2" in stdout
+    assert code == 2 and stdout == ""
     (line,) = [line for line in stderr.splitlines() if line.startswith("sumtrack: error:")]
     assert line.startswith(f"sumtrack: error: cannot write the run folder {blocker / 'run'}")
     with pytest.raises(RunFolderError):
