@@ -120,10 +120,6 @@ def all_writers() -> tuple[Writer, ...]:
     return tuple(_WRITERS.values())
 
 
-def _cell(value: Any) -> Any:
-    return f"{value:.6f}" if isinstance(value, float) else ("" if value is None else value)
-
-
 def _field(value: Any) -> str:
     """One CSV field, quoted where it holds a comma, a quote or a line break (\\r too, which `csv.writer`
     with a \\n line end leaves bare and readers then split on); floats to 6 places, None empty."""
@@ -309,23 +305,7 @@ class _Json:
             self._put("matrices", [f"{_dumps(scores.cluster)}: {_dumps(matrices)}"])
 
     def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
-        head: dict[str, Any] = {
-            "name": result.name,
-            "signature": result.signature,
-            "versions": result.versions,
-            "settings": result.settings,
-            "ok": result.ok,
-            "stopped": result.stopped,
-            "documents": [document_record(d) for d in result.documents],
-            "systems": [asdict(s) for s in result.systems],
-            "scores": None,
-            "aggregates": [a.record() for a in result.aggregates],
-            "comparisons": [c.record() for c in result.comparisons],
-            "tracking": None,
-            "matrices": None,
-            "problems": [asdict(p) for p in result.problems],
-            "warnings": result.warnings,
-        }
+        head = results_fields(result, scores=None, tracking=None, matrices=None)
         path = self.folder / "results.json"
         tmp = path.with_name(".results.json.tmp")
         with tmp.open("w", encoding="utf-8") as out:
@@ -367,10 +347,9 @@ def document_record(d: Prepared) -> dict[str, Any]:
     }
 
 
-def results_dict(result: RunResult) -> dict[str, Any]:
-    """results.json as one dict, for a run whose table holds every cluster (library use, tests)."""
-    from eval.report_html import matrices_data
-
+def results_fields(result: RunResult, *, scores: Any, tracking: Any, matrices: Any) -> dict[str, Any]:
+    """results.json's fields in their order, the per-cluster ones (`scores`, `tracking`, `matrices`) as
+    given: the streamed writer fills those from its side files, `results_dict` from the table."""
     return {
         "name": result.name,
         "signature": result.signature,
@@ -380,14 +359,26 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         "stopped": result.stopped,
         "documents": [document_record(d) for d in result.documents],
         "systems": [asdict(s) for s in result.systems],
-        "scores": [dict(vars(r)) for r in result.scores],
+        "scores": scores,
         "aggregates": [a.record() for a in result.aggregates],
         "comparisons": [c.record() for c in result.comparisons],
-        "tracking": [_tracked_record(t) for t in result.tracking],
-        "matrices": {cid: matrices_data(m) for cid, m in result.matrices.items()},
+        "tracking": tracking,
+        "matrices": matrices,
         "problems": [asdict(p) for p in result.problems],
         "warnings": result.warnings,
     }
+
+
+def results_dict(result: RunResult) -> dict[str, Any]:
+    """results.json as one dict, for a run whose table holds every cluster (library use, tests)."""
+    from eval.report_html import matrices_data
+
+    return results_fields(
+        result,
+        scores=[dict(vars(r)) for r in result.scores],
+        tracking=[_tracked_record(t) for t in result.tracking],
+        matrices={cid: matrices_data(m) for cid, m in result.matrices.items()},
+    )
 
 
 def summaries_jsonl(result: RunResult) -> Iterator[str]:
