@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from summarize.errors import ConfigError
 
@@ -26,6 +26,16 @@ DEFAULT_CHAT_PROMPT = (
 DEFAULT_COMPLETION_PROMPT = "{text}\n\nTL;DR:"
 
 ChatMode = Literal["auto", "yes", "no"]
+
+
+def _no_empty_stop(value: tuple[str, ...]) -> tuple[str, ...]:
+    if any(not s for s in value):
+        raise ValueError("stop strings must not be empty")
+    return value
+
+
+# The `stop` setting of the model families that take one (causal, openai): strings, none of them empty.
+StopStrings = Annotated[tuple[str, ...], AfterValidator(_no_empty_stop)]
 
 
 class PromptSettings(BaseModel):

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from summarize.base import Summarizer
-from summarize.prompts import PromptSettings
+from summarize.prompts import PromptSettings, StopStrings
 from summarize.registry import SystemType
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -36,7 +36,7 @@ class OpenAIParams(PromptSettings):
     max_tokens: int = Field(256, ge=1, description="most tokens the server may generate per summary")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     seed: int | None = Field(0, description="sent to servers that accept one; None sends none")
-    stop: tuple[str, ...] = Field((), description="strings that end a summary (sent and applied here)")
+    stop: StopStrings = Field((), description="strings that end a summary (sent and applied here)")
     concurrency: int = Field(4, ge=1, le=256, description="requests in flight at once")
     timeout: float = Field(300.0, gt=0, description="seconds to wait for one response")
     connect_timeout: float = Field(5.0, gt=0, description="seconds to wait for a connection")
@@ -81,13 +81,6 @@ class OpenAIParams(PromptSettings):
         if not _ENV_NAME.fullmatch(value):
             # The value is not echoed: it may be a key of a shape not recognised above.
             raise ValueError("api_key_env: expected an environment variable name (letters, digits, _)")
-        return value
-
-    @field_validator("stop")
-    @classmethod
-    def _check_stop(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if any(not s for s in value):
-            raise ValueError("stop strings must not be empty")
         return value
 
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from summarize.base import Summarizer
-from summarize.prompts import ChatMode, PromptSettings
+from summarize.prompts import ChatMode, PromptSettings, StopStrings
 from summarize.registry import SystemType
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
@@ -118,7 +118,7 @@ class CausalParams(PromptSettings, HFParams):
 
     batch_size: int = Field(4, ge=1)
     chat: ChatMode = Field("auto", description="auto: use the chat template when the tokenizer has one")
-    stop: tuple[str, ...] = Field((), description="strings that end a summary (cut there)")
+    stop: StopStrings = Field((), description="strings that end a summary (cut there)")
     max_new_tokens: int = Field(200, ge=1)
     min_new_tokens: int | None = Field(None, ge=0)
     num_beams: int | None = Field(None, ge=1)
@@ -131,13 +131,6 @@ class CausalParams(PromptSettings, HFParams):
         # YAML reads an unquoted `chat: yes` / `chat: no` as a boolean.
         if isinstance(value, bool):
             return "yes" if value else "no"
-        return value
-
-    @field_validator("stop")
-    @classmethod
-    def _no_empty_stop(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if any(not s for s in value):
-            raise ValueError("stop strings must not be empty")
         return value
 
 
