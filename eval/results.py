@@ -204,21 +204,28 @@ def _triples(rouge: list[Row]) -> list[ScoreRow] | None:
 
 def cluster_matrices(scores: ClusterScores) -> dict[str, Matrix | str]:
     """metric -> one cluster's pairwise Matrix (or why it could not be made), rebuilt from its rows."""
+    return _matrices(scores.rows, scores.matrix_labels, dict(scores.unavailable))
+
+
+def _matrices(
+    rows: Iterable[Row], labels: tuple[str, ...], unavailable: dict[str, str]
+) -> dict[str, Matrix | str]:
+    """The matrices of one cluster's "matrix" rows (other rows are passed over), cells in `labels` order,
+    then the reasons of those that could not be made."""
     from eval.matrices import Matrix
 
     cells: dict[str, dict[tuple[str, str], float]] = defaultdict(dict)
-    for row in scores.rows:
+    for row in rows:
         if row.family != "matrix":
             continue
         if row.value is None:
             raise ValueError(f"matrix row without a value: {row}")
         cells[row.measure][(row.candidate.id, row.target.id)] = row.value
-    labels = scores.matrix_labels
     out: dict[str, Matrix | str] = {
         metric: Matrix(metric, labels, tuple(tuple(values[(a, b)] for b in labels) for a in labels))
         for metric, values in cells.items()
     }
-    out.update(dict(scores.unavailable))
+    out.update(unavailable)
     return out
 
 
@@ -318,24 +325,14 @@ class Results:
         """cluster -> metric -> the pairwise Matrix (or why it could not be made), rebuilt from the rows."""
         if self._matrices is not None and self._matrices[0] == len(self.rows):
             return dict(self._matrices[1])
-        from eval.matrices import Matrix
-
-        cells: dict[str, dict[str, dict[tuple[str, str], float]]] = defaultdict(lambda: defaultdict(dict))
+        by_cluster: dict[str, list[Row]] = defaultdict(list)
         for row in self.select(family="matrix"):
-            if row.value is None:
-                raise ValueError(f"matrix row without a value: {row}")
-            cells[row.cluster][row.measure][(row.candidate.id, row.target.id)] = row.value
-        out: dict[str, dict[str, Matrix | str]] = {}
-        for cluster in self.clusters:
-            labels = self.matrix_labels.get(cluster)
-            if labels is None:
-                continue
-            metrics: dict[str, Matrix | str] = {}
-            for metric, values in cells.get(cluster, {}).items():
-                grid = tuple(tuple(values[(a, b)] for b in labels) for a in labels)
-                metrics[metric] = Matrix(metric, labels, grid)
-            metrics.update(self.unavailable.get(cluster, {}))
-            out[cluster] = metrics
+            by_cluster[row.cluster].append(row)
+        out = {
+            cluster: _matrices(by_cluster.get(cluster, []), labels, self.unavailable.get(cluster, {}))
+            for cluster in self.clusters
+            if (labels := self.matrix_labels.get(cluster)) is not None
+        }
         self._matrices = (len(self.rows), out)
         return dict(out)
 
