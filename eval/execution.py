@@ -176,11 +176,8 @@ def _process_chunks(
 ) -> Iterator[tuple[int, list[Any] | _Failed]]:
     with contextlib.ExitStack() as stack:
         if pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            context = multiprocessing.get_context("spawn")
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=context))
+            pool = stack.enter_context(worker_pool(ExecutionOptions(workers=workers)))
+        assert pool is not None  # more than one worker: map_clusters runs one worker here
         yield from _submitted(pool, fn, chunks, 2 * workers)
 
 
