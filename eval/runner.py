@@ -24,7 +24,7 @@ from eval.results import ClusterScores, Results, Tracked
 from eval.scoring import ClusterTexts, Prepared
 from eval.semantic import Embedder
 from eval.settings import Settings
-from eval.units import UnitValues
+from eval.units import ClusterUnits
 from summarize import registry
 from summarize.base import Summary, run_info
 from summarize.corpus import (
@@ -237,13 +237,14 @@ class Runner:
         self.progress("reading the corpus")
         corpus = load_corpus(self.loaded, self.names)
         result.problems += corpus.problems
-        if self.options.engine == "local" and len(corpus.clusters) < FEW_CLUSTERS:
-            self.options = replace(self.options, workers=1)  # scored here: a worker costs more to start
+        scoring = self.options
+        if scoring.engine == "local" and len(corpus.clusters) < FEW_CLUSTERS:
+            scoring = replace(scoring, workers=1)  # scored here: a worker costs more to start
         from eval.cluster_work import warm_worker
 
         # Worker processes start now and build their scorers (compiling the ROUGE kernels on a fresh
         # install) while this process cleans, runs the systems and embeds: by the first cluster, ready.
-        with worker_pool(self.options, warm=partial(warm_worker, self.settings)) as pool:
+        with worker_pool(scoring, warm=partial(warm_worker, self.settings)) as pool:
             clusters = self._prepare(corpus.clusters, result)
             corpus.clusters.clear()  # the raw texts: from here on only their cleaned, split form is used
             sources = [docs[0] for docs in clusters.values()]
@@ -254,7 +255,7 @@ class Runner:
                 self._summarize(system, sources, result)
             for column, texts in corpus.outputs.items():
                 self._existing(column, texts, sources, result)
-            units = self._score(clusters, result, pool)
+            units = self._score(clusters, result, scoring, pool)
         result.clusters_scored = len(result.results.clusters)
         spec = self.config.aggregate
         self.progress(f"means and intervals over {result.scored} clusters")
@@ -385,8 +386,9 @@ class Runner:
         self,
         clusters: dict[str, list[Prepared]],
         result: RunResult,
+        options: ExecutionOptions,
         pool: ProcessPoolExecutor | None = None,
-    ) -> UnitValues:
+    ) -> ClusterUnits:
         """Each cluster through `score_cluster` on the configured engine (eval.cluster_work), in corpus
         order as it finishes: its rows appended to the results table and handed to the sink, its units kept
         for the means (returned)."""
@@ -415,12 +417,12 @@ class Runner:
         if store is not None and store.done():
             result.resumed = len(store.done())
             self.progress(f"resuming: {result.resumed} clusters already scored")
-        units = UnitValues()
+        units = ClusterUnits()
         warned = set(result.warnings)
         if self.sink is not None:
             self.sink.start(result)
         try:
-            scored = score_clusters(items, self.settings, self.components.embedder, self.options, store, pool)
+            scored = score_clusters(items, self.settings, self.components.embedder, options, store, pool)
             for number, scores in enumerate(scored, 1):
                 self.progress(f"scored cluster {scores.cluster} ({number}/{len(items)})")
                 result.results.add(scores)

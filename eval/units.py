@@ -20,7 +20,7 @@ Key = tuple[Ref, Ref, str]
 Values = dict[str, tuple[float, float, float]]
 
 
-class UnitValues(Mapping[Key, Values]):
+class ClusterUnits(Mapping[Key, Values]):
     """(candidate group, target group, metric) -> unit id -> (precision, recall, F1), equal to
     `unit_values` over every row added, key and unit order included; each inner dict is built when read."""
 
