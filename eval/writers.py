@@ -239,13 +239,12 @@ class _Csv:
         self.rows.rows(map(_row_line, scores.rows))
 
     def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
-        self.scores.close()
-        self.rows.close()
+        self.close()
         records = (a.record() for a in result.aggregates)
         _write(self.folder / "aggregates.csv", csv_text(AGGREGATE_COLUMNS, records, self.signature))
 
     def close(self) -> None:
-        _close_all([self.scores.handle, self.rows.handle])
+        _close_all([self.scores, self.rows])
 
 
 def _dumps(value: Any) -> str:
