@@ -47,6 +47,13 @@ def corpus(clusters: int) -> dict:
     }
 
 
+def config_file(folder, clusters: int):
+    """`corpus(clusters)` as a config file in `folder`."""
+    path = folder / "cfg.yaml"
+    path.write_text(yaml.safe_dump(corpus(clusters)), encoding="utf-8")
+    return path
+
+
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
@@ -58,8 +65,7 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
 def streamed(tmp_path_factory):
     """The same 5-cluster config run in memory (files by write_run) and streamed (`sumtrack run`)."""
     folder = tmp_path_factory.mktemp("stream")
-    cfg = folder / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump(corpus(5)), encoding="utf-8")
+    cfg = config_file(folder, 5)
     loaded = config_mod.load(cfg, [])
     write_run(Runner(loaded).run(), loaded, folder / "memory")
     code = main(["run", str(cfg), "--out", str(folder / "streamed")])
@@ -130,8 +136,7 @@ def test_a_streamed_result_keeps_only_the_first_detail_clusters(tmp_path) -> Non
 def test_a_disk_failure_while_streaming_is_one_line_and_the_old_run_stays(
     tmp_path, capsys, monkeypatch
 ) -> None:
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump(corpus(3)), encoding="utf-8")
+    cfg = config_file(tmp_path, 3)
     out = tmp_path / "out"
     assert cli(capsys, "run", str(cfg), "--out", str(out))[0] == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -186,8 +191,7 @@ def test_folders_left_by_killed_runs_are_cleaned_up(tmp_path) -> None:
 
 
 def test_a_run_that_dies_leaves_no_half_written_folder(tmp_path, capsys, monkeypatch) -> None:
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump(corpus(3)), encoding="utf-8")
+    cfg = config_file(tmp_path, 3)
 
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt
@@ -201,8 +205,7 @@ def test_a_run_that_dies_leaves_no_half_written_folder(tmp_path, capsys, monkeyp
 def test_an_unwritable_folder_is_said_before_the_run_and_nothing_is_computed(
     tmp_path, capsys, monkeypatch
 ) -> None:
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump(corpus(3)), encoding="utf-8")
+    cfg = config_file(tmp_path, 3)
     blocker = tmp_path / "blocker"
     blocker.write_text("a file")
     monkeypatch.setattr(Runner, "run", lambda self: pytest.fail("the run started"))
@@ -215,8 +218,7 @@ def test_an_unwritable_folder_is_said_before_the_run_and_nothing_is_computed(
 
 
 def test_an_interrupted_run_resumes_and_says_so(tmp_path, capsys, monkeypatch) -> None:
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump(corpus(5)), encoding="utf-8")
+    cfg = config_file(tmp_path, 5)
     whole = tmp_path / "whole"
     assert cli(capsys, "run", str(cfg), "--out", str(whole))[0] == 0
     real_add, added = RunFolder.add, []
@@ -247,8 +249,7 @@ def test_without_a_terminal_progress_is_a_line_per_step(tmp_path, capsys, monkey
     from eval import cli as cli_module
 
     monkeypatch.setattr(cli_module._Progress, "EVERY", 3600.0)
-    cfg = tmp_path / "cfg.yaml"
-    cfg.write_text(yaml.safe_dump(corpus(5)), encoding="utf-8")
+    cfg = config_file(tmp_path, 5)
     code, _, stderr = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
     assert code == 0
     lines = [line for line in stderr.splitlines() if line.startswith("sumtrack: ")]
