@@ -277,7 +277,12 @@ class Results:
     @property
     def complete(self) -> bool:
         """Whether every cluster added still has its rows here (False: a streamed run kept only the first)."""
-        return len(self._units) == len(self.clusters)
+        return self.keep is None or len(self._units) == len(self.clusters)
+
+    @property
+    def held(self) -> list[str]:
+        """The clusters whose rows the table holds, in the order added: every cluster, unless `keep`."""
+        return list(self.clusters) if self.keep is None else [u.cluster for u in self._units]
 
     def cluster_scores(self) -> Iterator[ClusterScores]:
         """The clusters whose rows are held, as they were added."""

@@ -87,15 +87,13 @@ class RunResult:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (on_error: stop)
-    # Clusters scored in all. A streamed run (`sumtrack run`) keeps only the first output.detail_clusters
-    # clusters' rows in `results`; the rest went to the run folder as they finished. None: all are there.
-    clusters_scored: int | None = None
     resumed: int = 0  # clusters read back from an interrupted run's store, not scored again
 
     @property
     def scored(self) -> int:
-        """How many clusters were scored, whether or not `results` still holds their rows."""
-        return len(self.results.clusters) if self.clusters_scored is None else self.clusters_scored
+        """How many clusters were scored, whether or not `results` still holds their rows (a streamed run,
+        `sumtrack run`, keeps only the first output.detail_clusters clusters' rows; it lists every id)."""
+        return len(self.results.clusters)
 
     @property
     def scores(self) -> list[ScoreRow]:
@@ -256,7 +254,6 @@ class Runner:
             for column, texts in corpus.outputs.items():
                 self._existing(column, texts, sources, result)
             units = self._score(clusters, result, scoring, pool)
-        result.clusters_scored = len(result.results.clusters)
         spec = self.config.aggregate
         self.progress(f"means and intervals over {result.scored} clusters")
         result.aggregates = aggregate_units(

@@ -38,8 +38,8 @@ def detail_clusters(result: RunResult, limit: int | None = None) -> list[str]:
     if limit is not None:
         cap = min(cap, limit)
     clusters = list(dict.fromkeys(d.cluster for d in result.documents if d.role == "source"))
-    if result.clusters_scored is not None:  # a streamed run: only the first clusters' rows are held
-        held = set(result.results.clusters)
+    if not result.results.complete:  # a streamed run: only the first clusters' rows are held
+        held = set(result.results.held)
         clusters = [c for c in clusters if c in held]
     return clusters[: max(cap, 0)]
 

@@ -195,15 +195,9 @@ def large_result(total: int, detail: int, *, held: int | None = None) -> RunResu
     whose results table keeps only the first `held` clusters' rows."""
     result = synthetic_result(total, references=2, systems=3, bootstrap=50)
     result.settings = {"output": {"detail_clusters": detail}, "rouge": {"types": list(METRICS)}}
-    if held is not None:
-        table = result.results
-        first = table.clusters[:held]
-        keep = set(first)
-        result.results = Results(
-            rows=[r for r in table.rows if r.cluster in keep],
-            tracked=[t for t in table.tracked if t.cluster in keep],
-            clusters=list(first),
-            matrix_labels={c: table.matrix_labels[c] for c in first},
-        )
-        result.clusters_scored = total
+    if held is not None:  # as `sumtrack run` streams: every cluster added, the first `held` kept
+        streamed = Results(keep=held)
+        for scores in result.results.cluster_scores():
+            streamed.add(scores)
+        result.results = streamed
     return result

@@ -415,7 +415,7 @@ def test_the_side_by_side_of_a_very_long_text_shows_a_part_and_says_so(browser, 
 
 
 # A run too large to show text by text. A streamed run (`sumtrack run`) keeps only the first clusters' rows
-# in `results` and counts the rest in `clusters_scored`; a library run holds every row. Both show the first
+# in `results` (and lists every cluster's id); a library run holds every row. Both show the first
 # output.detail_clusters clusters text by text and say so; every mean covers all of them.
 NOTE = "every cluster is in scores.csv and rows.csv and in every mean"
 
