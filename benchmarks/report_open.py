@@ -23,8 +23,8 @@ from pathlib import Path
 
 
 def synthetic_report(folder: Path, clusters: int) -> Path:
-    from eval.report import html_data
-    from eval.report_html import write_html
+    from eval.output.report import html_data
+    from eval.output.report_html import write_html
     from tests.synthetic_run import METRICS, synthetic_result
 
     return write_html(folder / "report.html", html_data(synthetic_result(clusters), METRICS))

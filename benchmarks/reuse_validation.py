@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 import nupunkt
 
-from eval.semantic import Embedder, EmbeddingDtype
 from eval.settings import Settings
-from eval.tracking import headline_measures, sentences, track
+from eval.tracking.measures import headline_measures
+from eval.tracking.profile import sentences, track
+from eval.tracking.semantic import Embedder, EmbeddingDtype
 
 SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
 

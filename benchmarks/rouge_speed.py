@@ -1,4 +1,4 @@
-"""Speed of eval.rouge.Scorer.score_pairs against rouge-score and rouge-score-rs, side by side in one run.
+"""Speed of eval.rouge's Scorer.score_pairs against rouge-score and rouge-score-rs, side by side in one run.
 
     python benchmarks/rouge_speed.py [--repeats N] [--big N] [--long]
 
@@ -40,7 +40,7 @@ from rouge_score import rouge_scorer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval.rouge import Scorer  # noqa: E402
+from eval.rouge.scorer import Scorer  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 SOURCE = "004_0c4284c8328f3e91.txt"
@@ -128,7 +128,7 @@ sys.path.insert(0, {root!r}); sys.path.insert(0, {here!r})
 from rouge_speed import seed_case
 pairs = seed_case()
 start = time.perf_counter()
-from eval.rouge import Scorer
+from eval.rouge.scorer import Scorer
 Scorer({types!r}).score_pairs(targets=[t for t, _ in pairs], predictions=[p for _, p in pairs])
 print(time.perf_counter() - start)
 """
@@ -149,7 +149,7 @@ _LONG = """
 import sys, time
 sys.path.insert(0, {root!r}); sys.path.insert(0, {here!r})
 from rouge_speed import seed_case
-from eval.rouge import Scorer
+from eval.rouge.scorer import Scorer
 pairs = seed_case()
 source, derivatives = pairs[0][0], [p for _, p in pairs]
 Scorer({types!r}).score_pairs(targets=[source], predictions=[derivatives[0]])  # kernels loaded

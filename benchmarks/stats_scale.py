@@ -1,6 +1,6 @@
 """How aggregation and the paired tests scale with the number of clusters (issue 12).
 
-Builds unit values shaped as eval.aggregate.unit_values returns them (12 systems, 2 targets, 3 ROUGE types,
+Builds unit values as aggregate.unit_values returns them (12 systems, 2 targets, 3 ROUGE types,
 every system scored on every cluster, seeded random scores), then runs `aggregate_units` (1,000 bootstrap
 samples) and `compare_units` (every two systems: 66 pairs x 2 targets x 3 metrics = 396 permutation tests of
 10,000 sign flips each) and prints, per size, the CPU seconds of each and the peak memory they allocate
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.aggregate import UnitValues, aggregate_units, compare_units
 from eval.results import ALL_REFERENCES, Ref
+from eval.stats.aggregate import UnitValues, aggregate_units, compare_units
 
 SYSTEMS = [f"system-{k:02d}" for k in range(12)]
 TARGETS = [Ref("source", "*"), ALL_REFERENCES]

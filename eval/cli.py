@@ -21,18 +21,17 @@ from rich.table import Table
 from rich.text import Text
 
 from eval import config as config_mod
-from eval._rouge_tokens import TOKENIZERS
-from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES
+from eval.options import DEFAULT_TYPES, ROUGE_TYPES, TOKENIZERS
 from summarize import __version__, registry
 from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, doc_id, resolve
 from summarize.errors import SumtrackError
 from summarize.text import RULES
 
 if TYPE_CHECKING:
-    from eval.runner import RunResult
+    from eval.run.result import RunResult
 
-# `--help`, `list` and `validate` start fast: numpy, nltk, torch and the run machinery (eval.runner,
-# eval.tables, eval.writers) are imported inside the commands that use them.
+# `--help`, `list` and `validate` start fast: numpy, nltk, torch and the run machinery (eval.run.runner,
+# eval.output.tables, eval.output.writers) are imported inside the commands that use them.
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a Unix tool whose reader went away
@@ -177,7 +176,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     out.print(f"ROUGE types: {', '.join(ROUGE_TYPES)} (default: {', '.join(DEFAULT_TYPES)})", markup=False)
     out.print("ROUGE tokenizers: default (rouge-score's: ASCII letters and digits), unicode (every script)")
     out.print(f"Cleaning rules: {', '.join(RULES)}", markup=False)
-    from eval.writers import all_writers  # light: the writers import what they need when they run
+    from eval.output.writers import all_writers  # light: the writers import what they need when they run
 
     formats = "; ".join(f"{w.name} ({', '.join(w.files)})" for w in all_writers())
     out.print(f"Output formats (output.formats): {formats}", markup=False)
@@ -185,8 +184,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from eval.runner import Runner
-    from eval.writers import RunFolder, RunFolderError
+    from eval.output.folder import RunFolder, RunFolderError
+    from eval.run.runner import Runner
 
     loaded = config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
@@ -208,7 +207,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         except BaseException as exc:
             if folder is not None:
                 folder.discard()
-            from eval.store import FILE_NAME
+            from eval.run.store import FILE_NAME
 
             if isinstance(exc, KeyboardInterrupt) and (store_dir / FILE_NAME).is_file():
                 kept = f"the clusters scored so far are kept in {store_dir}; run the same command to resume"
@@ -271,7 +270,7 @@ class _Progress:
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     """The per-text tables of the first clusters (at most CONSOLE_CLUSTERS), then what covers every
     cluster: the means, the comparisons and the systems, so a large run ends on its answer."""
-    from eval.tables import (
+    from eval.output.tables import (
         CONSOLE_CLUSTERS,
         comparison_target,
         comparisons_note,
@@ -330,7 +329,7 @@ def _print_table(
     ids: Sequence[int] = (0,),
     caption: str | None = None,
 ) -> None:
-    from eval.tables import fit_table
+    from eval.output.tables import fit_table
 
     if not rows:
         return
@@ -375,8 +374,8 @@ def score_config(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    """Scores through the same library entry point as `run` (eval.runner.Runner), with the same settings."""
-    from eval.runner import Runner
+    """Scores through the same library entry point as `run` (Runner), with the same settings."""
+    from eval.run.runner import Runner
 
     # Reading advice names the settings as this command takes them: --encoding and --max-chars.
     result = Runner(config_mod.load_data(score_config(args)), names=("--encoding", "--max-chars")).run()

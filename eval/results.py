@@ -7,11 +7,11 @@ derivatives (`derivatives:*`), and a derivative called "references" never looks 
 Families:
 - "rouge": a candidate scored against a target with the run's ROUGE types; stat precision, recall or f1.
   Targets are the source, each derivative, each reference and, with 2+ references, the pooled references.
-- "tracking": a registered tracking measure (eval.measures) of a text against its source; stat "value".
+- "tracking": a registered tracking measure (tracking.measures) of a text against its source; stat "value".
 - "matrix": one cell of a cluster's pairwise matrix ("rouge2_f1", "semantic"); stat "value". Every ordered
   pair is a row, the diagonal included, in label order.
 
-Rows of one cluster come from `eval.scoring.score_cluster` as one `ClusterScores`; `Results.add` appends
+Rows of one cluster come from `eval.run.scoring.score_cluster` as one `ClusterScores`; `Results.add` appends
 them, so a run can write or stream each cluster as it finishes. Readers match rows by key, never by position.
 """
 
@@ -24,9 +24,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
-    from eval.aggregate import ScoreRow
-    from eval.matrices import Matrix
-    from eval.tracking import TrackingProfile
+    from eval.tracking.profile import TrackingProfile
 
 Kind = Literal["source", "derivative", "reference", "system", "derivatives", "references"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -124,6 +122,39 @@ class Tracked:
 
 
 @dataclass(frozen=True)
+class ScoreRow:
+    """A candidate text scored against a target on one ROUGE type: the "rouge" rows of the results table
+    (eval.results) with precision, recall and F1 side by side, as scores.csv shows them."""
+
+    cluster: str
+    candidate: str
+    target: str
+    metric: str
+    precision: float
+    recall: float
+    f1: float
+    candidate_kind: Kind
+    target_kind: Kind  # "references" (id "*") for the multi-reference row
+
+    @property
+    def candidate_ref(self) -> Ref:
+        return Ref(self.candidate_kind, self.candidate)
+
+    @property
+    def target_ref(self) -> Ref:
+        return Ref(self.target_kind, self.target)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """values[i][j] compares labels[i] with labels[j]."""
+
+    metric: str
+    labels: tuple[str, ...]
+    values: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
 class ClusterScores:
     """Everything scoring one cluster produced: the unit `score_cluster` returns and `Results.add` takes."""
 
@@ -143,8 +174,6 @@ class ClusterScores:
 
 def score_rows(rows: Iterable[Row]) -> list[ScoreRow]:
     """The "rouge" rows among `rows` as one row per (cluster, candidate, target, ROUGE type) with P, R, F1."""
-    from eval.aggregate import ScoreRow
-
     rouge = [row for row in rows if row.family == "rouge"]
     fast = _triples(rouge)
     if fast is not None:
@@ -178,8 +207,6 @@ def score_rows(rows: Iterable[Row]) -> list[ScoreRow]:
 def _triples(rouge: list[Row]) -> list[ScoreRow] | None:
     """`score_rows` where the rows come as `score_cluster` writes them, precision, recall and F1 of each
     (cluster, candidate, target, type) in a row and each key once; None otherwise (the general path)."""
-    from eval.aggregate import ScoreRow
-
     if len(rouge) % 3:
         return None
     out = []
@@ -212,8 +239,6 @@ def _matrices(
 ) -> dict[str, Matrix | str]:
     """The matrices of one cluster's "matrix" rows (other rows are passed over), cells in `labels` order,
     then the reasons of those that could not be made."""
-    from eval.matrices import Matrix
-
     cells: dict[str, dict[tuple[str, str], float]] = defaultdict(dict)
     for row in rows:
         if row.family != "matrix":

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from eval.rouge import DEFAULT_TYPES, MultiRef, RougeType, Scorer, package_version
+from eval.options import DEFAULT_TYPES, MultiRef, RougeType
+from eval.rouge.scorer import Scorer, package_version
 from eval.signature import Signature
 from summarize.text import Cleaned, CleaningOptions, SplitMode, to_canonical
 
 if TYPE_CHECKING:
-    from eval._rouge_tokens import TokenizerName
     from eval.config import Config
-    from eval.semantic import Embedder, EmbeddingDtype
-    from eval.significance import Significance
+    from eval.options import Significance, TokenizerName
+    from eval.tracking.semantic import Embedder, EmbeddingDtype
 
 
 @dataclass(frozen=True)
@@ -113,13 +113,13 @@ class Settings:
         """The sentence embedder when semantic similarity is on (the model loads on first use), else None."""
         if not self.semantic:
             return None
-        from eval.semantic import Embedder
+        from eval.tracking.semantic import Embedder
 
         return Embedder(self.embedding_model, dtype=self.embedding_dtype)
 
     def build(self) -> Components:
-        from eval.matrices import ROUGE_TYPE
-        from eval.tracking import TRACKING_ROUGE_TYPES
+        from eval.tracking.matrices import ROUGE_TYPE
+        from eval.tracking.profile import TRACKING_ROUGE_TYPES
 
         return Components(
             settings=self,

@@ -7,9 +7,11 @@ as well where the system knows its sentences (extractive); the pipeline re-split
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel
 
 
 @dataclass(frozen=True)
@@ -50,3 +52,20 @@ def run_info(summarizer: Summarizer) -> dict[str, Any]:
     """Cost and placement facts a summarizer reports about its last run (device, dtype, memory...)."""
     info = getattr(summarizer, "run_info", None)
     return dict(info()) if callable(info) else {}
+
+
+Kind = Literal["extractive", "abstractive"]
+
+
+@dataclass(frozen=True)
+class SystemType:
+    """A system type as the registry (summarize.registry) knows it: its settings model and its factory."""
+
+    name: str
+    kind: Kind
+    description: str
+    params: type[BaseModel]
+    # (display name, validated params) -> Summarizer, or the "module:function" that is it: a plugin names its
+    # heavy module by string, so the module of its settings never imports it (summarize.registry imports it
+    # when a summarizer is made). Heavy imports belong inside the factory.
+    factory: str | Callable[[str, Any], Summarizer]

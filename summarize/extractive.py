@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from summarize.base import Summary
-from summarize.registry import SystemType
+from summarize.base import Summary, SystemType
 
 if TYPE_CHECKING:
     import numpy as np

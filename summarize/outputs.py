@@ -21,10 +21,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from summarize.base import Summarizer, Summary
+from summarize.base import Summarizer, Summary, SystemType
 from summarize.corpus import Problem, read_text
 from summarize.errors import ConfigError, InputError
-from summarize.registry import SystemType
 
 _SHOWN = 10  # ids named in one message before "and N more"
 

@@ -1,72 +1,69 @@
 """System type name -> summarizer factory.
 
-Each entry carries a pydantic model of its settings, so a config is validated (unknown keys, wrong types)
-before anything runs, and a factory that does the heavy imports (torch, transformers) only when called:
-an extractive-only run never imports torch.
+The registry holds the built-in system types as "module:attribute" strings and imports a plugin module
+only when one of its types is asked for, so it imports no plugin at import time and no plugin imports it:
+plugins take `SystemType` from summarize.base. Each `SystemType` carries a pydantic model of its settings,
+so a config is validated (unknown keys, wrong types) before anything runs, and a factory that does the
+heavy imports (torch, transformers) only when called: an extractive-only run never imports torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+import importlib
+from typing import Any
 
 from pydantic import BaseModel
 
-from summarize.base import Summarizer
+from summarize.base import Kind, Summarizer, SystemType
 from summarize.errors import UnknownSystemError, did_you_mean
 
-Kind = Literal["extractive", "abstractive"]
+__all__ = ["BUILTINS", "Kind", "SystemType", "available", "create", "get", "register"]
 
-
-@dataclass(frozen=True)
-class SystemType:
-    name: str
-    kind: Kind
-    description: str
-    params: type[BaseModel]
-    # (display name, validated params) -> Summarizer. Heavy imports belong inside the factory.
-    factory: Callable[[str, Any], Summarizer]
-
+# Built-in type name -> "module:attribute" of the module's list of SystemType (all light modules: settings
+# and lazy factories, never torch).
+BUILTINS: dict[str, str] = {
+    **{
+        name: "summarize.extractive:SYSTEM_TYPES"
+        for name in ("lead", "textrank", "lexrank", "centroid", "random")
+    },
+    "seq2seq": "summarize.hf.config:SYSTEM_TYPES",
+    "causal": "summarize.hf.config:SYSTEM_TYPES",
+    "openai": "summarize.remote_config:SYSTEM_TYPES",
+    "outputs": "summarize.outputs:SYSTEM_TYPES",
+}
 
 _REGISTRY: dict[str, SystemType] = {}
-_loaded = False
 
 
 def register(system_type: SystemType) -> None:
-    if system_type.name in _REGISTRY:
+    """Add a system type (a plugin's); a name already taken, built-in or registered, is refused."""
+    if system_type.name in _REGISTRY or system_type.name in BUILTINS:
         raise ValueError(f"system type {system_type.name!r} is already registered")
     _REGISTRY[system_type.name] = system_type
 
 
-def _load_builtins() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    # All light: hf.config and remote_config hold settings and lazy factories, never torch.
-    from summarize import extractive, outputs, remote_config
-    from summarize.hf import config as hf_config
-
-    for system_type in (*extractive.SYSTEM_TYPES, *hf_config.SYSTEM_TYPES):
-        register(system_type)
-    for system_type in (*remote_config.SYSTEM_TYPES, *outputs.SYSTEM_TYPES):
-        register(system_type)
+def _builtin(name: str) -> SystemType:
+    module, _, attribute = BUILTINS[name].partition(":")
+    found = [t for t in getattr(importlib.import_module(module), attribute) if t.name == name]
+    if len(found) != 1:
+        raise LookupError(f"{BUILTINS[name]} defines system type {name!r} {len(found)} times, expected once")
+    return found[0]
 
 
 def available() -> list[SystemType]:
-    _load_builtins()
-    return sorted(_REGISTRY.values(), key=lambda t: (t.kind, t.name))
+    types = [_builtin(name) for name in BUILTINS] + list(_REGISTRY.values())
+    return sorted(types, key=lambda t: (t.kind, t.name))
 
 
 def get(name: str) -> SystemType:
-    _load_builtins()
+    if name in BUILTINS:
+        return _builtin(name)
     try:
         return _REGISTRY[name]
     except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
+        known = {*BUILTINS, *_REGISTRY}
         raise UnknownSystemError(
-            f"unknown system type {name!r}{did_you_mean(name, _REGISTRY)} (known: {known})"
+            f"unknown system type {name!r}{did_you_mean(name, known)} (known: {', '.join(sorted(known))})"
         ) from None
 
 
@@ -75,4 +72,8 @@ def create(name: str, system_type: str, params: BaseModel | dict[str, Any] | Non
     entry = get(system_type)
     if not isinstance(params, BaseModel):
         params = entry.params.model_validate(params or {})
-    return entry.factory(name, params)
+    factory = entry.factory
+    if isinstance(factory, str):
+        module, _, function = factory.partition(":")
+        factory = getattr(importlib.import_module(module), function)
+    return factory(name, params)

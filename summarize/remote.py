@@ -292,3 +292,8 @@ class OpenAISummarizer:
         info["concurrency"] = self.params.concurrency
         info |= self.settings()
         return {key: info[key] for key in _RUN_INFO_FIRST if key in info} | info
+
+
+def create(name: str, params: OpenAIParams) -> OpenAISummarizer:
+    """The `openai` system type's factory (summarize.registry names it by string)."""
+    return OpenAISummarizer(name, params)

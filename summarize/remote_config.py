@@ -12,9 +12,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from summarize.base import Summarizer
+from summarize.base import SystemType
 from summarize.prompts import PromptSettings, StopStrings
-from summarize.registry import SystemType
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Shapes of API keys people paste where the variable's name belongs (OpenAI, Anthropic, HF, generic hex).
@@ -84,18 +83,12 @@ class OpenAIParams(PromptSettings):
         return value
 
 
-def _create(name: str, params: OpenAIParams) -> Summarizer:
-    from summarize.remote import OpenAISummarizer
-
-    return OpenAISummarizer(name, params)
-
-
 SYSTEM_TYPES: list[SystemType] = [
     SystemType(
         name="openai",
         kind="abstractive",
         description="any server speaking OpenAI's /v1/chat/completions (vLLM, llama.cpp, Ollama, TGI...)",
         params=OpenAIParams,
-        factory=_create,
+        factory="summarize.remote:create",
     )
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from eval.rouge import Scorer
+from eval.rouge.scorer import Scorer
 from summarize import registry
 
 

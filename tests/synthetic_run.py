@@ -11,13 +11,14 @@ from __future__ import annotations
 import random
 from itertools import combinations
 
-from eval.aggregate import Comparison, ScoreRow, aggregate
-from eval.alignment import AlignedSentence, Alignment
-from eval.matrices import Matrix
-from eval.results import ALL, ALL_DERIVATIVES, ALL_REFERENCES, ClusterScores, Ref, Results, Row
-from eval.rouge import Score
-from eval.runner import Prepared, RunResult, SystemRun, Tracked
-from eval.tracking import TrackingProfile
+from eval.results import ALL, ALL_DERIVATIVES, ALL_REFERENCES, ClusterScores, Ref, Results, Row, Tracked
+from eval.rouge.scorer import Score
+from eval.run.result import RunResult, SystemRun
+from eval.run.scoring import Prepared
+from eval.stats.aggregate import Comparison, ScoreRow, aggregate
+from eval.tracking.alignment import AlignedSentence, Alignment
+from eval.tracking.matrices import Matrix
+from eval.tracking.profile import TrackingProfile
 from summarize.base import Summary
 from summarize.corpus import Problem
 from summarize.text import DroppedLine

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eval import writers
 from eval.cli import main
+from eval.output import csv_files, writers
 from tests.conftest import ARTICLE, NEAR_COPY, REPO, SUMMARY
 
 ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -63,7 +63,7 @@ def config(write, derivatives: list, **extra) -> Path:
 
 
 def score_rows(out: Path) -> list[dict[str, str]]:
-    return writers.read_csv(out / "scores.csv")[1]
+    return csv_files.read_csv(out / "scores.csv")[1]
 
 
 def scored(out: Path) -> set[str]:

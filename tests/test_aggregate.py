@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from eval.aggregate import (
+from eval.results import ALL_REFERENCES, Ref
+from eval.stats.aggregate import (
     ScoreRow,
     aggregate,
     aggregate_units,
@@ -10,8 +11,7 @@ from eval.aggregate import (
     compare_units,
     unit_values,
 )
-from eval.results import ALL_REFERENCES, Ref
-from eval.significance import compare
+from eval.stats.significance import compare
 
 
 def row(

@@ -5,10 +5,16 @@ import random
 import numpy as np
 import pytest
 
-from eval.alignment import AlignedSentence, align, align_lexical, lexical_similarity, order_preservation
-from eval.semantic import Embedder
 from eval.settings import Settings
-from eval.tracking import sentences, track
+from eval.tracking.alignment import (
+    AlignedSentence,
+    align,
+    align_lexical,
+    lexical_similarity,
+    order_preservation,
+)
+from eval.tracking.profile import sentences, track
+from eval.tracking.semantic import Embedder
 from tests.tracking_texts import PARAPHRASE, SOURCE, UNRELATED, embedder  # noqa: F401
 
 SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings
@@ -111,7 +117,7 @@ def test_lexical_alignment_without_the_dense_matrix_matches_the_dense_one() -> N
 
 
 def test_semantic_similarity_is_skipped_with_the_reason_above_the_sentence_limit(monkeypatch) -> None:
-    from eval import tracking
+    from eval.tracking import profile as tracking
 
     class Refuses:
         def embed(self, sentences):  # pragma: no cover - must not be called

@@ -105,7 +105,7 @@ def test_a_one_paragraph_source_that_mentions_a_newsletter_keeps_its_cluster(wri
     import yaml
 
     from eval import config
-    from eval.runner import Runner
+    from eval.run.runner import Runner
 
     source = (
         "The ministry's newsletter said on Friday that our readers had asked about the sightings. "

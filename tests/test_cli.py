@@ -14,7 +14,7 @@ import pytest
 from rouge_score import rouge_scorer
 
 from eval.cli import main
-from eval.writers import read_csv
+from eval.output.csv_files import read_csv
 from tests.conftest import ARTICLE, DERIVATIVE_IDS, NEAR_COPY, REPO, SOURCE_ID, SUMMARY, UNRELATED
 
 

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval import cluster_work, config
-from eval.runner import Runner
-from eval.store import FILE_NAME, read_records
-from eval.writers import read_csv, write_run
+from eval import config
+from eval.output.csv_files import read_csv
+from eval.output.folder import write_run
+from eval.run import cluster_work
+from eval.run.runner import Runner
+from eval.run.store import FILE_NAME, read_records
 
 WORDS = [
     "council",
@@ -175,7 +177,7 @@ def test_a_store_made_with_other_settings_is_started_afresh(corpus, tmp_path):
 
 
 def test_bfloat16_embeddings_stay_within_1e_3_of_float32_and_are_signed():
-    from eval.semantic import Embedder
+    from eval.tracking.semantic import Embedder
     from tests.tracking_texts import SOURCE
 
     exact = Embedder(threads=1, dtype="float32")

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from eval import config
-from eval.runner import Runner
+from eval.output import folder
+from eval.run.runner import Runner
 from summarize.datasets import DatasetOptions, iter_dataset, load_dataset_corpus
 from summarize.errors import ConfigError, InputError
 from tests.conftest import ARTICLE, NEAR_COPY, PARAPHRASE, SUMMARY
@@ -216,7 +217,7 @@ def test_a_data_file_is_found_beside_the_config_and_validate_reports_a_missing_o
 
 def test_sumtrack_run_writes_the_output_columns_scores(tmp_path, capsys):
     from eval.cli import main
-    from eval.writers import read_csv
+    from eval.output.csv_files import read_csv
 
     path = write(tmp_path, "parquet")
     spec = {
@@ -238,30 +239,29 @@ def test_sumtrack_run_writes_the_output_columns_scores(tmp_path, capsys):
 
 
 def test_ctrl_c_says_the_run_resumes_and_the_rerun_gives_every_cluster(tmp_path, capsys, monkeypatch):
-    from eval import writers
     from eval.cli import main
-    from eval.writers import read_csv
+    from eval.output.csv_files import read_csv
 
     spec = {"path": write(tmp_path, "parquet").name, "id_column": "id", "source_column": "article"}
     spec |= {"reference_columns": ["highlights"], "output_columns": ["model_a", "model_b"]}
     data = {"corpus": {"dataset": spec}, "tracking": {"enabled": False}, "aggregate": {"bootstrap": 0}}
     (tmp_path / "c.yaml").write_text(json.dumps(data), encoding="utf-8")
     argv = ["run", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "out")]
-    add = writers.RunFolder.add
+    add = folder.RunFolder.add
 
     def interrupted(self, scores):
         if scores.cluster == "a2":
             raise KeyboardInterrupt
         add(self, scores)
 
-    monkeypatch.setattr(writers.RunFolder, "add", interrupted)
+    monkeypatch.setattr(folder.RunFolder, "add", interrupted)
     capsys.readouterr()
     assert main(argv) == 130
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("sumtrack: error:")]
     (err,) = errors  # one line (the others on stderr are progress: no terminal here)
     assert err.startswith("sumtrack: error: interrupted; the clusters scored so far are kept in ")
     assert err.endswith("run the same command to resume")
-    monkeypatch.setattr(writers.RunFolder, "add", add)
+    monkeypatch.setattr(folder.RunFolder, "add", add)
     assert main(argv) == 0
     _, rows = read_csv(tmp_path / "out" / "scores.csv")
     assert {r["cluster"] for r in rows} == {f"a{k}" for k in range(5)}

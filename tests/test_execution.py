@@ -5,7 +5,8 @@ import functools
 import pytest
 
 from eval import config
-from eval.execution import ExecutionOptions, map_clusters, num_gpus_for, worker_pool
+from eval.options import ExecutionOptions
+from eval.run.execution import map_clusters, num_gpus_for, worker_pool
 from summarize.errors import ConfigError
 from tests.conftest import ARTICLE, PARAPHRASE, SUMMARY
 from tests.execution_work import boom, extract_and_score, slow_then_boom, toy, warm, warmed_pid

@@ -6,7 +6,8 @@ import functools
 
 import pytest
 
-from eval.execution import ExecutionOptions, generate_with_ray, map_clusters
+from eval.options import ExecutionOptions
+from eval.run.execution import generate_with_ray, map_clusters
 from summarize import registry
 from tests.execution_work import extract_and_score, toy
 from tests.test_execution import TEXTS
@@ -40,7 +41,7 @@ def test_generation_as_ray_data_batches_matches_a_local_call(local_ray):
 def test_a_ray_session_started_here_prints_none_of_rays_notices(capfd):
     """`engine: ray` with a local instance: Ray's start-up INFO and WARNING lines are not shown to the
     user (errors still are). Runs its own short-lived instance, after the module's."""
-    from eval.execution import ray_session
+    from eval.run.execution import ray_session
 
     if ray.is_initialized():
         ray.shutdown()

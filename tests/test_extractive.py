@@ -143,7 +143,7 @@ def test_the_sparse_graph_keeping_every_link_ranks_as_the_full_graph(monkeypatch
 
 def test_a_cut_graph_is_noted_in_the_summary_and_the_run_warnings(monkeypatch) -> None:
     from eval import config
-    from eval.runner import Runner
+    from eval.run.runner import Runner
     from summarize import extractive
 
     monkeypatch.setattr(extractive, "EXACT_GRAPH_SENTENCES", 10)

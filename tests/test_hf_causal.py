@@ -21,8 +21,8 @@ import torch
 from pydantic import ValidationError
 
 from eval import config
-from eval.runner import Runner
-from eval.writers import write_run
+from eval.output.folder import write_run
+from eval.run.runner import Runner
 from summarize import prompts, registry
 from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.hf import hub

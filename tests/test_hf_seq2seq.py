@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from transformers import BartConfig, GenerationConfig
 
 from eval import config
-from eval.runner import Runner
-from eval.writers import write_run
+from eval.output.folder import write_run
+from eval.run.runner import Runner
 from summarize import registry
 from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.hf import hub

@@ -131,7 +131,7 @@ def test_mixed_codecs_under_auto_score_the_same_as_utf8(write, capsys) -> None:
 
 
 def test_mixed_codecs_under_auto_in_a_run_score_the_same_and_the_codecs_are_reported(write, tmp_path) -> None:
-    from eval.runner import Runner
+    from eval.run.runner import Runner
 
     write("src.txt", WESTERN.replace("Monday", "Tuesday") + "\nA fourth line about the menu.")
     write("utf8.txt", WESTERN)
@@ -150,7 +150,7 @@ def test_mixed_codecs_under_auto_in_a_run_score_the_same_and_the_codecs_are_repo
     }
     f1 = {(r.candidate, r.metric): r.f1 for r in result.scores}
     assert {f1[(c, "rouge2")] for c in ("utf8", "cp1252", "utf16")} == {f1[("utf8", "rouge2")]}
-    from eval.report import report_md
+    from eval.output.report import report_md
 
     assert "| c | cp1252 | cp1252 (detected) |" in report_md(result, ["rouge2"])
 
@@ -235,7 +235,7 @@ def test_a_nul_byte_in_a_path_is_one_line(write, tmp_path) -> None:
 def test_a_symlink_loop_and_a_fifo_in_a_config_are_one_line_each_and_the_rest_is_scored(
     write, tmp_path, no_hang
 ) -> None:
-    from eval.runner import Runner
+    from eval.run.runner import Runner
 
     write("src.txt", ARTICLE)
     write("good.txt", SUMMARY)

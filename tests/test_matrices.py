@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from eval.matrices import cluster_matrices, rouge2_matrix, semantic_matrix
-from eval.rouge import Scorer
-from eval.semantic import Embedder
+from eval.rouge.scorer import Scorer
 from eval.settings import Settings
+from eval.tracking.matrices import cluster_matrices, rouge2_matrix, semantic_matrix
+from eval.tracking.semantic import Embedder
 from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SOURCE, UNRELATED, embedder  # noqa: F401
 
 SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from eval import measures
 from eval.settings import Settings
-from eval.tracking import track
+from eval.tracking import measures
+from eval.tracking.profile import track
 
 SCORER = Settings().build().tracking_scorer
 SOURCE = "The cat sat on the mat."

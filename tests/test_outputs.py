@@ -12,7 +12,8 @@ from rouge_score import rouge_scorer
 
 from eval import config
 from eval.cli import main
-from eval.runner import Runner, RunResult
+from eval.run.result import RunResult
+from eval.run.runner import Runner
 from summarize import registry
 from summarize.errors import ConfigError
 from tests.conftest import ARTICLE, PARAPHRASE, UNRELATED

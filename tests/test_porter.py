@@ -1,4 +1,4 @@
-"""eval._porter.PorterStemmer equals NLTK's PorterStemmer in both modes rouge-score and we use."""
+"""eval.rouge.porter.PorterStemmer equals NLTK's PorterStemmer in both modes rouge-score and we use."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nltk.stem import porter
 
-from eval._porter import PorterStemmer
+from eval.rouge.porter import PorterStemmer
 
 MODES = {"nltk": porter.PorterStemmer.NLTK_EXTENSIONS, "original": porter.PorterStemmer.ORIGINAL_ALGORITHM}
 NLTK = {mode: porter.PorterStemmer(name).stem for mode, name in MODES.items()}

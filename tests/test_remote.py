@@ -20,8 +20,9 @@ import pytest
 
 from eval import config
 from eval.cli import main
-from eval.runner import Runner, RunResult
-from eval.writers import write_run
+from eval.output.folder import write_run
+from eval.run.result import RunResult
+from eval.run.runner import Runner
 from summarize import registry
 from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.remote import OpenAISummarizer, RequestError

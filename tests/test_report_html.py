@@ -17,9 +17,10 @@ import pytest
 import yaml
 
 from eval import config as config_mod
-from eval.report import html_data, report_md
-from eval.report_html import render_html, write_html
-from eval.runner import Runner, RunResult, SystemRun
+from eval.output.report import html_data, report_md
+from eval.output.report_html import render_html, write_html
+from eval.run.result import RunResult, SystemRun
+from eval.run.runner import Runner
 from tests.synthetic_run import METRICS, large_result, synthetic_result
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -349,7 +350,7 @@ def test_the_cluster_index_shows_each_clusters_derivatives_at_a_glance(small):
 
 
 def test_a_very_long_text_is_held_in_part_with_its_full_count(small, monkeypatch):
-    from eval import report_html
+    from eval.output import report_html
 
     monkeypatch.setattr(report_html, "REPORT_MAX_SENTENCES", 2)
     data = html_data(small[0], METRICS)
@@ -397,7 +398,7 @@ def test_spans_are_cut_per_sentence_as_by_checking_every_span(browser, small):
 
 @needs_browser
 def test_the_side_by_side_of_a_very_long_text_shows_a_part_and_says_so(browser, small, tmp_path, monkeypatch):
-    from eval import report_html
+    from eval.output import report_html
 
     monkeypatch.setattr(report_html, "REPORT_MAX_SENTENCES", 3)
     path = write_html(tmp_path / "report.html", html_data(small[0], METRICS))

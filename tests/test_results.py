@@ -12,12 +12,13 @@ from multiprocessing import get_context
 import pytest
 
 from eval import config
-from eval.matrices import Matrix, cluster_matrices
+from eval.output.csv_files import read_csv
+from eval.output.folder import write_run
 from eval.results import ALL, Ref, Results, Row
-from eval.runner import Runner
-from eval.scoring import ClusterTexts, Prepared, score_cluster
+from eval.run.runner import Runner
+from eval.run.scoring import ClusterTexts, Prepared, score_cluster
 from eval.settings import Settings
-from eval.writers import read_csv, write_run
+from eval.tracking.matrices import Matrix, cluster_matrices
 from tests.conftest import ARTICLE, NEAR_COPY, SUMMARY
 
 RU_SOURCE = (

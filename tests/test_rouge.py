@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from rouge_score import rouge_scorer
 
-from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Score, Scorer, UnicodeTokenizer
+from eval.options import DEFAULT_TYPES, ROUGE_TYPES
+from eval.rouge.scorer import Score, Scorer, UnicodeTokenizer
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 SOURCE = "004_0c4284c8328f3e91.txt"

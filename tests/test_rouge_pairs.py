@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from rouge_score import rouge_scorer
 
-import eval._rouge_batch
-from eval.rouge import DEFAULT_TYPES, ROUGE_TYPES, Scorer, UnicodeTokenizer
+import eval.rouge.batch
+from eval.options import DEFAULT_TYPES, ROUGE_TYPES
+from eval.rouge.scorer import Scorer, UnicodeTokenizer
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 SOURCE = "004_0c4284c8328f3e91.txt"
@@ -79,7 +80,7 @@ def test_same_as_score_with_repeats_empties_and_several_references():
 
 
 def test_workers_give_the_same_numbers(monkeypatch):
-    monkeypatch.setattr(eval._rouge_batch, "PARALLEL_MIN_PAIRS", 10)
+    monkeypatch.setattr(eval.rouge.batch, "PARALLEL_MIN_PAIRS", 10)
     pairs = short_pairs(60, seed=2)
     targets: list[str | list[str]] = [t for t, _ in pairs]
     targets[3] = [pairs[3][0], pairs[4][0]]  # one pair with two references

@@ -6,8 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
-from eval._rouge_lcs import SentenceRows, lcs_length, match_masks
-from eval.rouge import ROUGE_TYPES, Scorer, UnicodeTokenizer
+from eval.options import ROUGE_TYPES
+from eval.rouge.lcs import SentenceRows, lcs_length, match_masks
+from eval.rouge.scorer import Scorer, UnicodeTokenizer
 
 # Words chosen to stress the tokenizers: stems, case, digits, apostrophes, underscores, other scripts,
 # Greek final sigma, characters whose lowercase is ASCII (Kelvin sign, dotted capital I).

@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 
 from eval import config
-from eval.runner import Runner, RunResult
+from eval.run.result import RunResult
+from eval.run.runner import Runner
 from summarize import registry
-from summarize.base import Summary
+from summarize.base import Summary, SystemType
 from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.extractive import Budget
-from summarize.registry import SystemType
 from tests.conftest import ARTICLE, NEAR_COPY, PARAPHRASE, SUMMARY, UNRELATED
 
 

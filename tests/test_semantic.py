@@ -6,10 +6,10 @@ import sys
 import numpy as np
 import pytest
 
-from eval import semantic
-from eval.semantic import Embedder, cosine_matrix
 from eval.settings import Settings
-from eval.tracking import sentences, track
+from eval.tracking import semantic
+from eval.tracking.profile import sentences, track
+from eval.tracking.semantic import Embedder, cosine_matrix
 from summarize.errors import ModelUnavailableError
 from tests.tracking_texts import NEAR_COPY, SOURCE, UNRELATED, embedder  # noqa: F401
 
@@ -18,7 +18,8 @@ SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, defaul
 
 def test_importing_the_measures_does_not_import_the_model_stack():
     code = (
-        "import sys, eval.semantic, eval.tracking, eval.matrices, eval.report_html; "
+        "import sys, eval.tracking.semantic, eval.tracking.profile, eval.tracking.matrices, "
+        "eval.output.report_html; "
         "heavy = [m for m in ('sentence_transformers', 'torch', 'transformers') if m in sys.modules]; "
         "sys.exit(repr(heavy) if heavy else 0)"
     )
@@ -204,7 +205,7 @@ def test_torch_is_imported_with_passive_openmp_waits_unless_the_user_chose():
     import os
 
     code = (
-        "import os, sys; import eval.semantic as s; "
+        "import os, sys; import eval.tracking.semantic as s; "
         "before = os.environ.get('OMP_WAIT_POLICY', '-'); s.import_torch(); "
         "print(before, os.environ.get('OMP_WAIT_POLICY'))"
     )

@@ -37,7 +37,7 @@ NOT_IN_SIGNATURE = {"rouge_types", "tracking"}
 
 
 def _changed() -> dict[str, object]:
-    from eval.semantic import resolve_dtype
+    from eval.tracking.semantic import resolve_dtype
 
     # The default, auto, is float32 or bfloat16 on any machine: the other one changes the numbers.
     other = "float32" if resolve_dtype("auto") == "bfloat16" else "bfloat16"

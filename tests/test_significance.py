@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eval.significance import compare, paired_bootstrap, permutation_test
+from eval.stats.significance import compare, paired_bootstrap, permutation_test
 
 RNG = np.random.default_rng(7)
 A = {f"c{i}": float(v) for i, v in enumerate(RNG.uniform(0.3, 0.5, size=40))}
@@ -60,7 +60,7 @@ def test_unknown_method_is_named():
 
 
 def test_the_smallest_p_of_the_exact_sign_flip_test() -> None:
-    from eval.significance import smallest_p
+    from eval.stats.significance import smallest_p
 
     assert smallest_p("permutation", 4) == 0.125
     assert smallest_p("permutation", 5) == 0.0625 and smallest_p("permutation", 6) < 0.05
@@ -82,7 +82,7 @@ SIZES = [40, 5, 40, 40, 13, 5, 300]  # 5 clusters: exact; 13: exact (2^13 <= 10,
 
 @pytest.mark.parametrize("method", ["permutation", "bootstrap"])
 def test_pairs_tested_together_get_what_each_gets_alone(method) -> None:
-    from eval.significance import paired_tests
+    from eval.stats.significance import paired_tests
 
     pairs = _pairs(SIZES)
     together = paired_tests(pairs, method=method, seed=2)
@@ -112,7 +112,7 @@ def test_pairs_tested_together_get_what_each_gets_alone(method) -> None:
 
 @pytest.mark.parametrize("method", ["permutation", "bootstrap"])
 def test_chunk_size_does_not_change_the_p_values(method) -> None:
-    from eval.significance import paired_tests
+    from eval.stats.significance import paired_tests
 
     pairs = _pairs(SIZES)
     default = paired_tests(pairs, method=method, seed=4)
@@ -138,7 +138,7 @@ def test_the_exact_test_is_the_share_of_all_sign_patterns_as_extreme() -> None:
 
 
 def test_under_the_null_about_one_test_in_twenty_is_significant() -> None:
-    from eval.significance import paired_tests
+    from eval.stats.significance import paired_tests
 
     # 400 pairs of systems drawn alike, 60 clusters each: the sampled sign-flip test's p-values are uniform,
     # so about 5% fall under 0.05 (a stream of signs that were not fair coins would miss this).
@@ -149,7 +149,7 @@ def test_under_the_null_about_one_test_in_twenty_is_significant() -> None:
 
 
 def test_pairs_of_unequal_length_are_named() -> None:
-    from eval.significance import paired_tests
+    from eval.stats.significance import paired_tests
 
     with pytest.raises(ValueError, match="paired test 1: 3 scores for A, 2 for B"):
         paired_tests([(np.ones(2), np.ones(2)), (np.ones(3), np.ones(2))])

@@ -45,6 +45,6 @@ def test_the_check_sees_a_heavy_import_when_there_is_one() -> None:
 
 
 def test_score_with_stemming_imports_no_nltk() -> None:
-    # Our Porter stemmer equals nltk's (eval._porter, issue 10): stemming no longer needs nltk's ~1 s import.
+    # Our Porter stemmer equals nltk's (rouge/porter.py, issue 10): stemming doesn't needs nltk's ~1 s import.
     source, other = REPO / "tests" / "conftest.py", REPO / "tests" / "tracking_texts.py"
     assert "nltk" not in imported("score", "--source", str(source), str(other), "--json")

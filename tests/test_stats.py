@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval.stats import bootstrap_ci
+from eval.stats.bootstrap import bootstrap_ci
 
 
 def test_same_seed_same_interval_and_mean_is_the_plain_mean() -> None:
@@ -40,7 +40,7 @@ SCHEMES = ["signs", "every-sign", "counts"]
 def _matrix(scheme, n, resamples, seed, rows):
     import numpy as np
 
-    from eval.stats import resample_chunks
+    from eval.stats.bootstrap import resample_chunks
 
     chunks = list(resample_chunks(scheme, n, resamples, seed, rows))
     assert all(len(chunk) == rows for chunk in chunks[:-1])
@@ -51,7 +51,7 @@ def _matrix(scheme, n, resamples, seed, rows):
 def test_resamples_do_not_depend_on_how_they_are_chunked(scheme) -> None:
     import numpy as np
 
-    from eval.stats import BLOCK
+    from eval.stats.bootstrap import BLOCK
 
     resamples = 512 if scheme == "every-sign" else 2 * BLOCK + 300  # three generators' worth
     whole = _matrix(scheme, 9, resamples, 3, rows=resamples)
@@ -84,7 +84,7 @@ def test_resamples_are_what_they_say() -> None:
 def test_columns_resampled_together_equal_each_resampled_alone_whatever_the_chunk() -> None:
     import numpy as np
 
-    from eval.stats import bootstrap_cis
+    from eval.stats.bootstrap import bootstrap_cis
 
     rng = np.random.default_rng(1)
     columns = [rng.uniform(size=n) for n in (30, 30, 7, 30, 1, 7, 120)]
@@ -101,7 +101,7 @@ def test_columns_resampled_together_equal_each_resampled_alone_whatever_the_chun
 
 
 def test_an_empty_column_among_many_is_named() -> None:
-    from eval.stats import bootstrap_cis
+    from eval.stats.bootstrap import bootstrap_cis
 
     with pytest.raises(ValueError, match="no values"):
         bootstrap_cis([[0.1, 0.2], []], seed=0)  # type: ignore[list-item]
@@ -110,7 +110,7 @@ def test_an_empty_column_among_many_is_named() -> None:
 def test_intervals_cover_the_true_mean_about_as_often_as_they_claim() -> None:
     import numpy as np
 
-    from eval.stats import bootstrap_cis
+    from eval.stats.bootstrap import bootstrap_cis
 
     # 400 samples of 60 draws from a skewed distribution whose mean is 1; percentile intervals of the mean
     # cover it a little less often than 95% at this size, but nowhere near 80% or always.

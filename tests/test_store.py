@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from eval.store import ClusterStore, done_clusters, read_records
+from eval.run.store import ClusterStore, done_clusters, read_records
 from summarize.errors import ConfigError
 
 RECORD = {"rows": [{"metric": "rouge1", "f1": 0.1 + 0.2, "recall": 1 / 3}], "note": "é"}
@@ -31,7 +31,7 @@ def test_a_run_killed_mid_write_resumes_from_the_clusters_it_finished(tmp_path):
     path = tmp_path / "clusters.jsonl"
     code = (
         "import os, signal, sys\n"
-        "from eval.store import ClusterStore\n"
+        "from eval.run.store import ClusterStore\n"
         f"store = ClusterStore.open({str(path)!r}, 'sig')\n"
         "for k in range(3):\n"
         "    store.append(f'c{k}', {'k': k})\n"

@@ -12,10 +12,11 @@ import pytest
 import yaml
 
 from eval import config as config_mod
-from eval import writers
 from eval.cli import main
-from eval.runner import Runner
-from eval.writers import RunFolder, RunFolderError, write_run
+from eval.output import csv_files, json_files
+from eval.output import folder as folder_mod
+from eval.output.folder import RunFolder, RunFolderError, write_run
+from eval.run.runner import Runner
 from tests.conftest import ARTICLE, NEAR_COPY, SUMMARY, UNRELATED
 
 FILES = ("scores.csv", "rows.csv", "aggregates.csv", "cleaning.jsonl")
@@ -98,12 +99,12 @@ def test_a_streamed_run_writes_the_files_an_in_memory_run_writes(streamed) -> No
 
 def test_results_json_is_the_documents_dict(tmp_path) -> None:
     """results.json is written in pieces (records by hand, sections copied in); read back it is exactly
-    the plain dict of the run (eval.writers.results_dict), NaN-free floats exact."""
+    the plain dict of the run (eval.output.json_files.results_dict), NaN-free floats exact."""
     loaded = config_mod.load_data({**corpus(3), "name": 'quote " and ü'})
     result = Runner(loaded).run()
     write_run(result, loaded, tmp_path / "run", ["json"])
     text = (tmp_path / "run" / "results.json").read_text(encoding="utf-8")
-    assert json.loads(text) == json.loads(json.dumps(writers.results_dict(result), default=str))
+    assert json.loads(text) == json.loads(json.dumps(json_files.results_dict(result), default=str))
     assert len(result.scores) > 100 and "ü" in text
 
 
@@ -129,7 +130,7 @@ def test_a_streamed_result_keeps_only_the_first_detail_clusters(tmp_path) -> Non
         write_run(result, loaded, tmp_path / "again")
     written = folder.commit(result)
     assert {p.name for p in written} >= {"scores.csv", "results.json", "config.resolved.yaml"}
-    _, rows = writers.read_csv(tmp_path / "run" / "scores.csv")
+    _, rows = csv_files.read_csv(tmp_path / "run" / "scores.csv")
     assert {r["cluster"] for r in rows} == {"c0", "c1", "c2", "c3", "c4"}
 
 
@@ -141,7 +142,7 @@ def test_a_disk_failure_while_streaming_is_one_line_and_the_old_run_stays(
     assert cli(capsys, "run", str(cfg), "--out", str(out))[0] == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     calls = []
-    real = writers._CsvStream.rows
+    real = csv_files._CsvStream.rows
 
     def full(self, rows):
         calls.append(1)
@@ -153,9 +154,9 @@ def test_a_disk_failure_while_streaming_is_one_line_and_the_old_run_stays(
         real_close(self)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    real_close = writers._Csv.close
-    monkeypatch.setattr(writers._CsvStream, "rows", full)
-    monkeypatch.setattr(writers._Csv, "close", close_fails)
+    real_close = csv_files._Csv.close
+    monkeypatch.setattr(csv_files._CsvStream, "rows", full)
+    monkeypatch.setattr(csv_files._Csv, "close", close_fails)
     code, stdout, stderr = cli(capsys, "run", str(cfg), "--out", str(out), "--set", "aggregate.bootstrap=100")
     assert code == 1
     errors = [line for line in stderr.splitlines() if line.startswith("sumtrack: error:")]
@@ -174,7 +175,7 @@ def test_folders_left_by_killed_runs_are_cleaned_up(tmp_path) -> None:
     folders of a live process or of another machine are left alone."""
     loaded = config_mod.load_data(corpus(1))
     out = tmp_path / "out"
-    host = writers._HOST
+    host = folder_mod._HOST
     dead = 4_194_304 + 7  # above Linux's largest pid: no such process
     grown = tmp_path / f".out.new-{dead}-1-{host}"
     aside = tmp_path / f".out.old-{dead}-2-{host}"

@@ -12,10 +12,7 @@ from rich.console import Console
 
 from eval import cli
 from eval import config as config_mod
-from eval.aggregate import ALL_SOURCES, AggregateRow
-from eval.results import ALL_DERIVATIVES, ALL_REFERENCES, Ref
-from eval.runner import Runner, RunResult
-from eval.tables import (
+from eval.output.tables import (
     derivatives_table,
     fit_table,
     interval,
@@ -24,6 +21,10 @@ from eval.tables import (
     short_ids,
     tracking_table,
 )
+from eval.results import ALL_DERIVATIVES, ALL_REFERENCES, Ref
+from eval.run.result import RunResult
+from eval.run.runner import Runner
+from eval.stats.aggregate import ALL_SOURCES, AggregateRow
 
 LEAD = Ref("system", "lead-3")
 SEED_IDS = ["000_3accf7433a7fbd23", "001_bbee12ca4cd7f645", "002_f56ba79a5034cf1a", "003_118163e1d9ff72fe"]

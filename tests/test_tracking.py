@@ -5,19 +5,19 @@ from dataclasses import asdict
 
 import pytest
 
-from eval.rouge import Scorer
-from eval.semantic import Embedder
+from eval.rouge.scorer import Scorer
 from eval.settings import Settings
-from eval.tracking import (
+from eval.tracking.measures import headline_measures
+from eval.tracking.profile import (
     Fragment,
     TrackingProfile,
     copied_char_spans,
     fragments,
-    headline_measures,
     novel_ngram_ratio,
     track,
     words,
 )
+from eval.tracking.semantic import Embedder
 from tests.tracking_texts import NEAR_COPY, PARAPHRASE, SHARED, SOURCE, SUMMARY, UNRELATED, embedder  # noqa: F401
 
 SCORER = Settings().build().tracking_scorer  # the run's tracking scorer, default settings

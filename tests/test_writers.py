@@ -6,9 +6,13 @@ import json
 
 import pytest
 
-from eval import config, writers
-from eval.runner import Runner, RunResult
-from eval.writers import FORMATS, read_csv, write_run
+from eval import config
+from eval.options import FORMATS
+from eval.output import csv_files, writers
+from eval.output.csv_files import read_csv
+from eval.output.folder import write_run
+from eval.run.result import RunResult
+from eval.run.runner import Runner
 from tests.conftest import ARTICLE, NEAR_COPY, SUMMARY
 
 DATA = {
@@ -138,14 +142,14 @@ def test_streamed_csv_lines_read_back_as_written(tmp_path) -> None:
         ("c,1", "system", 'say "hi"', "source", "src", "rouge2", 0.25, 0.125, 0.1),
         ("ü", "system", "plain", "source", "src", "rouge1", 0.0, 1.0, 0.999_999_7),
     ]
-    stream = writers._CsvStream(tmp_path / "x.csv", writers.SCORE_COLUMNS, "sig")
+    stream = csv_files._CsvStream(tmp_path / "x.csv", csv_files.SCORE_COLUMNS, "sig")
     stream.rows((r[:5], r[5:6], r[6:]) for r in rows)
     stream.close()
-    records = [dict(zip(writers.SCORE_COLUMNS, r, strict=True)) for r in rows]
-    expected = writers.csv_text(writers.SCORE_COLUMNS, records, "sig")
+    records = [dict(zip(csv_files.SCORE_COLUMNS, r, strict=True)) for r in rows]
+    expected = csv_files.csv_text(csv_files.SCORE_COLUMNS, records, "sig")
     assert (tmp_path / "x.csv").read_bytes() == expected.encode("utf-8")
     signature, back = read_csv(tmp_path / "x.csv")
     assert signature == "sig"
-    assert [[r[c] for c in writers.SCORE_COLUMNS[:5]] for r in back] == [list(r[:5]) for r in rows]
+    assert [[r[c] for c in csv_files.SCORE_COLUMNS[:5]] for r in back] == [list(r[:5]) for r in rows]
     assert [r["recall"] for r in back] == ["", "0.000000", "0.125000", "1.000000"]
     assert back[3]["f1"] == "1.000000" and back[0]["f1"] == "0.333333"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.semantic import Embedder
+from eval.tracking.semantic import Embedder
 from summarize.errors import ModelUnavailableError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

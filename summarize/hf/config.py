@@ -12,9 +12,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from summarize.base import Summarizer
+from summarize.base import SystemType
 from summarize.prompts import ChatMode, PromptSettings, StopStrings
-from summarize.registry import SystemType
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 LongInput = Literal["truncate", "chunk"]
@@ -134,37 +133,19 @@ class CausalParams(PromptSettings, HFParams):
         return value
 
 
-def _create_seq2seq(name: str, params: Seq2SeqParams) -> Summarizer:
-    from summarize.hf import hub
-
-    availability = hub.check_available(params)
-    from summarize.hf.seq2seq import Seq2SeqSummarizer
-
-    return Seq2SeqSummarizer(name, params, availability)
-
-
-def _create_causal(name: str, params: CausalParams) -> Summarizer:
-    from summarize.hf import hub
-
-    availability = hub.check_available(params)
-    from summarize.hf.causal import CausalSummarizer
-
-    return CausalSummarizer(name, params, availability)
-
-
 SYSTEM_TYPES: list[SystemType] = [
     SystemType(
         name="seq2seq",
         kind="abstractive",
         description="Hugging Face encoder-decoder (BART, PEGASUS, T5, LED...) by repo id or local folder",
         params=Seq2SeqParams,
-        factory=_create_seq2seq,
+        factory="summarize.hf.factories:create_seq2seq",
     ),
     SystemType(
         name="causal",
         kind="abstractive",
         description="decoder-only LLM (Llama, Qwen2, SmolLM2, Gemma...) by repo id, folder, GGUF or package",
         params=CausalParams,
-        factory=_create_causal,
+        factory="summarize.hf.factories:create_causal",
     ),
 ]

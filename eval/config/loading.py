@@ -1,0 +1,226 @@
+"""Loading a config: YAML (with `--set` overrides) into the schema, errors named by their key path."""
+
+from __future__ import annotations
+
+import copy
+import re
+import reprlib
+import stat
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from eval.config.loaded import LoadedConfig, SystemConfig
+from eval.config.schema import Config
+from eval.overrides import apply_override
+from summarize import registry
+from summarize.corpus import resolve
+from summarize.errors import ConfigError, SumtrackError, did_you_mean
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model class that holds the last key of `loc`, for naming the keys it allows."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if (
+            not (isinstance(current, type) and issubclass(current, BaseModel))
+            or part not in current.model_fields
+        ):
+            return None
+        current = _unwrap(current.model_fields[part].annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin in (tuple, list, dict, typing.Union, types.UnionType):
+            inner = [a for a in typing.get_args(annotation) if a not in (type(None), Ellipsis)]
+            models = [a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)]
+            annotation = models[0] if models else (inner[-1] if inner else None)
+            continue
+        return annotation
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def format_errors(exc: ValidationError, model: type[BaseModel], prefix: Sequence[int | str] = ()) -> str:
+    """One line per problem: `path: message`, with "did you mean" for unknown keys."""
+    lines = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p[:1].isupper())]
+        where = _path([*prefix, *loc]) or "config"
+        if err["type"] == "extra_forbidden":
+            holder = _fields_at(model, loc[:-1])
+            allowed = list(holder.model_fields) if holder else []
+            hint = did_you_mean(str(loc[-1]), allowed) or (
+                f" (allowed: {', '.join(allowed)})" if allowed else ""
+            )
+            lines.append(f"{where}: unknown key{hint}")
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            got = err.get("input")
+            shown = (
+                f" (got {_short_repr(got)})" if err["type"] != "missing" and not isinstance(got, dict) else ""
+            )
+            if loc and loc[-1] == "api_key_env":
+                shown = ""  # a refused value there may be a key: never echo it
+            lines.append(f"{where}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    """A bounded repr: a value built from YAML aliases can expand to billions of items when printed."""
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxstring, r.maxother = 2, 4, 4, 4, limit, limit
+    text = r.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# A config is a few hundred values; YAML aliases can make a few lines stand for billions ("billion laughs").
+MAX_CONFIG_VALUES = 100_000
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def _expanded_size(value: Any, memo: dict[int, int], limit: int) -> int:
+    """How many values `value` stands for once aliases are expanded (stops counting past `limit`)."""
+    key = id(value)
+    if key in memo:
+        return memo[key]
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    total = 1
+    for child in children:
+        total += _expanded_size(child, memo, limit)
+        if total > limit:
+            break
+    memo[key] = total
+    return total
+
+
+def _local_paths(params: BaseModel, base: Path) -> BaseModel:
+    """Make a system's folder settings relative to the config file, as every other path in it is.
+
+    `cache_dir` is always a path. `model` is a hub repo id ("org/name") unless it names a folder: written as
+    a path ("./m", "../m", "/m", "~/m") or existing beside the config.
+    """
+    update: dict[str, str] = {}
+    cache_dir = getattr(params, "cache_dir", None)
+    if isinstance(cache_dir, str):
+        update["cache_dir"] = str(resolve(base / Path(cache_dir).expanduser()))
+    # `path` (type: outputs) is a file or folder; a server's `model` (type: openai) is the server's to read.
+    path = getattr(params, "path", None)
+    if isinstance(path, str):
+        update["path"] = str(resolve(base / Path(path).expanduser()))
+    model = getattr(params, "model", None)
+    if isinstance(model, str) and getattr(params, "model_is_local_path", True):
+        looks_local = model.startswith((".", "/", "~")) or (base / model).is_dir()
+        if looks_local:
+            update["model"] = str(resolve(base / Path(model).expanduser()))
+    return params.model_copy(update=update) if update else params
+
+
+def _systems(config: Config, base: Path) -> tuple[SystemConfig, ...]:
+    out = []
+    names: set[str] = set()
+    for i, spec in enumerate(config.systems):
+        where = f"systems[{i}]"
+        if spec.name in names:
+            raise ConfigError(f"{where}.name: {spec.name!r} is used twice; system names must be unique")
+        names.add(spec.name)
+        try:
+            entry = registry.get(spec.type)
+        except SumtrackError as exc:
+            raise ConfigError(f"{where}.type: {exc}") from None
+        try:
+            params = entry.params.model_validate(spec.model_extra or {})
+        except ValidationError as exc:
+            raise ConfigError(format_errors(exc, entry.params, ("systems", i))) from None
+        out.append(SystemConfig(spec.name, spec.type, entry.kind, _local_paths(params, base)))
+    return tuple(out)
+
+
+def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = ()) -> LoadedConfig:
+    where = str(path) if path else "config"
+    if raw is None:
+        raise ConfigError(f"{where}: the config is empty")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping of keys at the top level, got {type(raw).__name__}")
+    if _expanded_size(raw, {}, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+        raise ConfigError(
+            f"{where}: the config expands to more than {MAX_CONFIG_VALUES:,} values "
+            "(YAML aliases repeated inside each other?); refused"
+        )
+    raw = copy.deepcopy(raw)
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(format_errors(exc, Config)) from None
+    base = resolve(path.parent) if path else Path.cwd()
+    return LoadedConfig(config, path, base, _systems(config, base), raw)
+
+
+def load(path: str | Path, overrides: Sequence[str] = ()) -> LoadedConfig:
+    path = Path(path)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path}: not a regular file; expected a YAML config file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {info.st_size:,} bytes; a config is at most {MAX_CONFIG_BYTES:,}")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        if "could not determine a constructor for the tag" in problem:
+            # safe_load builds plain data only: `!!python/...` and other custom tags are never executed.
+            found = re.search(r"'([^']*)'", problem)
+            tag = (found.group(1) if found else "?").replace("tag:yaml.org,2002:", "!!")
+            problem = f"tag {tag!r} is not allowed (a config holds plain values only)"
+        raise ConfigError(f"{path}: invalid YAML{at}: {problem[:200]}") from None
+    return load_data(raw, path=path, overrides=overrides)
+
+
+def resolved(loaded: LoadedConfig, out_dir: Path) -> dict[str, Any]:
+    """The config as a run used it, valid and runnable from anywhere: every path absolute, the systems
+    with all their settings, the run folder named; no output-only keys (those live in results.json)."""
+    data = loaded.config.model_dump(mode="json")
+
+    def absolute(spec: dict[str, Any]) -> dict[str, Any]:
+        for key in ("path", "dir"):
+            if spec.get(key) is not None:
+                spec[key] = str(loaded.resolve(spec[key]))
+        return {k: v for k, v in spec.items() if v is not None and v != []}
+
+    for cluster in data["corpus"]["clusters"]:
+        cluster["source"] = absolute(cluster["source"])
+        for key in ("derivatives", "references"):
+            cluster[key] = [absolute(d) for d in cluster[key]]
+        if cluster.get("id") is None:
+            cluster.pop("id", None)
+    data["corpus"]["jsonl"] = [str(p) for p in loaded.jsonl_files()]
+    data["systems"] = [
+        {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
+    ]
+    data["output"]["dir"] = str(resolve(out_dir))
+    return data

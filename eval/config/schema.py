@@ -1,0 +1,244 @@
+"""The config schema: YAML sections as typed, frozen pydantic models that reject unknown keys."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from eval.options import (
+    DEFAULT_TYPES,
+    FORMATS,
+    ExecutionOptions,
+    Format,
+    MultiRef,
+    RougeType,
+    Significance,
+    TokenizerName,
+)
+from summarize.corpus import AUTO, DEFAULT_MAX_CHARS
+from summarize.errors import ConfigError, did_you_mean
+from summarize.text import RULES, CleaningOptions, NormalForm, SplitMode
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DocSpec(_Model):
+    """One document (path or inline text) or, for derivatives and references, a folder and a glob."""
+
+    path: str | None = None
+    text: str | None = None
+    dir: str | None = None
+    glob: str | None = None
+    exclude: tuple[str, ...] = ()
+    id: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        return {"path": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DocSpec:
+        kinds = [k for k in ("path", "text", "dir") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of 'path', 'text' or 'dir' (with 'glob')")
+        if self.dir is None and (self.glob or self.exclude):
+            raise ValueError("'glob' and 'exclude' go with 'dir'")
+        if self.dir is not None and self.id is not None:
+            raise ValueError("'id' names one document; a 'dir' takes ids from file names")
+        return self
+
+
+class ClusterSpec(_Model):
+    id: str | None = Field(None, description="cluster id (default: the source's id)")
+    source: DocSpec
+    derivatives: tuple[DocSpec, ...] = ()
+    references: tuple[DocSpec, ...] = ()
+
+    @field_validator("derivatives", "references", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, (str, dict)) else value
+
+    @field_validator("source")
+    @classmethod
+    def _single(cls, value: DocSpec) -> DocSpec:
+        if value.dir is not None:
+            raise ValueError("a source is one document: give 'path' or 'text', not 'dir'")
+        return value
+
+
+class DatasetSpec(_Model):
+    """A Hugging Face `datasets` corpus: one row per cluster (summarize/datasets.py reads it)."""
+
+    path: str = Field(min_length=1, description="hub id, save_to_disk folder, or .parquet/.json(l)/.csv file")
+    name: str | None = Field(None, description="the dataset's config name (hub datasets)")
+    split: str | None = Field(None, description="default: the only split")
+    revision: str | None = None
+    id_column: str | None = Field(None, description="default: the row number")
+    source_column: str
+    reference_columns: tuple[str, ...] = Field((), description="each a text or a list-of-texts column")
+    derivative_columns: tuple[str, ...] = ()
+    output_columns: tuple[str, ...] = Field((), description="each one existing system's summaries")
+    limit: int | None = Field(None, ge=1)
+    shuffle_seed: int | None = Field(None, description="shuffle the rows (before limit) with this seed")
+
+    @field_validator("reference_columns", "derivative_columns", "output_columns", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class CorpusSpec(_Model):
+    clusters: tuple[ClusterSpec, ...] = ()
+    jsonl: tuple[str, ...] = Field((), description="JSONL files, one cluster per line")
+    dataset: DatasetSpec | None = Field(None, description="a Hugging Face datasets corpus")
+    encoding: str = Field(AUTO, description="auto (BOM, else UTF-8, else detected per file) or a codec")
+    max_chars: int = Field(DEFAULT_MAX_CHARS, gt=0, description="longer documents are refused")
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, value: str) -> str:
+        if value != AUTO:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r}: expected auto or a Python codec name"
+                ) from None
+        return value
+
+    @field_validator("jsonl", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> CorpusSpec:
+        if not self.clusters and not self.jsonl and self.dataset is None:
+            raise ValueError("the corpus is empty: give 'clusters', 'jsonl' or 'dataset'")
+        return self
+
+
+class CleaningSpec(_Model):
+    enabled: bool = True
+    normalize: NormalForm = "NFKC"
+    disable: tuple[str, ...] = Field((), description="rules to switch off")
+    extra_patterns: tuple[str, ...] = Field((), description="regexes: a line fully matching one is dropped")
+
+    @field_validator("extra_patterns")
+    @classmethod
+    def _compiles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+        return value
+
+    @field_validator("disable")
+    @classmethod
+    def _known_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for rule in value:
+            if rule not in RULES:
+                raise ValueError(
+                    f"unknown cleaning rule {rule!r}{did_you_mean(rule, RULES)} (rules: {', '.join(RULES)})"
+                )
+        return value
+
+    def options(self) -> CleaningOptions:
+        return CleaningOptions(
+            enabled=self.enabled,
+            normalize=self.normalize,
+            rules=frozenset(RULES) - frozenset(self.disable),
+            extra_patterns=self.extra_patterns,
+        )
+
+
+class SentencesSpec(_Model):
+    split: SplitMode = "nupunkt"
+
+
+class RougeSpec(_Model):
+    types: tuple[RougeType, ...] = Field(DEFAULT_TYPES, min_length=1)
+    stem: bool = True
+    tokenizer: TokenizerName = "default"
+    multi_ref: MultiRef = "best"
+
+
+class AggregateSpec(_Model):
+    bootstrap: int = Field(1000, ge=0, description="bootstrap resamples (0: no interval)")
+    confidence: float = Field(0.95, gt=0, lt=1)
+    seed: int = 0
+    significance: Significance = Field(
+        "permutation", description="paired test between every two systems over clusters (2+ clusters)"
+    )
+
+
+class TrackingSpec(_Model):
+    enabled: bool = Field(True, description="tracking profile of every text and pairwise matrices")
+    semantic: bool = Field(False, description="sentence-embedding similarity (all-MiniLM-L6-v2; loads torch)")
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="auto: bfloat16 where native (CPU AVX512-BF16/AMX, CUDA), else float32; in the signature",
+    )
+
+
+class ExecutionSpec(_Model):
+    """Where per-cluster work runs (eval/run/execution.py): this machine's cores, or Ray."""
+
+    engine: Literal["local", "ray"] = "local"
+    workers: int | None = Field(None, ge=1, description="worker processes or Ray CPUs (default: the cores)")
+    address: str | None = Field(None, description="ray: null starts a local instance; auto; ray://host:port")
+
+    @model_validator(mode="after")
+    def _address(self) -> ExecutionSpec:
+        try:
+            self.options()
+        except ConfigError as exc:
+            raise ValueError(str(exc).split(": ", 1)[-1]) from None
+        return self
+
+    def options(self) -> ExecutionOptions:
+        return ExecutionOptions(engine=self.engine, workers=self.workers, address=self.address)
+
+
+class SystemSpec(_Model):
+    """A system's name and type; its other keys are checked against the type's own settings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str = Field(min_length=1)
+    type: str
+
+
+class OutputSpec(_Model):
+    dir: str | None = Field(
+        None, description="run directory (default: runs/<name> beside the config's folder)"
+    )
+    formats: tuple[Format, ...] = Field(FORMATS, description="writers to run (config.resolved.yaml always)")
+    detail_clusters: int = Field(
+        100,
+        ge=0,
+        description="clusters shown text by text in report.html, report.md and on the console (the first "
+        "ones, in corpus order); every cluster is in the CSV and JSON files and in every mean",
+    )
+
+
+class Config(_Model):
+    name: str = Field("sumtrack", min_length=1)
+    corpus: CorpusSpec
+    cleaning: CleaningSpec = CleaningSpec()
+    sentences: SentencesSpec = SentencesSpec()
+    rouge: RougeSpec = RougeSpec()
+    aggregate: AggregateSpec = AggregateSpec()
+    tracking: TrackingSpec = TrackingSpec()
+    systems: tuple[SystemSpec, ...] = ()
+    on_error: Literal["continue", "stop"] = "continue"
+    output: OutputSpec = OutputSpec()
+    execution: ExecutionSpec = ExecutionSpec()

@@ -1,0 +1,157 @@
+"""The csv writer: scores.csv, aggregates.csv and rows.csv, streamed a cluster at a time.
+
+Every CSV file starts with one comment line, `# signature: rouge|tok:...`, then the header: read it with
+`csv` after skipping that line, or `pandas.read_csv(path, skiprows=1)`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eval.output.files import _close_all, _Memo, _write
+from eval.results import ClusterScores, Row
+
+if TYPE_CHECKING:
+    from eval.config import LoadedConfig
+    from eval.run.result import RunResult
+    from eval.stats.aggregate import ScoreRow
+
+
+SCORE_COLUMNS = (
+    "cluster",
+    "candidate_kind",
+    "candidate",
+    "target_kind",
+    "target",
+    "metric",
+    "precision",
+    "recall",
+    "f1",
+)
+
+
+AGGREGATE_COLUMNS = (
+    "candidate_kind",
+    "candidate",
+    "target_kind",
+    "target",
+    "metric",
+    "stat",
+    "mean",
+    "low",
+    "high",
+    "n",
+)
+
+
+ROW_COLUMNS = (
+    "cluster",
+    "candidate_kind",
+    "candidate",
+    "target_kind",
+    "target",
+    "family",
+    "measure",
+    "stat",
+    "value",
+)
+
+
+def _field(value: Any) -> str:
+    """One CSV field, quoted where it holds a comma, a quote or a line break (\\r too, which `csv.writer`
+    with a \\n line end leaves bare and readers then split on); floats to 6 places, None empty."""
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    if value is None:
+        return ""
+    text = str(value)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]], signature: str) -> str:
+    """A CSV file: the signature comment line, the header, then one line per row (floats to 6 places)."""
+    lines = [f"# signature: {signature}\n", ",".join(map(_field, columns)) + "\n"]
+    lines += [",".join(_field(v) for v in map(row.get, columns)) + "\n" for row in rows]
+    return "".join(lines)
+
+
+def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
+    """(signature, rows) of a CSV file this module wrote."""
+    with path.open(encoding="utf-8", newline="") as f:
+        first = f.readline()
+        if not first.startswith("# signature: "):
+            raise ValueError(f"{path}: expected a '# signature: ...' first line, got {first[:60]!r}")
+        return first.removeprefix("# signature: ").rstrip("\n"), list(csv.DictReader(f))
+
+
+class _CsvStream:
+    """A CSV file written a cluster at a time: the signature line and the header first. Lines are built
+    directly (the same bytes `csv_text` writes; tested), the text fields of a (candidate, target) pair
+    quoted once."""
+
+    def __init__(self, path: Path, columns: Sequence[str], signature: str) -> None:
+        self.handle = path.open("w", encoding="utf-8", newline="")
+        self.handle.write(f"# signature: {signature}\n")
+        self.handle.write(",".join(map(_field, columns)) + "\n")
+        self._labels: dict[tuple[Any, ...], str] = {}
+        self._field = _Memo(_field)
+
+    def rows(self, rows: Iterable[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]) -> None:
+        """Rows as (pair fields, label fields, numbers): a cluster's rows repeat the same few pairs (the
+        cluster, candidate and target) and labels (metric, measure, stat), so each distinct one is quoted
+        and joined once."""
+        heads: dict[tuple[Any, ...], str] = {}
+        labels = self._labels
+        lines = []
+        for head, label, numbers in rows:
+            h = heads.get(head)
+            if h is None:
+                h = heads[head] = ",".join(map(self._field, head))
+            m = labels.get(label)
+            if m is None:
+                m = labels[label] = ",".join(map(_field, label))
+            lines.append(f"{h},{m},{','.join(map(_number, numbers))}\n")
+        self.handle.write("".join(lines))
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _number(value: Any) -> str:
+    return f"{value:.6f}" if isinstance(value, float) else ("" if value is None else _field(value))
+
+
+def _score_line(r: ScoreRow) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    pair = (r.cluster, r.candidate_kind, r.candidate, r.target_kind, r.target)
+    return pair, (r.metric,), (r.precision, r.recall, r.f1)
+
+
+def _row_line(r: Row) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+    c, t = r.candidate, r.target
+    return (r.cluster, c.kind, c.id, t.kind, t.id), (r.family, r.measure, r.stat), (r.value,)
+
+
+class _Csv:
+    """scores.csv and rows.csv grow a cluster at a time; aggregates.csv is written at the end."""
+
+    def __init__(self, folder: Path, result: RunResult) -> None:
+        self.folder, self.signature = folder, result.signature
+        self.scores = _CsvStream(folder / "scores.csv", SCORE_COLUMNS, result.signature)
+        self.rows = _CsvStream(folder / "rows.csv", ROW_COLUMNS, result.signature)
+
+    def add(self, scores: ClusterScores) -> None:
+        self.scores.rows(map(_score_line, scores.rouge_rows))
+        self.rows.rows(map(_row_line, scores.rows))
+
+    def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
+        self.close()
+        records = (a.record() for a in result.aggregates)
+        _write(self.folder / "aggregates.csv", csv_text(AGGREGATE_COLUMNS, records, self.signature))
+
+    def close(self) -> None:
+        _close_all([self.scores, self.rows])

@@ -1,0 +1,342 @@
+"""The Markdown report and the HTML report's data, both read from one RunResult.
+
+The writers that put them (and the CSV, JSON and JSONL files) in a run folder are in eval.output.writers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from eval.options import DEFAULT_TYPES
+from eval.output import report_html
+from eval.output.report_html import measure_keys
+from eval.output.tables import (
+    comparison_target,
+    comparisons_note,
+    comparisons_table,
+    derivatives_table,
+    detail_clusters,
+    detail_note,
+    interval,
+    means_table,
+    pooled_derivatives,
+    source_rouge_table,
+    systems_table,
+    tracking_table,
+)
+from eval.results import Tracked
+from eval.run.result import RunResult
+from eval.run.scoring import Prepared
+from eval.tracking.matrices import Matrix
+from eval.tracking.measures import headline_measures
+from eval.tracking.profile import copied_char_spans
+
+
+def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    def cell(value: Any) -> str:
+        text = f"{value:.4f}" if isinstance(value, float) else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def run_summary(result: RunResult) -> str:
+    """One line: what the run holds and how it went."""
+    roles = [d.role for d in result.documents]
+    statuses = [s.status for s in result.systems]
+    parts = [
+        f"{roles.count('source')} cluster(s)",
+        f"{roles.count('derivative')} derivative(s)",
+        f"{roles.count('reference')} reference(s)",
+        f"{len(statuses)} system(s)"
+        + (
+            " (" + ", ".join(f"{statuses.count(k)} {k}" for k in dict.fromkeys(statuses)) + ")"
+            if statuses
+            else ""
+        ),
+        f"{len(result.problems)} problem(s)",
+        f"{sum(len(d.dropped) for d in result.documents)} line(s) removed by cleaning",
+    ]
+    return "; ".join(parts)
+
+
+DERIVATIVES_NOTE = (
+    "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text keeps; "
+    "F: their harmonic mean. High P with low R is a faithful condensation; high P and R a near copy. "
+    "Coverage: share of words inside copied fragments; novel 2-grams: share of word pairs not in the "
+    "source; longest copy: words; semantic: median best-match sentence similarity; order: Kendall's tau "
+    "of aligned source positions; closeness: mean of semantic and shared 3-grams (README: Reading the "
+    "numbers)."
+)
+
+
+def report_md(result: RunResult, metrics: Sequence[str]) -> str:
+    """report.md, in the order of report.html: overview, systems and cost, comparisons, per cluster,
+    problems, cleaning log."""
+    out = [f"# sumtrack report: {result.name}", "", f"Signature: `{result.signature}`", ""]
+    out += [run_summary(result) + ".", ""]
+    shown = detail_clusters(result)
+    wanted = set(shown)
+    note = detail_note(result, shown)
+    if note:
+        out += [f"**Note:** {note}.", ""]
+    out += ["## Overview", ""]
+    # The means first: at any corpus size they are the answer; the per-derivative table follows.
+    target = comparison_target(result)
+    header, rows = means_table(result, target, metrics)
+    if rows:
+        out += [
+            f"### Systems against the {target}",
+            "",
+            f"Mean F1 over clusters of each system against the {target}; with n >= 2 clusters the seeded "
+            "bootstrap interval follows in brackets.",
+            "",
+            _md_table(header, rows),
+            "",
+        ]
+    out += ["### How each derivative tracks its source", "", DERIVATIVES_NOTE, ""]
+    pooled = pooled_derivatives(result)
+    if pooled:
+        out += [
+            "All derivatives against the source, mean F1 over "
+            f"{pooled[0].n} derivative(s): " + ", ".join(f"{a.metric} {interval(a)}" for a in pooled),
+            "",
+        ]
+    header, rows = derivatives_table(result, metrics, shown)
+    if rows and note:
+        out += [f"The derivatives of the first {len(shown)} clusters:", ""]
+    out += [_md_table(header, rows) if rows else "No derivatives.", ""]
+    if result.systems:
+        out += [
+            "## Systems and cost",
+            "",
+            "Wall time includes loading; tokens/s counts generated tokens; peak memory is the "
+            "process RSS on CPU or torch's peak allocation on GPU.",
+            "",
+            _md_table(*systems_table(result)),
+            "",
+        ]
+        failed = [s for s in result.systems if s.error]
+        out += [f"- {s.name} ({s.status}): {s.error}" for s in failed] + ([""] if failed else [])
+        truncated = [(c, s) for c, s, _ in result.summaries if s.truncated]
+        if truncated:
+            listed = [(c, s) for c, s in truncated if c in wanted]
+            out += ["Inputs cut to fit the model (truncated):", ""]
+            out += [
+                f"- {s.system} on {c}: saw {s.input_tokens} of {s.total_tokens} tokens" for c, s in listed
+            ]
+            if len(listed) < len(truncated):
+                out.append(f"- and {len(truncated) - len(listed)} more in clusters not shown text by text")
+            out.append("")
+    if result.comparisons:
+        out += [
+            "## System comparisons",
+            "",
+            "Paired test over clusters of the two systems' F1 (A - B > 0: A scores higher); p is two-sided.",
+            "",
+            _md_table(*comparisons_table(result)),
+            "",
+        ]
+        floor = comparisons_note(result)
+        if floor:
+            out += [f"Note: {floor}.", ""]
+    out += _per_cluster_md(result, metrics, shown, note)
+    codecs = [d for d in result.documents if d.encoding not in (None, "utf-8") and d.cluster in wanted]
+    if codecs:
+        out += ["## Files not read as plain UTF-8", ""]
+        out += [
+            _md_table(["cluster", "document", "encoding"], [[d.cluster, d.id, d.encoding] for d in codecs]),
+            "",
+        ]
+    not_ok = [s for s in result.systems if s.error]
+    if result.problems or result.warnings or result.stopped or not_ok:
+        out += ["## Problems", ""]
+        out += [f"- {p.message}" for p in result.problems]
+        out += [f"- system {s.name} {s.status}: {s.error}" for s in not_ok]
+        out += [f"- warning: {w}" for w in result.warnings]
+        if result.stopped:
+            out.append(f"- run stopped early: {result.stopped}")
+        out.append("")
+    dropped = [(d, x) for d in result.documents if d.cluster in wanted for x in d.dropped]
+    removed = sum(len(d.dropped) for d in result.documents)
+    if removed:
+        out += ["## Lines removed by cleaning", ""]
+        if len(dropped) < removed:
+            out += [
+                f"{removed} line(s) in all, every one in cleaning.jsonl; those of the first {len(shown)} "
+                "clusters:",
+                "",
+            ]
+        out += [
+            _md_table(
+                ["cluster", "document", "line", "rule", "text"],
+                [[d.cluster, d.id, x.line, x.rule, x.text[:120]] for d, x in dropped],
+            ),
+            "",
+        ]
+    return "\n".join(out)
+
+
+def _grouped(rows: Iterable[Sequence[Any]]) -> dict[Any, list[Sequence[Any]]]:
+    """Rows by their first cell, in order."""
+    out: dict[Any, list[Sequence[Any]]] = {}
+    for row in rows:
+        out.setdefault(row[0], []).append(row)
+    return out
+
+
+def _per_cluster_md(
+    result: RunResult, metrics: Sequence[str], shown: Sequence[str], note: str | None
+) -> list[str]:
+    rouge_header, rouge_rows = source_rouge_table(result, metrics, shown)
+    profile_header, profile_rows = tracking_table(result, shown)
+    several = rouge_header[0] == "cluster"
+    rouge_by = _grouped(rouge_rows) if several else {cid: rouge_rows for cid in shown}
+    profiles_by = _grouped(profile_rows)
+    sources = {d.cluster: d for d in result.documents if d.role == "source"}
+    out = ["## Per cluster", ""] + ([f"Note: {note}.", ""] if note else [])
+    for cid in shown:
+        rouge = [r[1:] if several else r for r in rouge_by.get(cid, [])]
+        profiles = [r[1:] for r in profiles_by.get(cid, [])]
+        source = sources[cid]
+        out += [f"### {cid}", "", f"Source: {source.id} ({source.words} words).", ""]
+        if rouge:
+            out += ["ROUGE against the source:", "", _md_table(rouge_header[int(several) :], rouge), ""]
+        if profiles:
+            out += ["Tracking profile:", "", _md_table(profile_header[1:], profiles), ""]
+    return out
+
+
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    """A number for the page's JSON: rounded, and None where it is undefined (JSON has no NaN)."""
+    return None if value is None or not math.isfinite(value) else round(value, digits)
+
+
+def _cluster_data(
+    cid: str,
+    docs: Sequence[Prepared],
+    tracked: Sequence[Tracked],
+    matrices: Mapping[str, Matrix | str],
+) -> dict[str, Any]:
+    """One cluster for the page's script: every text once (the source first), each text's measures,
+    copied spans and sentence alignment against the source, and the pairwise matrices. `docs`: the
+    cluster's documents and system summaries; `tracked`: its texts' tracking profiles."""
+    source = next(d for d in docs if d.role == "source")
+    texts = [source, *(d for d in docs if d.role != "source" and d.text)]
+    profiles = {t.id: t.profile for t in tracked}
+    keys = measure_keys()
+    limit = report_html.REPORT_MAX_SENTENCES
+
+    def shown(doc: Prepared) -> str:
+        return "\n".join(doc.sentences[:limit])
+
+    values: list[list[float | None] | None] = [None]
+    spans: list[list[list[list[int]]] | None] = [None]
+    aligned: list[list[list[float | None]] | None] = [None]
+    for text in texts[1:]:
+        profile = profiles.get(text.id)
+        measures = headline_measures(profile) if profile else {}
+        values.append([_rounded(measures.get(key), 3) for key in keys])
+        text_spans, source_spans = copied_char_spans(shown(source), shown(text))
+        spans.append([[list(s) for s in text_spans], [list(s) for s in source_spans]])
+        pairs = profile.alignment.pairs if profile else ()
+        aligned.append([[p.source_index, _rounded(p.similarity, 2)] for p in pairs])
+    return {
+        "id": cid,
+        "texts": [
+            {
+                "id": d.id,
+                "kind": d.role,
+                "words": d.words,
+                "sentences": d.sentences[:limit],
+                "total": len(d.sentences),
+            }
+            for d in texts
+        ],
+        "values": values,
+        "spans": spans,
+        "align": aligned,
+        "matrices": [
+            {
+                "metric": m.metric,
+                "labels": list(m.labels),
+                # Both matrices are symmetric with 1 on the diagonal: the pairs above it are enough.
+                "upper": [_rounded(v, 3) for i, row in enumerate(m.values) for v in row[i + 1 :]],
+            }
+            if isinstance(m, Matrix)
+            else {"metric": metric, "unavailable": m}
+            for metric, m in matrices.items()
+        ],
+        "notes": sorted({p.semantic_reason for p in profiles.values() if p.semantic_reason}),
+    }
+
+
+def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[str, Any]:
+    """Everything report.html shows (see `report_html.render_html`), gathered from a run's result in
+    one place, so the page reads nothing else. `metrics`: the ROUGE types to show (default: the run's).
+
+    The per-text parts hold the first `output.detail_clusters` clusters (`tables.detail_clusters`);
+    the aggregates, comparisons and the systems cover every cluster."""
+    metrics = metrics or result.settings.get("rouge", {}).get("types") or DEFAULT_TYPES
+    target = comparison_target(result)
+    systems_header, systems_rows = systems_table(result)
+    shown = detail_clusters(result)
+    wanted = set(shown)
+    # Each text, profile and matrix is found through one pass over the run, whatever its size: the
+    # matrices property rebuilds every cluster's matrices from the rows, so it is read once.
+    docs: dict[str, list[Prepared]] = {cid: [] for cid in shown}
+    for d in result.documents:
+        if d.cluster in wanted:
+            docs[d.cluster].append(d)
+    for c, _, p in result.summaries:
+        if c in wanted:
+            docs[c].append(p)
+    tracked: dict[str, list[Tracked]] = {cid: [] for cid in shown}
+    for t in result.tracking:
+        if t.cluster in wanted:
+            tracked[t.cluster].append(t)
+    matrices = result.matrices if shown else {}
+    removed = Counter(x.rule for d in result.documents for x in d.dropped)
+    return {
+        "title": f"sumtrack report: {result.name}",
+        "signature": result.signature,
+        "ok": result.ok,
+        "stopped": result.stopped,
+        "measures": measure_keys(),
+        "clusters_total": max(result.scored, len(shown)),
+        "detail_note": detail_note(result, shown),
+        "derivatives": derivatives_table(result, metrics, shown),
+        "means": {"target": target, "table": means_table(result, target, metrics)},
+        "derivatives_pooled": [
+            {"metric": a.metric, "mean": a.mean, "low": a.low, "high": a.high, "n": a.n}
+            for a in pooled_derivatives(result)
+        ],
+        "systems": {
+            "header": [*systems_header, "reason"],
+            "rows": [[*row, run.error or ""] for row, run in zip(systems_rows, result.systems, strict=True)],
+        },
+        "comparisons": comparisons_table(result) if result.comparisons else None,
+        "comparisons_note": comparisons_note(result),
+        "problems": [p.message for p in result.problems],
+        "warnings": list(result.warnings),
+        # Every removed line counted by rule; the lines themselves for the clusters shown.
+        "removed": dict(sorted(removed.items())),
+        "cleaning": [
+            [d.cluster, d.id, str(x.line), x.rule, x.text, action]
+            for d in result.documents
+            if d.cluster in wanted
+            for lines, action in ((d.dropped, "removed"), (d.kept, "kept"))
+            for x in lines
+        ],
+        "encodings": [
+            [d.cluster, d.id, d.encoding]
+            for d in result.documents
+            if d.cluster in wanted and d.encoding not in (None, "utf-8")
+        ],
+        "clusters": [_cluster_data(cid, docs[cid], tracked[cid], matrices.get(cid, {})) for cid in shown],
+    }
