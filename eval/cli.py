@@ -294,7 +294,7 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         header, profiles = tracking_table(result, shown)
         if not several:
             header, profiles = header[1:], [r[1:] for r in profiles]
-        title = "Tracking profile (against the source; see README: Reading the numbers)"
+        title = "Tracking profile (against the source; see docs/reading-the-numbers.md)"
         _print_table(title, header, profiles, keys=keys, ids=range(keys))
     total = max(result.scored, len(shown))
     if len(shown) < total:

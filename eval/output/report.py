@@ -67,11 +67,12 @@ def run_summary(result: RunResult) -> str:
 
 DERIVATIVES_NOTE = (
     "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text keeps; "
-    "F: their harmonic mean. High P with low R is a faithful condensation; high P and R a near copy. "
+    "F: their harmonic mean. High P with low R is a condensation in the source's words; high P and R a "
+    "near copy. "
     "Coverage: share of words inside copied fragments; novel 2-grams: share of word pairs not in the "
     "source; longest copy: words; semantic: median best-match sentence similarity; order: Kendall's tau "
-    "of aligned source positions; closeness: mean of semantic and shared 3-grams (README: Reading the "
-    "numbers)."
+    "of aligned source positions; closeness: mean of semantic and shared 3-grams (docs/reading-the-"
+    "numbers.md)."
 )
 
 

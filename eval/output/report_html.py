@@ -247,10 +247,10 @@ def _overview(data: Mapping[str, Any]) -> str:
     )
     parts += [
         '<p class="note">Left: ROUGE-1 precision (share of the derivative\'s words found in the source) '
-        "against recall (share of the source's words it keeps): high precision and low recall is a faithful "
-        "condensation, both high a near copy. Right: the tracking profile, one dot per derivative on each "
-        "measure (hover a dot for its text and value). The same figures for every text of a cluster, system "
-        f"summaries and references included, are in its section under Clusters.{first}</p>",
+        "against recall (share of the source's words it keeps): high precision and low recall is a "
+        "condensation in the source's words, both high a near copy. Right: the tracking profile, one dot per "
+        "derivative on each measure (hover a dot for its text and value). The same figures for every text of "
+        f"a cluster, system summaries and references included, are in its section under Clusters.{first}</p>",
         '<div id="overview-charts"></div>',
     ]
     header, rows = data.get("derivatives", ([], []))
