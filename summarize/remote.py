@@ -17,7 +17,6 @@ Authorization header; it is no part of a cache key, a record or a message.
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 import time
@@ -26,11 +25,12 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
 from summarize.base import Summary
-from summarize.errors import ConfigError
+from summarize.errors import SumtrackError
 from summarize.gen_cache import SummaryCache, make_key
 from summarize.prompts import default_prompt, render, strip_artifacts
 from summarize.remote_config import OpenAIParams
 from summarize.remote_http import (
+    Aborted,
     Endpoint,
     EndpointUnavailableError,
     Reply,
@@ -57,11 +57,17 @@ class RetryBudget:
     def __init__(self, seconds: float) -> None:
         self.remaining = seconds
         self.spent = 0.0
+        self.lost = 0.0  # of spent: seconds lost to requests that timed out
         self.retries = 0
         self._lock = threading.Lock()
 
-    def take(self, seconds: float) -> bool:
+    def take(self, seconds: float, lost: float = 0.0) -> bool:
+        """Pay for one retry: `seconds` of waiting before it, plus `lost` to the attempt that timed out
+        (charged even when the retry is refused: those seconds are gone)."""
         with self._lock:
+            self.spent += lost
+            self.remaining -= lost
+            self.lost += lost
             if seconds > self.remaining:
                 return False
             self.remaining -= seconds
@@ -76,12 +82,9 @@ class OpenAISummarizer:
     def __init__(self, name: str, params: OpenAIParams) -> None:
         self.name = name
         self.params = params
-        api_key = None
-        if params.api_key_env is not None:
-            api_key = os.environ.get(params.api_key_env)
-            if not api_key:
-                raise ConfigError(f"api_key_env {params.api_key_env!r}: that environment variable is not set")
+        api_key, self.warnings = params.api_key()
         self.endpoint = Endpoint(params, api_key)
+        self._clean = self.endpoint.redactor.clean
         self.prompt = params.prompt if params.prompt is not None else default_prompt(chat=True)
         self._cache = SummaryCache(params.cache_dir) if params.cache else None
         self._rng = random.Random(params.seed)
@@ -93,6 +96,7 @@ class OpenAISummarizer:
         self._stats |= {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0}
         self._stats |= {"request_seconds": 0.0, "stopped_at_max_tokens": 0, "served_model": None}
         self._probed = False
+        self._deadline: float | None = None  # when max_total_seconds runs out (monotonic clock)
 
     # -- requests --------------------------------------------------------------------------------------
 
@@ -124,18 +128,37 @@ class OpenAISummarizer:
         with self._rng_lock:
             return step / 2 + self._rng.uniform(0, step / 2)
 
+    def _time_left(self, label: str) -> float | None:
+        """Seconds left under max_total_seconds (None: no cap); RequestError once none are."""
+        if self._deadline is None:
+            return None
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise RequestError(
+                f"{label}: {self.endpoint.url}: max_total_seconds {self.params.max_total_seconds:g} "
+                "passed before it was answered (the summaries that arrived are cached; a rerun sends "
+                "only the rest)"
+            )
+        return left
+
     def _request(self, label: str, body: bytes) -> Reply:
         p, url = self.params, self.endpoint.url
         attempt = 0
         while True:
             if self._stop.is_set():
                 raise _Cancelled
+            left = self._time_left(label)
             started = time.perf_counter()
             try:
-                answer = self.endpoint.post(body)
+                answer = self.endpoint.post(body, left)
                 self._answered.set()
-                return parse_reply(answer, time.perf_counter() - started, url)
+                return parse_reply(answer, time.perf_counter() - started, url, self.endpoint.redactor)
+            except Aborted:
+                raise _Cancelled from None
             except Retryable as exc:
+                if self._stop.is_set():
+                    raise _Cancelled from None
+                self._time_left(label)  # the total cap, not the timeout, may be what cut it short
                 if exc.status is not None:
                     self._answered.set()
                 elif not self._answered.is_set():
@@ -147,10 +170,14 @@ class OpenAISummarizer:
                         f"max_retries {p.max_retries})"
                     ) from None
                 wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
-                if not self._budget.take(wait):
+                # A request that timed out cost its whole timeout: that counts as retry time too, so a
+                # server gone silent costs about one timeout, not (max_retries + 1) of them.
+                lost = time.perf_counter() - started if exc.timed_out else 0.0
+                if not self._budget.take(wait, lost):
+                    spent = f"{wait:.1f} s more" + (f" after {lost:.1f} s lost to it" if lost else "")
                     raise RequestError(
-                        f"{label}: {url}: {exc}; waiting {wait:.1f} s more would pass max_retry_seconds "
-                        f"{p.max_retry_seconds:g} (already waited {self._budget.spent:.1f} s)"
+                        f"{label}: {url}: {exc}; waiting {spent} would pass max_retry_seconds "
+                        f"{p.max_retry_seconds:g} (already spent {self._budget.spent:.1f} s)"
                     ) from None
                 if self._stop.wait(wait):
                     raise _Cancelled from None
@@ -199,6 +226,8 @@ class OpenAISummarizer:
         results: list[Reply | None],
     ) -> None:
         self._stop.clear()
+        if self.params.max_total_seconds is not None and self._deadline is None:
+            self._deadline = time.monotonic() + self.params.max_total_seconds
         stored: set[int] = set()
 
         def store(i: int, reply: Reply) -> None:
@@ -216,10 +245,12 @@ class OpenAISummarizer:
         try:
             for future in as_completed(futures):
                 store(futures[future], future.result())
-        except BaseException:
-            # Stop retries and queued requests, let those in flight finish, and keep every reply that
-            # arrived: a rerun sends only the rest.
+        except BaseException as exc:
+            # Stop retries and queued requests, let those in flight finish (a Ctrl-C cuts them off), and
+            # keep every reply that arrived: a rerun sends only the rest.
             self._stop.set()
+            if not isinstance(exc, Exception):
+                self.endpoint.abort_all()
             pool.shutdown(wait=True, cancel_futures=True)
             for future, i in futures.items():
                 finished = future.done() and not future.cancelled()
@@ -250,6 +281,12 @@ class OpenAISummarizer:
         started = time.perf_counter()
         try:
             replies = self._fetch(texts, labels)
+        except SumtrackError as exc:
+            # Every message is cleaned here, at the source, whatever built it: no key, no URL
+            # credentials, one line. The runner writes it to the console, results.json and the reports.
+            raise _cleaned(exc, self._clean) from None
+        except Exception as exc:  # any other failure: one line naming it, cleaned too
+            raise RequestError(self._clean(f"{type(exc).__name__}: {exc}")) from None
         finally:
             self._stats["wall_seconds"] += time.perf_counter() - started
         summaries = [self._summary(r) for r in replies]
@@ -288,12 +325,22 @@ class OpenAISummarizer:
         }
         info |= {key: round(v, 4) if isinstance(v, float) else v for key, v in stats.items()}
         info["retries"] = self._budget.retries
-        info["retry_wait_seconds"] = round(self._budget.spent, 4)
+        info["retry_wait_seconds"] = round(self._budget.spent - self._budget.lost, 4)
+        info["timed_out_seconds"] = round(self._budget.lost, 4)
         info["concurrency"] = self.params.concurrency
         info |= self.settings()
+        info["warnings"] = list(self.warnings)
         return {key: info[key] for key in _RUN_INFO_FIRST if key in info} | info
 
 
 def create(name: str, params: OpenAIParams) -> OpenAISummarizer:
     """The `openai` system type's factory (summarize.registry names it by string)."""
     return OpenAISummarizer(name, params)
+
+
+def _cleaned(exc: SumtrackError, clean: Any) -> SumtrackError:
+    """The same error with its message cleaned (every SumtrackError takes its message alone)."""
+    try:
+        return type(exc)(clean(str(exc)))
+    except TypeError:
+        return RequestError(clean(str(exc)))

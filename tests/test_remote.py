@@ -264,7 +264,7 @@ def test_a_server_that_accepts_but_never_answers_fails_after_one_timeout_not_aft
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
         summarizer = openai(url, tmp_path, timeout=0.5, backoff_seconds=0.01)
         with pytest.raises(
-            ModelUnavailableError, match=r"does not answer: no response within timeout 0\.5 s"
+            ModelUnavailableError, match=r"does not answer: no complete answer within timeout 0\.5 s"
         ):
             summarizer.summarize([ARTICLE])
         listener.setblocking(False)
