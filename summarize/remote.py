@@ -96,6 +96,7 @@ class OpenAISummarizer:
         self._stats |= {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0}
         self._stats |= {"request_seconds": 0.0, "stopped_at_max_tokens": 0, "served_model": None}
         self._probed = False
+        self._counted = 0  # fresh replies whose usage gave a completion token count
         self._deadline: float | None = None  # when max_total_seconds runs out (monotonic clock)
 
     # -- requests --------------------------------------------------------------------------------------
@@ -140,6 +141,16 @@ class OpenAISummarizer:
                 "only the rest)"
             )
         return left
+
+    def _request_or_stop(self, label: str, body: bytes) -> Reply:
+        """_request, stopping the queued requests at once when it fails (not only once the caller sees it)."""
+        try:
+            return self._request(label, body)
+        except _Cancelled:
+            raise
+        except BaseException:
+            self._stop.set()
+            raise
 
     def _request(self, label: str, body: bytes) -> Reply:
         p, url = self.params, self.endpoint.url
@@ -240,7 +251,7 @@ class OpenAISummarizer:
         workers = min(self.params.concurrency, len(missing))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"sumtrack-{self.name}")
         futures: dict[Future[Reply], int] = {
-            pool.submit(self._request, labels[i], self.body(texts[i])): i for i in missing
+            pool.submit(self._request_or_stop, labels[i], self.body(texts[i])): i for i in missing
         }
         try:
             for future in as_completed(futures):
@@ -261,6 +272,7 @@ class OpenAISummarizer:
             pool.shutdown(wait=True)
 
     def _count(self, reply: Reply) -> None:
+        self._counted += reply.completion_tokens is not None
         self._stats["requests"] += 1
         self._stats["prompt_tokens"] += reply.prompt_tokens or 0
         self._stats["completion_tokens"] += reply.completion_tokens or 0
@@ -317,7 +329,8 @@ class OpenAISummarizer:
         """Cost first (what the console shows), then the figures behind it; plain JSON values."""
         stats = self._stats
         fresh_seconds = stats["wall_seconds"] if stats["requests"] else 0.0
-        rate = stats["completion_tokens"] / fresh_seconds if fresh_seconds > 0 else None
+        # No rate where no reply said what it generated: 0 tokens/s would be a number no server gave.
+        rate = stats["completion_tokens"] / fresh_seconds if fresh_seconds > 0 and self._counted else None
         info: dict[str, Any] = {
             "device": f"remote {self.endpoint.host}:{self.endpoint.port}",
             "generated_tokens_per_second": round(rate, 2) if rate is not None else None,

@@ -248,7 +248,7 @@ class Endpoint:
                 raise OSError("shut")
             connection.request("POST", self.path, body, self._headers)
             response = connection.getresponse()
-            data = self._read(response)
+            data = self._read(response, watch)
         except ssl.SSLCertVerificationError as exc:
             raise RequestError(f"{self.url}: TLS certificate not trusted ({exc.verify_message})") from None
         except UnicodeError:
@@ -275,7 +275,7 @@ class Endpoint:
             data,
         )
 
-    def _read(self, response: http.client.HTTPResponse) -> bytes:
+    def _read(self, response: http.client.HTTPResponse, watch: _Watch) -> bytes:
         """The whole body, refused as soon as it is known to pass max_response_bytes."""
         length = response.getheader("Content-Length")
         if length is not None and length.strip().isdigit() and int(length) > self.max_bytes:
@@ -287,6 +287,11 @@ class Endpoint:
             if size > self.max_bytes:
                 raise RequestError(self._too_large(f"past {self.max_bytes:,} bytes and still coming"))
             chunks.append(chunk)
+        if watch.reason is not None:
+            # A read of `amt` bytes takes a shut socket for the end of the body: the body is cut.
+            raise OSError("shut")
+        if response.length:  # what Content-Length promised and never came
+            raise http.client.IncompleteRead(b"".join(chunks), response.length)
         return b"".join(chunks)
 
     def _too_large(self, size: str) -> str:

@@ -96,6 +96,9 @@ def _check_system(system: SystemConfig, where: str) -> list[str]:
         why = device_problem(device)
         if why:
             problems.append(f"{where}.device: {device!r}: {why}")
+    environment = getattr(params, "environment_problems", None)
+    if callable(environment):  # e.g. the variable holding a remote system's API key
+        problems += [f"{where}.{problem}" for problem in environment()]
     for key in ("base_url", "endpoint", "api_base"):
         url = getattr(params, key, None)
         if isinstance(url, str):
