@@ -190,6 +190,12 @@ class OpenAISummarizer:
                         f"{label}: {url}: {exc}; waiting {spent} would pass max_retry_seconds "
                         f"{p.max_retry_seconds:g} (already spent {self._budget.spent:.1f} s)"
                     ) from None
+                left = self._time_left(label)
+                if left is not None and wait >= left:
+                    raise RequestError(
+                        f"{label}: {url}: {exc}; waiting {wait:.1f} s to retry would pass "
+                        f"max_total_seconds {p.max_total_seconds:g}"
+                    ) from None
                 if self._stop.wait(wait):
                     raise _Cancelled from None
                 attempt += 1

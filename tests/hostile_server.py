@@ -18,6 +18,7 @@ each system of a config picks its misbehaviour through its base_url (`{server.ur
     redirect     301 to another address
     negative     a completion whose usage says completion_tokens: -5000
     ansi         HTTP 400 whose message holds terminal escapes and a newline
+    busy         HTTP 503 asking to retry after 30 s
     once-<x>     answers its first request like ok, then goes silent
 
 `heal(mode)` makes a mode answer like ok from then on (a server fixed between two runs).
@@ -105,6 +106,12 @@ class Hostile:
         if mode.startswith("echo-"):
             message = f"invalid request: you sent Authorization: {auth} and that is not accepted"
             return self.send(request, int(mode[5:]), {"error": {"message": message}})
+        if mode == "busy":
+            request.send_response(503)
+            request.send_header("Retry-After", "30")
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return None
         if mode == "ansi":
             message = "bad\x1b[2K\r\nsumtrack: all systems ok\x1b]0;owned\x07"
             return self.send(request, 400, {"error": {"message": message}})

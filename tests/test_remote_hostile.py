@@ -320,6 +320,19 @@ def test_max_total_seconds_caps_a_system(
     outcome.assert_lead_kept()
 
 
+def test_max_total_seconds_bounds_the_wait_before_a_retry_too(
+    server: Hostile, tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    # A 503 is an answer, so it is retried; its Retry-After asks for more than max_total_seconds leaves.
+    settings = {"base_url": server.url("busy"), "max_total_seconds": 2, "max_retry_seconds": 100}
+    outcome = run(tmp_path, capsys, settings)
+    assert outcome.status()["remote"] == "failed"
+    assert outcome.line().endswith(
+        "HTTP 503 Service Unavailable: (no message); waiting 30.0 s to retry would pass max_total_seconds 2"
+    )
+    outcome.assert_lead_kept()
+
+
 @pytest.mark.parametrize(
     ("mode", "settings", "message"),
     [
@@ -348,8 +361,11 @@ def test_an_oversized_or_endless_answer_is_cut_off_at_the_cap(
     outcome.assert_no_leak()
 
 
-def test_ctrl_c_stops_a_run_whose_request_is_dripping(server: Hostile, tmp_path: Path) -> None:
-    cfg = write_config(tmp_path, {"base_url": server.url("drip"), "timeout": 60, "connect_timeout": 60})
+@pytest.mark.parametrize("mode", ["drip", "silent"])
+def test_ctrl_c_stops_a_run_whose_request_drips_or_is_unanswered(
+    server: Hostile, tmp_path: Path, mode: str
+) -> None:
+    cfg = write_config(tmp_path, {"base_url": server.url(mode), "timeout": 60, "connect_timeout": 60})
     server.arrived.clear()
     env = os.environ | {"PYTHONPATH": str(ROOT), ENV: KEY}
     script = "import sys; from eval.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -364,7 +380,7 @@ def test_ctrl_c_stops_a_run_whose_request_is_dripping(server: Hostile, tmp_path:
     try:
         assert server.arrived.wait(120), "the request never reached the server"
         process.send_signal(signal.SIGINT)
-        # The drip goes on for 40 s and the timeout is 60 s: only an aborted request ends before them.
+        # The server keeps at it for 40 s, the timeout is 60 s: only an aborted request ends before.
         out, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
