@@ -7,11 +7,16 @@ Standard library only; one request on the wire is summarize/remote_http.py.
 Failing fast and retrying are kept apart. Before the first request the client opens one TCP connection
 to the server: a refused, unresolvable or silent endpoint fails the system within `connect_timeout`
 seconds. Once the server has answered, 429, 5xx and dropped connections are retried with exponential
-backoff and jitter, waiting what `Retry-After` asks where the server says, and all waits of the run
-together never pass `max_retry_seconds`. Every reply goes into the summary cache as it arrives, keyed
-by base_url, model, prompt, system, the generation settings and the text's hash, so a rerun (even with
-the server stopped) sends nothing. The API key is read from the environment and only ever sent in the
-Authorization header; it is no part of a cache key, a record or a message.
+backoff and jitter, waiting what `Retry-After` asks where the server says, and all waits of the run,
+plus the time lost to requests that timed out, never pass `max_retry_seconds` (so a server gone silent
+costs about one `timeout`, not one per retry); `max_total_seconds` caps the system's whole run.
+
+Every reply goes into the summary cache as it arrives, keyed by base_url, model, prompt, system, the
+generation settings and the text's hash, so a rerun (even with the server stopped) sends nothing; a reply
+without text is an error, never cached. The API key is read from the environment and only ever sent in
+the Authorization header; it is no part of a cache key, a record or a message, and every message and
+summary is redacted here, at the source, so a server echoing the key back cannot put it into the
+console, results.json or a report (summarize/redaction.py).
 """
 
 from __future__ import annotations

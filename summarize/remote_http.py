@@ -2,9 +2,14 @@
 
 What goes on the wire and what comes back: the chat completion's text and `usage`, an error that is worth
 retrying (429, 5xx, timeouts, dropped connections; with the server's `Retry-After`), or a refusal to report
-as it is. Retry policy, caching and concurrency live in summarize/remote.py. Standard library only, so the
-connection and the response get separate timeouts; the API key goes into the Authorization header and
-nowhere else.
+as it is. Retry policy, caching and concurrency live in summarize/remote.py. Standard library only; the
+API key goes into the Authorization header and nowhere else.
+
+Every reply is bounded (issue 20): one deadline covers the whole request (connect, headers, body; a timer
+shuts the socket, so a server dripping a byte a second trips it like a silent one), the body may not pass
+max_response_bytes (refused from its Content-Length, or as soon as a chunked body passes it), a redirect is
+reported with its Location and never followed, and every text taken from the server is redacted before it
+is cut short or shown.
 """
 
 from __future__ import annotations
