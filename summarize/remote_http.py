@@ -292,11 +292,12 @@ class Endpoint:
             if size > self.max_bytes:
                 raise RequestError(self._too_large(f"past {self.max_bytes:,} bytes and still coming"))
             chunks.append(chunk)
-        if watch.reason is not None:
-            # A read of `amt` bytes takes a shut socket for the end of the body: the body is cut.
-            raise OSError("shut")
-        if response.length:  # what Content-Length promised and never came
+        # A read of `amt` bytes takes a shut socket for the end of the body, so a body cut short (by the
+        # server, or by the deadline shutting the socket) is told here, not by http.client.
+        if response.length:  # bytes Content-Length promised that never came
             raise http.client.IncompleteRead(b"".join(chunks), response.length)
+        if response.length is None and not response.chunked and watch.reason is not None:
+            raise OSError("shut")  # a body that ends when the connection closes: closed by us
         return b"".join(chunks)
 
     def _too_large(self, size: str) -> str:

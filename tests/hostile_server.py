@@ -18,6 +18,7 @@ each system of a config picks its misbehaviour through its base_url (`{server.ur
     redirect     301 to another address
     negative     a completion whose usage says completion_tokens: -5000
     ansi         HTTP 400 whose message holds terminal escapes and a newline
+    short        a Content-Length of 1000, 13 bytes of body, then the connection closed
     busy         HTTP 503 asking to retry after 30 s
     once-<x>     answers its first request like ok, then goes silent
 
@@ -106,6 +107,13 @@ class Hostile:
         if mode.startswith("echo-"):
             message = f"invalid request: you sent Authorization: {auth} and that is not accepted"
             return self.send(request, int(mode[5:]), {"error": {"message": message}})
+        if mode == "short":
+            request.send_response(200)
+            request.send_header("Content-Length", "1000")
+            request.end_headers()
+            request.wfile.write(b'{"choices": [')
+            request.close_connection = True
+            return None
         if mode == "busy":
             request.send_response(503)
             request.send_header("Retry-After", "30")

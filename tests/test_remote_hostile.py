@@ -286,6 +286,17 @@ def test_a_server_that_drips_or_says_nothing_trips_the_one_deadline(
     outcome.assert_no_leak()
 
 
+def test_a_body_cut_short_is_a_failed_connection_not_a_short_answer(
+    server: Hostile, tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    outcome = run(tmp_path, capsys, {"base_url": server.url("short")})
+    assert outcome.line().endswith(
+        "does not answer: connection failed "
+        "(IncompleteRead: IncompleteRead(13 bytes read, 987 more expected))"
+    )
+    outcome.assert_lead_kept()
+
+
 def test_a_server_silent_after_one_answer_costs_one_timeout_not_one_per_retry(
     server: Hostile, tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
 ) -> None:
