@@ -17,7 +17,8 @@ MASK = "***"
 # Shorter "keys" are no secret worth masking, and masking them would mangle every message they occur in.
 MIN_SECRET = 4
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[^\s\"'<>,;]+")
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]*@")
+# Up to the last '@' before a space or quote: a password may hold '/' (`http://u:pa/ss@host`).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s\"'<>]*@")
 # C0 and C1 controls, DEL, the line and paragraph separators and the bidirectional overrides: each of
 # them can split a line or rewrite what a terminal shows before it.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

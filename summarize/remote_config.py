@@ -83,13 +83,15 @@ class OpenAIParams(PromptSettings):
     @classmethod
     def _check_url(cls, value: str) -> str:
         value = value.strip()
-        if "@" in value.split("?")[0].split("#")[0].partition("://")[2].split("/")[0]:
+        if "@" in value:
             # Refused rather than stripped: stripping would drop the credentials the server expects (a
             # confusing 401 later), and keeping them would write the password wherever base_url is
-            # recorded (results.json, config.resolved.yaml, summaries.jsonl, the cache key).
+            # recorded (results.json, config.resolved.yaml, summaries.jsonl, the cache key). Any '@' is
+            # refused: in `http://user:pa/ss@host` the password's '/' would make the rest look like a path.
             raise ValueError(
                 f"base_url {strip_userinfo(value)!r}: holds credentials (user:password@), which sumtrack "
-                "never sends or records; put the key in an environment variable and name it in api_key_env"
+                "never sends or records; put the key in an environment variable and name it in "
+                "api_key_env (an '@' meant in the path is written %40)"
             )
         if _UNSAFE_URL.search(value):
             raise ValueError(

@@ -224,6 +224,7 @@ def test_validate_names_an_unset_or_empty_key_variable(
             "base_url 'https://***@example.com/v1': holds credentials",
         ),
         ("ftp://alice:hunter2-password@h/v1", "holds credentials"),
+        ("http://alice:hunter2/pw@127.0.0.1:8000/v1", "'http://***@127.0.0.1:8000/v1': holds credentials"),
         ("http://127.0.0.1:8000/my v1", "holds a space, a control character or a non-ASCII character"),
         ("http://127.0.0.1:8000/v1\x1b[2K", "holds a space, a control character"),
         ("http://exämple.com/v1", "non-ASCII character; percent-encode it"),
@@ -499,6 +500,6 @@ def test_redactor_masks_a_key_in_every_form_it_takes_in_a_message() -> None:
 def test_one_line_escapes_controls_and_strip_userinfo_masks_credentials() -> None:
     assert one_line("a\nb\rc\td\x1b[0m\u202e\x85") == "a\\nb\\rc\\td\\x1b[0m\\u202e\\x85"
     assert one_line("café — ok") == "café — ok"
-    assert (
-        strip_userinfo("see http://u:p@h:1/v1 and https://h/x@y") == "see http://***@h:1/v1 and https://h/x@y"
+    assert strip_userinfo("see http://u:p@h:1/v1 and 'https://u:pa/ss@h/x'") == (
+        "see http://***@h:1/v1 and 'https://***@h/x'"
     )
