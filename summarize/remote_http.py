@@ -346,13 +346,14 @@ def parse_reply(answer: dict[str, Any], seconds: float, url: str, redactor: Reda
         shown = clean(json.dumps(answer, ensure_ascii=False)[:4000])[:200]
         raise RequestError(f"{url}: the answer has no choices: {shown}")
     message = choices[0].get("message")
-    content = message.get("content") if isinstance(message, dict) else None
-    if isinstance(content, list):  # content parts, as some servers send them
-        texts = [p.get("text") for p in content if isinstance(p, dict)]
-        content = "".join(t for t in texts if isinstance(t, str)) if texts else None
+    raw = message.get("content") if isinstance(message, dict) else None
+    content = raw
+    if isinstance(raw, list):  # content parts, as some servers send them
+        texts = [t for p in raw if isinstance(p, dict) and isinstance(t := p.get("text"), str)]
+        content = "".join(texts) if texts else None
     if not isinstance(content, str):
         where = "choices[0].message" if isinstance(message, dict) else "choices[0]"
-        got = "no message" if not isinstance(message, dict) else f"content {_kind(content)}"
+        got = "no message" if not isinstance(message, dict) else f"content {_kind(raw)}"
         raise RequestError(f"{url}: the answer's {where} has {got}, not a string of text")
     usage: dict[str, Any] = answer["usage"] if isinstance(answer.get("usage"), dict) else {}
     reason = choices[0].get("finish_reason")
@@ -370,7 +371,9 @@ def parse_reply(answer: dict[str, Any], seconds: float, url: str, redactor: Reda
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
-    return {dict: "an object", list: "a list", bool: "a boolean"}.get(type(value), type(value).__name__)
+    if isinstance(value, list):
+        return "a list with no text part"
+    return {dict: "an object", bool: "a boolean"}.get(type(value), type(value).__name__)
 
 
 def _int(value: Any) -> int | None:

@@ -14,7 +14,7 @@ each system of a config picks its misbehaviour through its base_url (`{server.ur
     oversize     Content-Length: 2,000,000,000, then a trickle of bytes
     chunked      an endless chunked body
     null         content: null; also empty-choice ({"choices": [{}]}), dict (content is an object),
-                 no-message, number
+                 no-message, number, parts (a list of content parts without text)
     redirect     301 to another address
     negative     a completion whose usage says completion_tokens: -5000
     ansi         HTTP 400 whose message holds terminal escapes and a newline
@@ -204,6 +204,7 @@ BAD_CHOICES: dict[str, list[Any]] = {
     "dict": [{"index": 0, "message": {"role": "assistant", "content": {"text": "x"}}}],
     "no-message": [{"index": 0, "finish_reason": "stop"}],
     "number": [{"index": 0, "message": {"role": "assistant", "content": 42}}],
+    "parts": [{"index": 0, "message": {"role": "assistant", "content": [{"type": "image", "url": "x"}]}}],
 }
 
 

@@ -414,6 +414,7 @@ def test_ctrl_c_stops_a_run_whose_request_drips_or_is_unanswered(
         ("no-message", "the answer's choices[0] has no message"),
         ("dict", "choices[0].message has content an object, not a string"),
         ("number", "choices[0].message has content int, not a string"),
+        ("parts", "choices[0].message has content a list with no text part, not a string"),
     ],
 )
 def test_a_reply_without_text_is_an_error_and_never_cached(
