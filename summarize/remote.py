@@ -278,6 +278,10 @@ class OpenAISummarizer:
                 finished = future.done() and not future.cancelled()
                 if i not in stored and finished and future.exception() is None:
                     store(i, future.result())
+            if isinstance(exc, _Cancelled):
+                # A request that saw the stop finished before the one that failed and set it: the
+                # failure, not the cancellation, is what the run must report.
+                raise _first_failure(futures) or exc from None
             raise
         finally:
             pool.shutdown(wait=True)
@@ -360,6 +364,16 @@ class OpenAISummarizer:
 def create(name: str, params: OpenAIParams) -> OpenAISummarizer:
     """The `openai` system type's factory (summarize.registry names it by string)."""
     return OpenAISummarizer(name, params)
+
+
+def _first_failure(futures: dict[Future[Reply], int]) -> BaseException | None:
+    """The first failure (in corpus order) among finished requests that was not a cancellation."""
+    for future in sorted(futures, key=futures.__getitem__):
+        if future.done() and not future.cancelled():
+            failure = future.exception()
+            if failure is not None and not isinstance(failure, _Cancelled):
+                return failure
+    return None
 
 
 def _cleaned(exc: SumtrackError, clean: Any) -> SumtrackError:

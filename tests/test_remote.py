@@ -416,6 +416,38 @@ def test_replies_that_arrived_are_kept_when_a_later_request_fails(tmp_path: Path
     assert [s.cached for s in summaries] == [True, True, False]
 
 
+def test_a_request_waiting_to_retry_when_another_fails_leaves_that_failure_as_the_error(
+    tmp_path: Path,
+) -> None:
+    # One request is told to retry in 5 s; the other is refused. The waiting one wakes up cancelled (it
+    # may finish first): the error is the refusal, never the cancellation.
+    script = [(503, {"Retry-After": "5"}, {}), (400, {}, {"error": {"message": "context too long"}})]
+    with Scripted(script, barrier=2) as server:
+        summarizer = openai(server.base_url, tmp_path, concurrency=2)
+        with pytest.raises(RequestError, match=r"HTTP 400 Bad Request: context too long"):
+            summarizer.summarize(["First text here.", "Second text here."])
+    assert len(server.requests) == 2
+
+
+def test_the_failure_not_a_cancellation_is_reported_when_the_cancelled_request_ends_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summarizer = openai("http://127.0.0.1:9/v1", tmp_path, concurrency=2, cache=False)
+    real = summarizer._request
+
+    def request(label: str, body: bytes) -> Any:
+        if label == "text 1":  # fails, and stops the others before its own future is done
+            summarizer._stop.set()
+            threading.Event().wait(0.5)
+            raise RequestError("text 1: refused")
+        return real(label, body)  # sees the stop at once: cancelled, and done first
+
+    monkeypatch.setattr(summarizer, "_request", request)
+    monkeypatch.setattr(summarizer.endpoint, "probe", lambda: None)
+    with pytest.raises(RequestError, match=r"^text 1: refused$"):
+        summarizer.summarize(["First text here.", "Second text here."])
+
+
 def test_lead_ins_and_chat_tokens_are_stripped(tmp_path: Path) -> None:
     with Scripted(reply="Here is a summary of the article:\nThe council voted.<|eot_id|>") as server:
         (summary,) = openai(server.base_url, tmp_path).summarize([ARTICLE])
