@@ -108,7 +108,9 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    return max(0.0, seconds) if seconds == seconds else None  # NaN is no answer
+    # NaN is no answer; a wait past a day is a day (it passes max_retry_seconds either way, and the
+    # message that says so stays short).
+    return min(max(0.0, seconds), 86_400.0) if seconds == seconds else None
 
 
 def _server_message(data: bytes, redactor: Redactor) -> str:

@@ -348,7 +348,17 @@ def test_a_refusal_is_not_retried_and_says_what_to_check(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("3", 3.0), ("0.5", 0.5), ("-4", 0.0), ("soon", None), ("", None), (None, None)],
+    [
+        ("3", 3.0),
+        ("0.5", 0.5),
+        ("-4", 0.0),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("nan", None),
+        ("1e308", 86_400.0),
+        ("inf", 86_400.0),
+    ],
 )
 def test_retry_after_values(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value) == seconds
