@@ -22,7 +22,8 @@ each system of a config picks its misbehaviour through its base_url (`{server.ur
     busy         HTTP 503 asking to retry after 30 s
     once-<x>     answers its first request like ok, then goes silent
 
-`heal(mode)` makes a mode answer like ok from then on (a server fixed between two runs).
+With `tls` (a server-side ssl.SSLContext) it speaks HTTPS. `heal(mode)` makes a mode answer like ok
+from then on (a server fixed between two runs).
 
 Every loop is bounded in count and in time (`LIMIT_SECONDS`), and every handler ends when the server
 stops or the client goes away, so a client that does not give up cannot hang a test.
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,7 +44,7 @@ DRIP_EVERY = 0.2
 
 
 class Hostile:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -58,16 +60,19 @@ class Hostile:
 
             def do_POST(self) -> None:
                 # The client gave up (what a bounded client does): nothing to answer.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError, ssl.SSLError):
                     owner.handle(self)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def url(self, mode: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{mode}/v1"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{mode}/v1"
 
     def heal(self, mode: str) -> None:
         self.healed.add(mode)

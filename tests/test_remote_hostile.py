@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -401,6 +403,77 @@ def test_ctrl_c_stops_a_run_whose_request_drips_or_is_unanswered(
     assert process.returncode == 130, err
     assert err.strip().splitlines()[-1].startswith("sumtrack: error: interrupted")
     assert "Traceback" not in err and KEY not in err + out
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hostile, Path]]:
+    """The same server over HTTPS, with a self-signed certificate for 127.0.0.1 (made by openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, secret = folder / "cert.pem", folder / "key.pem"
+    make = [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]
+    subprocess.run(
+        [*make, "-keyout", str(secret), "-out", str(cert), "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, secret)
+    with Hostile(tls=context) as hostile:
+        yield hostile, cert
+
+
+@pytest.mark.parametrize(
+    ("mode", "settings", "message"),
+    [
+        ("ok", {}, None),
+        ("drip", {"timeout": 2}, "does not answer: no complete answer within timeout 2 s"),
+        ("chunked", {"max_response_bytes": 100_000}, "past 100,000 bytes and still coming"),
+        ("echo-401", {}, "HTTP 401 Unauthorized: invalid request: you sent Authorization: Bearer ***"),
+    ],
+)
+def test_over_https_the_same_bounds_and_redaction_hold(
+    tls_server: tuple[Hostile, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    mode: str,
+    settings: dict[str, Any],
+    message: str | None,
+) -> None:
+    server, cert = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust the test's certificate, as a user's CA bundle
+    outcome = run(tmp_path, capsys, {"base_url": server.url(mode)} | settings)
+    if message is None:
+        assert outcome.status()["remote"] == "ok", outcome.err
+    else:
+        assert message in outcome.line()
+    outcome.assert_lead_kept()
+    outcome.assert_no_leak()
+
+
+def test_an_untrusted_certificate_is_one_line(
+    tls_server: tuple[Hostile, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    server, _ = tls_server
+    outcome = run(tmp_path, capsys, {"base_url": server.url("ok")})
+    assert "TLS certificate not trusted" in outcome.line(), outcome.err
+    outcome.assert_lead_kept()
+    outcome.assert_no_leak()
 
 
 # -- bad replies ---------------------------------------------------------------------------------------
