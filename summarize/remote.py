@@ -228,8 +228,10 @@ class OpenAISummarizer:
         parts = self._key_parts()
         keys = [make_key(parts, text) for text in texts]
         hits = self._cache.get_many(keys) if self._cache is not None else {}
+        # A row cached before replies were redacted may hold the key a server echoed: masked here too.
+        secrets = self.endpoint.redactor.secrets
         results: list[Reply | None] = [
-            Reply.from_meta(hits[k].text, hits[k].meta) if k in hits else None for k in keys
+            Reply.from_meta(secrets(hits[k].text), hits[k].meta) if k in hits else None for k in keys
         ]
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:

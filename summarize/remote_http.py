@@ -82,13 +82,16 @@ class Reply:
 
     @classmethod
     def from_meta(cls, text: str, meta: dict[str, Any]) -> Reply:
+        """A cached reply; a field of the wrong type (an older or damaged row) is no value, not an error."""
+        seconds = meta.get("seconds")
+        reason, model = meta.get("finish_reason"), meta.get("served_model")
         return cls(
             text,
-            meta.get("prompt_tokens"),
-            meta.get("completion_tokens"),
-            float(meta.get("seconds") or 0.0),
-            meta.get("finish_reason"),
-            meta.get("served_model"),
+            _int(meta.get("prompt_tokens")),
+            _int(meta.get("completion_tokens")),
+            float(seconds) if isinstance(seconds, int | float) and seconds >= 0 else 0.0,
+            reason if isinstance(reason, str) else None,
+            model if isinstance(model, str) else None,
             cached=True,
         )
 

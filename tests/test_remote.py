@@ -25,6 +25,7 @@ from eval.run.result import RunResult
 from eval.run.runner import Runner
 from summarize import registry
 from summarize.errors import ConfigError, ModelUnavailableError
+from summarize.gen_cache import SummaryCache, make_key
 from summarize.remote import OpenAISummarizer, RequestError
 from summarize.remote_http import parse_retry_after
 from tests.conftest import ARTICLE, SUMMARY, UNRELATED
@@ -491,6 +492,21 @@ def test_the_api_key_is_sent_as_a_bearer_token_and_written_nowhere(
             assert KEY.encode() not in path.read_bytes(), path
     # What is recorded is the variable's name, so a rerun knows where the key came from.
     assert b"SUMTRACK_TEST_KEY" in (tmp_path / "run" / "results.json").read_bytes()
+
+
+def test_a_cached_row_holding_the_key_or_bad_figures_is_served_masked_and_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A row written before replies were redacted (or damaged): the key a server echoed, a negative
+    # token count, seconds that are not a number.
+    monkeypatch.setenv("SUMTRACK_TEST_KEY", KEY)
+    summarizer = openai("http://127.0.0.1:9/v1", tmp_path, api_key_env="SUMTRACK_TEST_KEY")
+    key = make_key(summarizer._key_parts(), ARTICLE)
+    meta = {"completion_tokens": -3, "prompt_tokens": 12, "seconds": "soon", "served_model": 5}
+    SummaryCache(tmp_path / "cache").put_many([(key, f"It said Bearer {KEY} to us.", meta)])
+    (summary,) = summarizer.summarize([ARTICLE])  # nothing listens on port 9: served from the cache
+    assert summary.cached and summary.text == "It said Bearer *** to us."
+    assert summary.generated_tokens is None and summary.input_tokens == 12
 
 
 def test_an_unset_key_variable_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
