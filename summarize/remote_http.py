@@ -121,7 +121,7 @@ def _server_message(data: bytes, redactor: Redactor) -> str:
     redacted before it is cut short, so no part of a secret the server echoes survives."""
     try:
         body = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         body = None
     message: Any = None
     if isinstance(body, dict):
@@ -318,6 +318,8 @@ class Endpoint:
         if status == 200:
             try:
                 answer = json.loads(data)
+            except RecursionError:
+                raise RequestError(f"{self.url}: the answer is JSON nested too deeply to read") from None
             except ValueError:
                 shown = clean(repr(data[:2000]))[:120]
                 raise RequestError(f"{self.url}: the answer is not JSON: {shown}") from None

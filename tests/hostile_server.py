@@ -18,6 +18,7 @@ each system of a config picks its misbehaviour through its base_url (`{server.ur
     redirect     301 to another address
     negative     a completion whose usage says completion_tokens: -5000
     ansi         HTTP 400 whose message holds terminal escapes and a newline
+    deep         a 200 whose JSON nests 200,000 levels deep; deep-error: a 400 nesting 100,000 levels
     short        a Content-Length of 1000, 13 bytes of body, then the connection closed
     busy         HTTP 503 asking to retry after 30 s
     once-<x>     answers its first request like ok, then goes silent
@@ -112,6 +113,10 @@ class Hostile:
         if mode.startswith("echo-"):
             message = f"invalid request: you sent Authorization: {auth} and that is not accepted"
             return self.send(request, int(mode[5:]), {"error": {"message": message}})
+        if mode == "deep":
+            return self.send(request, 200, b"[" * 200_000 + b"]" * 200_000)
+        if mode == "deep-error":
+            return self.send(request, 400, b'{"error":' * 100_000 + b"1" + b"}" * 100_000)
         if mode == "short":
             request.send_response(200)
             request.send_header("Content-Length", "1000")

@@ -522,6 +522,22 @@ def test_a_reply_without_text_is_an_error_and_never_cached(
 # -- messages ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("deep", "the answer is JSON nested too deeply to read"),
+        ("deep-error", 'HTTP 400 Bad Request: {"error":{"error":'),
+    ],
+)
+def test_json_nested_past_the_parser_is_one_line(
+    server: Hostile, tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, mode: str, message: str
+) -> None:
+    outcome = run(tmp_path, capsys, {"base_url": server.url(mode)})
+    assert outcome.status()["remote"] == "failed"
+    assert message in outcome.line() and "Recursion" not in outcome.line()
+    outcome.assert_lead_kept()
+
+
 def test_a_redirect_names_where_it_points(
     server: Hostile, tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
 ) -> None:
