@@ -184,18 +184,21 @@ def test_a_key_that_cannot_be_a_header_is_one_line_that_does_not_show_it(
     what: str,
 ) -> None:
     monkeypatch.setenv(ENV, raw)
-    line = (
-        f"sumtrack: error: systems[1].api_key_env {ENV!r}: the key holds {what} (character 7 of "
-        f"{len(raw)}), so it cannot be sent in an HTTP header; check how the variable is set"
+    why = (
+        f"api_key_env {ENV!r}: the key holds {what} (character 7 of {len(raw)}), so it cannot be sent "
+        "in an HTTP header; check how the variable is set"
     )
     cfg = write_config(tmp_path, {"base_url": server.url("ok")})
-    assert main(["validate", str(cfg)]) == 2
-    assert capsys.readouterr().err == line + "\n"
-    # `run` refuses the same way, before any work: nothing is sent, nothing computed is lost.
+    # Like a missing input file: validate names it (exit 1), run fails that system and scores the others.
+    assert main(["validate", str(cfg)]) == 1
+    assert capsys.readouterr().err == f"sumtrack: error: system 'remote': {why}\n"
     sent = len(server.modes())
     outcome = run(tmp_path, capsys, {"base_url": server.url("ok")})
-    assert outcome.code == 2 and outcome.err == line + "\n"
-    assert len(server.modes()) == sent and not outcome.run.exists()
+    assert outcome.code == 1
+    assert outcome.line() == f"sumtrack: error: system 'remote' failed: {why}"
+    assert outcome.status()["remote"] == "failed" and outcome.system()["error"] == why
+    assert len(server.modes()) == sent  # nothing was sent
+    outcome.assert_lead_kept()
     outcome.assert_no_leak(raw, raw[:6] + raw[7:], raw[7:])
 
 
@@ -204,11 +207,14 @@ def test_validate_names_an_unset_or_empty_key_variable(
 ) -> None:
     cfg = write_config(tmp_path, {"base_url": "http://127.0.0.1:9/v1"})
     monkeypatch.delenv(ENV, raising=False)
-    assert main(["validate", str(cfg)]) == 2
+    assert main(["validate", str(cfg)]) == 1
     err = capsys.readouterr().err
-    assert err == f"sumtrack: error: systems[1].api_key_env {ENV!r}: that environment variable is not set\n"
+    assert (
+        err
+        == f"sumtrack: error: system 'remote': api_key_env {ENV!r}: that environment variable is not set\n"
+    )
     monkeypatch.setenv(ENV, " \r")
-    assert main(["validate", str(cfg)]) == 2
+    assert main(["validate", str(cfg)]) == 1
     assert "that environment variable is empty" in capsys.readouterr().err
     monkeypatch.setenv(ENV, KEY)
     assert main(["validate", str(cfg)]) == 0
