@@ -225,4 +225,6 @@ def resolved(loaded: LoadedConfig, out_dir: Path) -> dict[str, Any]:
         {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
     ]
     data["output"]["dir"] = str(resolve(out_dir))
+    if data["meta"]["judgments"] is not None:
+        data["meta"]["judgments"] = str(loaded.resolve(data["meta"]["judgments"]))
     return data

@@ -12,6 +12,7 @@ from typing import Any
 
 from eval.options import DEFAULT_TYPES
 from eval.output import report_html
+from eval.output.meta_files import meta_data, meta_md
 from eval.output.report_html import measure_keys
 from eval.output.tables import (
     comparison_target,
@@ -146,6 +147,7 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
         floor = comparisons_note(result)
         if floor:
             out += [f"Note: {floor}.", ""]
+    out += meta_md(result.meta)
     out += _per_cluster_md(result, metrics, shown, note)
     codecs = [d for d in result.documents if d.encoding not in (None, "utf-8") and d.cluster in wanted]
     if codecs:
@@ -323,6 +325,7 @@ def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[s
         },
         "comparisons": comparisons_table(result) if result.comparisons else None,
         "comparisons_note": comparisons_note(result),
+        "meta": meta_data(result.meta),
         "problems": [p.message for p in result.problems],
         "warnings": list(result.warnings),
         # Every removed line counted by rule; the lines themselves for the clusters shown.

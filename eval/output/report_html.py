@@ -55,6 +55,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from eval.output.meta_report import meta_html
 from eval.output.report_assets import CSS, SCRIPT
 from eval.tracking.matrices import Matrix
 from eval.tracking.measures import all_measures, get
@@ -133,6 +134,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         ("overview", "Overview", _overview(data)),
         ("systems", "Systems and cost", _systems(data)),
         ("comparisons", "System comparisons", _comparisons(data)),
+        *([("meta", "Agreement with human judgments", meta_html(data["meta"]))] if data.get("meta") else []),
         ("clusters", _clusters_title(data), _cluster_index(clusters, keys, data.get("detail_note"))),
         ("problems", "Problems", _problems(data)),
         ("cleaning", "Cleaning log", _cleaning(data)),
