@@ -24,7 +24,9 @@ def grid(clusters: int, systems: int, measures: int, dimensions: int, seed: int 
     quality = rng.normal(size=(dimensions, clusters, systems))
     votes = np.clip(np.round(3 + quality[:, :, :, None] + rng.normal(size=(1, 1, 1, 3))), 1, 5)
     h = votes.mean(-1)
-    x = quality[rng.integers(0, dimensions, measures)] + rng.normal(scale=2, size=(measures, clusters, systems))
+    x = quality[rng.integers(0, dimensions, measures)] + rng.normal(
+        scale=2, size=(measures, clusters, systems)
+    )
     return Grid(
         tuple(f"m{i}" for i in range(measures)),
         tuple(f"d{i}" for i in range(dimensions)),

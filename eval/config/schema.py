@@ -9,17 +9,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from eval.options import (
-    META_LEVELS,
     DEFAULT_TYPES,
+    FORMATS,
+    META_LEVELS,
     Annotators,
     Coefficient,
-    JudgmentsFormat,
-    MetaLevel,
-    Resample,
-    FORMATS,
     ExecutionOptions,
     Format,
+    JudgmentsFormat,
+    MetaLevel,
     MultiRef,
+    Resample,
     RougeType,
     Significance,
     TokenizerName,

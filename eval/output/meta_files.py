@@ -129,7 +129,9 @@ def _interval(value: float | None, low: float | None, high: float | None) -> str
     return f"{value:.3f} ({low:.3f}-{high:.3f})"
 
 
-def meta_table(meta: MetaResult, level: str, top: int | None = CONSOLE_TOP) -> tuple[list[str], list[list[str]]]:
+def meta_table(
+    meta: MetaResult, level: str, top: int | None = CONSOLE_TOP
+) -> tuple[list[str], list[list[str]]]:
     """One level's table: per dimension, the measures ranked by meta.rank_by, with all three
     coefficients and their intervals, n and the permutation p against the top measure."""
     header = ["dimension", "rank", "measure", "kendall", "spearman", "pearson", "n", "p vs top"]
@@ -164,9 +166,7 @@ LEVEL_TITLES = {
 
 def meta_notes(meta: MetaResult) -> list[str]:
     """The lines that go with the tables: agreement, skipped clusters, unjudged texts."""
-    agree = ", ".join(
-        f"{d} {'-' if a is None else f'{a:.3f}'}" for d, (a, _) in meta.agreement.items()
-    )
+    agree = ", ".join(f"{d} {'-' if a is None else f'{a:.3f}'}" for d, (a, _) in meta.agreement.items())
     out = [
         f"{meta.judged} judged texts in {meta.clusters} clusters, {meta.candidates} candidates; ranked by "
         f"{meta.rank_by}; intervals: bootstrap; p: one-sided permutation test that the top measure "

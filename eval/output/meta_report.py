@@ -49,23 +49,31 @@ def _panel(dimension: str, points: Sequence[Sequence[Any]], alpha: float | None)
                 f'<line x1="{_x(low):.1f}" y1="{y}" x2="{_x(high):.1f}" y2="{y}" stroke="{DOT}" '
                 'stroke-width="2" stroke-opacity=".45"/>'
             )
-        shown = f"{value:.3f}" + (f" ({low:.3f} to {high:.3f})" if low is not None and high is not None else "")
+        shown = f"{value:.3f}" + (
+            f" ({low:.3f} to {high:.3f})" if low is not None and high is not None else ""
+        )
         parts.append(
-            f'<circle cx="{_x(value):.1f}" cy="{y}" r="3.5" fill="{DOT}"><title>{name}: {shown}</title></circle>'
+            f'<circle cx="{_x(value):.1f}" cy="{y}" r="3.5" fill="{DOT}">'
+            f"<title>{name}: {shown}</title></circle>"
         )
     parts.append("</svg>")
     return f"<figure><figcaption>{html.escape(dimension)}</figcaption>{''.join(parts)}</figure>"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th{' class=t' if i in (0, 2) else ''}>{html.escape(c)}</th>" for i, c in enumerate(header))
+    head = "".join(
+        f"<th{' class=t' if i in (0, 2) else ''}>{html.escape(c)}</th>" for i, c in enumerate(header)
+    )
     body = "".join(
         "<tr>"
-        + "".join(f'<td{" class=t" if i in (0, 2) else ""}>{html.escape(v)}</td>' for i, v in enumerate(row))
+        + "".join(f"<td{' class=t' if i in (0, 2) else ''}>{html.escape(v)}</td>" for i, v in enumerate(row))
         + "</tr>"
         for row in rows
     )
-    return f'<div class="wide"><table class="meta"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (
+        f'<div class="wide"><table class="meta"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def meta_html(data: Mapping[str, Any] | None) -> str:
@@ -80,9 +88,7 @@ def meta_html(data: Mapping[str, Any] | None) -> str:
         f"{html.escape(chart['level'])}: the dot is the coefficient, the bar its bootstrap interval, the red "
         "dashed line the annotators' agreement (Krippendorff's alpha). Hover a dot for its values.</p>",
         '<div class="charts">'
-        + "".join(
-            _panel(d, points, data["agreement"].get(d)) for d, points in chart["dimensions"].items()
-        )
+        + "".join(_panel(d, points, data["agreement"].get(d)) for d, points in chart["dimensions"].items())
         + "</div>",
     ]
     for title, header, rows in data["tables"]:

@@ -6,12 +6,12 @@ minutes, so the coefficients are computed here for whole arrays at once; tests/t
 each against scipy.stats on the same values (to 1e-9).
 
 Two forms, both exact:
-- along a short last axis (the candidates of one cluster, the systems): pair matrices of signs, combined
-  across measures and dimensions by batched matrix products (`summary_level`, `rows`);
+- along a short axis (the candidates of one cluster, the systems): pair matrices of signs and rank
+  shares, combined with the resamples' counts by matrix products (`cluster_weighted`, `rows`);
 - weighted, over many elements (every scored pair, the global level): a resample with replacement is the
   original data with a multiplicity per element, so ranks, Pearson sums and Kendall's concordances are
   weighted sums (`weighted`). Kendall's pairs are counted per level of the variable with fewer distinct
-  values (human scores on a 1-5 scale have a handful), in O(elements x levels).
+  values (human scores on a 1-5 scale have a handful), by a compiled Fenwick tree (eval.stats.kendall_kernel).
 
 Missing values are given as a False in a validity mask; a coefficient with fewer than two valid pairs, or
 a constant side, is NaN (scipy's answer too).
@@ -23,7 +23,7 @@ import numpy as np
 
 from eval.options import COEFFICIENTS, Coefficient
 
-__all__ = ["COEFFICIENTS", "Coefficient", "rows", "summary_level", "weighted"]
+__all__ = ["COEFFICIENTS", "Coefficient", "cluster_weighted", "rows", "weighted", "weighted_all"]
 
 _TINY = 1e-12
 
@@ -67,43 +67,12 @@ def rows(x: np.ndarray, y: np.ndarray, v: np.ndarray) -> np.ndarray:
     """(kendall, spearman, pearson) along the last axis of x, y, v (broadcast together): (3, ...)."""
     x, y, v = np.broadcast_arrays(x, y, v)
     x, y = np.where(v, x, 0.0), np.where(v, y, 0.0)
-    sx, pv, lx = _pairs(x, v)
+    sx, _, lx = _pairs(x, v)
     sy, _, ly = _pairs(y, v)
     tau = _divide((sx * sy).sum((-2, -1)), np.sqrt((sx * sx).sum((-2, -1)) * (sy * sy).sum((-2, -1))))
     # Average ranks among the valid elements: 1/2 for itself plus the shares of the others.
     rx, ry = 0.5 + lx.sum(-1), 0.5 + ly.sum(-1)
     return np.stack([np.clip(tau, -1, 1), _pearson(rx, ry, v), _pearson(x, y, v)])
-
-
-def summary_level(x: np.ndarray, xv: np.ndarray, y: np.ndarray, yv: np.ndarray) -> np.ndarray:
-    """Per-cluster coefficients across each cluster's candidates: x (B, M, N, S) measures, y (B, D, N, S)
-    human dimensions, validity masks alike; returns (3, B, M, D, N). A pair counts where both the measure
-    and the dimension have a value."""
-    x, y = np.where(xv, x, 0.0), np.where(yv, y, 0.0)
-    sx, px, lx = _pairs(x, xv)  # (B, M, N, S, S)
-    sy, py, ly = _pairs(y, yv)  # (B, D, N, S, S)
-    b, m, n, s = x.shape
-    d = y.shape[1]
-
-    def flat(a: np.ndarray) -> np.ndarray:  # (B, K, N, S, S) -> (B, N, K, S*S)
-        return a.reshape(b, a.shape[1], n, s * s).transpose(0, 2, 1, 3)
-
-    fsx, fsy = flat(sx), flat(sy)
-    num = fsx @ fsy.transpose(0, 1, 3, 2)  # (B, N, M, D)
-    den_x = flat(sx * sx) @ flat(py).transpose(0, 1, 3, 2)
-    den_y = flat(px) @ (fsy * fsy).transpose(0, 1, 3, 2)
-    tau = np.clip(_divide(num, np.sqrt(den_x * den_y)), -1, 1)
-    # Ranks among the elements valid for both: rank_x[m, d] sums x's shares over the t where y[d] is valid.
-    xvf, yvf = xv.astype(float).transpose(0, 2, 3, 1), yv.astype(float).transpose(0, 2, 3, 1)  # (B,N,S,K)
-    lxf = lx.transpose(0, 2, 1, 3, 4).reshape(b, n, m * s, s)
-    lyf = ly.transpose(0, 2, 1, 3, 4).reshape(b, n, d * s, s)
-    rx = 0.5 + (lxf @ yvf).reshape(b, n, m, s, d).transpose(0, 1, 2, 4, 3)  # (B, N, M, D, S)
-    ry = 0.5 + (lyf @ xvf).reshape(b, n, d, s, m).transpose(0, 1, 4, 2, 3)
-    both = xv.transpose(0, 2, 1, 3)[:, :, :, None, :] & yv.transpose(0, 2, 1, 3)[:, :, None, :, :]
-    rho = _pearson(rx, ry, both)
-    xs, ys = x.transpose(0, 2, 1, 3)[:, :, :, None, :], y.transpose(0, 2, 1, 3)[:, :, None, :, :]
-    r = _pearson(xs, ys, both)
-    return np.stack([tau, rho, r]).transpose(0, 1, 3, 4, 2)
 
 
 def cluster_weighted(
@@ -185,10 +154,19 @@ def _value_sums(x: np.ndarray, xvf: np.ndarray, y: np.ndarray, yvf: np.ndarray, 
     def total(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return (a[:, None, :] * b[None]).reshape(m * d, s) @ c.T
 
-    return [total(xvf, yvf), total(xc, yvf), total(xvf, yc), total(xc * xc, yvf), total(xvf, yc * yc), total(xc, yc)]
+    return [
+        total(xvf, yvf),
+        total(xc, yvf),
+        total(xvf, yc),
+        total(xc * xc, yvf),
+        total(xvf, yc * yc),
+        total(xc, yc),
+    ]
 
 
-def _pearson_of_sums(n, sx, sy, sxx, syy, sxy):  # type: ignore[no-untyped-def]
+def _pearson_of_sums(
+    n: np.ndarray, sx: np.ndarray, sy: np.ndarray, sxx: np.ndarray, syy: np.ndarray, sxy: np.ndarray
+) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - sx * sy / n
         vx, vy = sxx - sx * sx / n, syy - sy * sy / n
@@ -243,7 +221,9 @@ def weighted_kendall(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     xs = x[order]
     starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]]).astype(np.int64)
     ws = np.ascontiguousarray(w, dtype=np.float64)
-    num, ties_x, ties_y, total = concordance(level[order].astype(np.int64), starts, ws, order, int(level.max()) + 1).T
+    num, ties_x, ties_y, total = concordance(
+        level[order].astype(np.int64), starts, ws, order, int(level.max()) + 1
+    ).T
     den = np.sqrt((total**2 - ties_x) * (total**2 - ties_y))
     return np.clip(_divide(2 * num, den), -1, 1)
 
@@ -281,7 +261,8 @@ def _all_pairs(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     sxx, syy = (wx * x).sum(2)[:, :, None], (wy * y).sum(2)[:, None, :]
     sxy = np.matmul(wx, np.swapaxes(np.broadcast_to(y, (len(w), *y.shape[1:])), 1, 2))
     full = (len(w), x.shape[1], y.shape[1])
-    return _pearson_of_sums(*(np.broadcast_to(a, full) for a in (n, sx, sy, sxx, syy)), sxy)
+    n, sx, sy, sxx, syy = (np.broadcast_to(a, full) for a in (n, sx, sy, sxx, syy))
+    return _pearson_of_sums(n, sx, sy, sxx, syy, sxy)
 
 
 def weighted(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ from typing import Any
 
 from eval.options import Annotators, JudgmentsFormat
 from summarize.errors import SumtrackError
+
 TIDY_COLUMNS = ("cluster", "candidate", "dimension", "score")
 
 
@@ -117,7 +118,9 @@ def _tidy(path: Path, line: int, record: dict[str, Any]) -> Judgment:
 
 
 def _tidy_csv(path: Path, text: str) -> Iterator[Judgment]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect="excel-tab" if path.suffix == ".tsv" else "excel")
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), dialect="excel-tab" if path.suffix == ".tsv" else "excel"
+    )
     header = [c.strip() for c in reader.fieldnames or []]
     missing = [c for c in TIDY_COLUMNS if c not in header]
     if missing:
@@ -150,7 +153,7 @@ def _tidy_jsonl(path: Path, text: str) -> Iterator[Judgment]:
         yield _tidy(path, number, record)
 
 
-GROUPS = {"expert": ("expert_annotations",), "turker": ("turker_annotations",)}
+GROUPS: dict[str, tuple[str, ...]] = {"expert": ("expert_annotations",), "turker": ("turker_annotations",)}
 GROUPS["all"] = GROUPS["expert"] + GROUPS["turker"]
 
 
@@ -171,4 +174,6 @@ def _summeval(path: Path, text: str, annotators: Annotators) -> Iterator[Judgmen
                     )
                 for dimension, value in scores.items():
                     score = _score(path, number, value, f"{key}[{i}].{dimension}")
-                    yield Judgment(number, cluster, candidate, str(dimension), score, f"{key.split('_')[0]}{i}")
+                    yield Judgment(
+                        number, cluster, candidate, str(dimension), score, f"{key.split('_')[0]}{i}"
+                    )

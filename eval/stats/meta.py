@@ -20,6 +20,7 @@ signature (eval.settings.MetaSettings).
 from __future__ import annotations
 
 import contextlib
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,9 @@ def level_values(
     return _global(x, xv, h, hv, counts, idx)
 
 
-def _summary(x, xv, h, hv, counts, idx):  # type: ignore[no-untyped-def]
+def _summary(
+    x: np.ndarray, xv: np.ndarray, h: np.ndarray, hv: np.ndarray, counts: np.ndarray, idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per cluster across its candidates (the systems drawn, as multiplicities), then the mean over the
     clusters drawn (as weights) of the clusters where the coefficient is defined."""
     m, n, s = x.shape
@@ -147,7 +150,9 @@ def _multiplicities(idx: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def _system(x, xv, h, hv, counts, idx):  # type: ignore[no-untyped-def]
+def _system(
+    x: np.ndarray, xv: np.ndarray, h: np.ndarray, hv: np.ndarray, counts: np.ndarray, idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     both = xv[:, None] & hv[None]  # (M, D, N, S)
     w = np.einsum("bn,mdns->bmds", counts, both.astype(float), optimize=True)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -165,7 +170,9 @@ def _system(x, xv, h, hv, counts, idx):  # type: ignore[no-untyped-def]
     return out, np.broadcast_to(vg.sum(-1), out.shape).astype(float)
 
 
-def _global(x, xv, h, hv, counts, idx):  # type: ignore[no-untyped-def]
+def _global(
+    x: np.ndarray, xv: np.ndarray, h: np.ndarray, hv: np.ndarray, counts: np.ndarray, idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     m, n, s = x.shape
     d = h.shape[0]
     system_counts = _multiplicities(idx, s)  # (B, S)
@@ -243,7 +250,7 @@ def evaluate(grid: Grid, settings: MetaSettings, signature: str) -> MetaResult:
 
 def _evaluate(grid: Grid, settings: MetaSettings, signature: str) -> MetaResult:
     rng = np.random.default_rng(settings.seed)
-    m, n, s = grid.x.shape
+    _, n, s = grid.x.shape
     counts, idx = draws(rng, settings.bootstrap, n, s, settings.resample)
     rows: list[MetaRow] = []
     alpha = (1 - settings.confidence) / 2 * 100
@@ -252,15 +259,16 @@ def _evaluate(grid: Grid, settings: MetaSettings, signature: str) -> MetaResult:
         low = high = np.full_like(values, np.nan)
         if settings.bootstrap:
             samples, _ = level_values(level, grid.x, grid.h, counts, idx)
-            with np.errstate(invalid="ignore"), _quiet():
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a coefficient no resample defines
                 low, high = np.nanpercentile(samples, [alpha, 100 - alpha], axis=1)
         for c, coefficient in enumerate(COEFFICIENTS):
             for i, measure in enumerate(grid.measures):
                 for j, dimension in enumerate(grid.dimensions):
                     rows.append(
                         MetaRow(
-                            measure, dimension, level, coefficient,
-                            _num(values[c, i, j]), _num(low[c, i, j]), _num(high[c, i, j]), int(used[c, i, j]),
+                            measure, dimension, level, coefficient, _num(values[c, i, j]),
+                            _num(low[c, i, j]), _num(high[c, i, j]), int(used[c, i, j]),
                         )
                     )  # fmt: skip
     result = MetaResult(
@@ -304,24 +312,12 @@ def _constant(grid: Grid) -> dict[str, int]:
     for j, dimension in enumerate(grid.dimensions):
         h = grid.h[j]
         judged = (~np.isnan(h)).sum(1)
-        spread = np.nanmax(np.where(np.isnan(h), -np.inf, h), 1) - np.nanmin(np.where(np.isnan(h), np.inf, h), 1)
+        spread = np.nanmax(np.where(np.isnan(h), -np.inf, h), 1) - np.nanmin(
+            np.where(np.isnan(h), np.inf, h), 1
+        )
         out[dimension] = int(((judged >= 2) & (spread == 0)).sum())
     return out
 
 
 def _num(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
-
-
-class _quiet:
-    """numpy's warnings of an all-NaN slice (a coefficient no resample defines) stay out of the output."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)

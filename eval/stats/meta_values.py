@@ -15,7 +15,7 @@ error naming its line; texts with no judgment are listed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,14 +94,14 @@ def join(values: MeasureValues, judgments: Sequence[Judgment], path: Path) -> Gr
                 f"judgments {path} line {j.line}: no cluster {j.cluster!r} was scored in this run "
                 f"({_some(refs)})"
             )
-        ref = texts.get(j.candidate)
-        if ref is None:
+        found = texts.get(j.candidate)
+        if found is None:
             raise JudgmentsError(
                 f"judgments {path} line {j.line}: cluster {j.cluster!r} has no scored text "
                 f"{j.candidate!r} (its texts: {_some(texts)}); a candidate is a system's name or a "
                 "derivative's id"
             )
-        per = by_text.setdefault((j.cluster, ref), {}).setdefault(j.dimension, {})
+        per = by_text.setdefault((j.cluster, found), {}).setdefault(j.dimension, {})
         key = j.annotator or f"#{j.line}"
         if key in per:
             raise JudgmentsError(
@@ -113,8 +113,8 @@ def join(values: MeasureValues, judgments: Sequence[Judgment], path: Path) -> Gr
     candidates = tuple(dict.fromkeys(ref.id for _, ref in by_text))
     if len(candidates) < 2:
         raise JudgmentsError(
-            f"judgments {path}: every judgment names one candidate ({candidates[0]!r}); correlating a measure "
-            "with people needs two candidates or more"
+            f"judgments {path}: every judgment names one candidate ({candidates[0]!r}); correlating a "
+            "measure with people needs two candidates or more"
         )
     dimensions = tuple(dict.fromkeys(d for text in by_text.values() for d in text))
     measures = tuple(values.measures)
@@ -138,6 +138,6 @@ def join(values: MeasureValues, judgments: Sequence[Judgment], path: Path) -> Gr
     return Grid(measures, dimensions, clusters, candidates, x, h, scores, unjudged)
 
 
-def _some(names: dict[str, object], limit: int = 8) -> str:
+def _some(names: Mapping[str, object], limit: int = 8) -> str:
     shown = ", ".join(map(repr, list(names)[:limit]))
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "") if names else "none"
