@@ -33,13 +33,14 @@ def test_a_five_point_case_worked_by_hand() -> None:
     assert [tau, rho, r] == pytest.approx(scipy_all(x, y), abs=1e-9)
 
 
-def grid_data(seed: int, m: int = 3, d: int = 2, n: int = 7, s: int = 5, holes: bool = True):  # type: ignore[no-untyped-def]
+def grid_data(seed: int, m: int = 3, d: int = 2, n: int = 7, s: int = 5, holes: bool | str = True):  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(seed)
     x = np.round(rng.normal(size=(m, n, s)), 1)  # rounded: ties in the measures too
     h = rng.integers(1, 5, (d, n, s)).astype(float)
     h[0, 0] = 3.0  # one cluster where people gave every candidate the same score
     if holes:
         x[0, 1, 2] = x[1, 3, 0] = np.nan
+    if holes is True:  # "x": only some measures lack a value, every text judged on every dimension
         h[1, 2, 4] = np.nan
     return x, h
 
@@ -66,8 +67,8 @@ def expected(level: str, x: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("level", meta.LEVELS)
-@pytest.mark.parametrize("holes", [False, True])
-def test_every_coefficient_at_every_level_equals_scipy(level: str, holes: bool) -> None:
+@pytest.mark.parametrize("holes", [False, True, "x"])
+def test_every_coefficient_at_every_level_equals_scipy(level: str, holes: bool | str) -> None:
     for seed in range(3):
         x, h = grid_data(seed, holes=holes)
         values, _ = meta._point(level, x, h)  # type: ignore[arg-type]
@@ -79,7 +80,7 @@ def test_every_coefficient_at_every_level_equals_scipy(level: str, holes: bool) 
 @pytest.mark.parametrize("level", meta.LEVELS)
 @pytest.mark.parametrize("resample", ["systems", "inputs", "both"])
 def test_each_bootstrap_resample_equals_scipy_on_the_resampled_data(level: str, resample: str) -> None:
-    x, h = grid_data(5, holes=False)
+    x, h = grid_data(5, holes="x" if resample == "both" else False)
     counts, idx = meta.draws(np.random.default_rng(1), 4, x.shape[1], x.shape[2], resample)  # type: ignore[arg-type]
     got, _ = meta.level_values(level, x, h, counts, idx)  # type: ignore[arg-type]
     for b in range(4):

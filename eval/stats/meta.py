@@ -177,12 +177,19 @@ def _global(
     d = h.shape[0]
     system_counts = _multiplicities(idx, s)  # (B, S)
     w = (counts[:, :, None] * system_counts[:, None, :]).reshape(len(counts), n * s)
-    if xv.all() and hv.all():
-        out = correlation.weighted_all(x.reshape(m, -1), h.reshape(d, -1), w)
-        return out, np.broadcast_to((w > 0).sum(1)[None, :, None, None], out.shape).astype(float)
     out = np.empty((3, len(counts), m, d))
     used = np.empty_like(out)
-    for i in range(m):
+    slow = list(range(m))
+    if (hv == hv[:1]).all():  # every judged text judged on every dimension (SummEval)
+        # The measures with a value for every judged text share one set of pairs: all at once.
+        judged = hv[0].ravel()
+        fast = [i for i in range(m) if xv[i].ravel()[judged].all()]
+        slow = [i for i in range(m) if i not in fast]
+        if fast and judged.sum() >= 2:
+            xs, hs = x[fast].reshape(len(fast), -1)[:, judged], h.reshape(d, -1)[:, judged]
+            out[:, :, fast] = correlation.weighted_all(xs, hs, w[:, judged])
+            used[:, :, fast] = (w[:, judged] > 0).sum(1)[None, :, None, None]
+    for i in slow:
         for j in range(d):
             valid = (xv[i] & hv[j]).ravel()
             if valid.sum() < 2:
