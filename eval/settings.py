@@ -197,7 +197,7 @@ class MetaSettings:
     confidence: float = 0.95
     seed: int = 0
     rank_by: Coefficient = "kendall"
-    compare: int = 3
+    compare: int = 1
     permutations: int = 1000
 
     @classmethod

@@ -55,7 +55,7 @@ class Signature:
 class MetaSignature:
     """What made a meta-evaluation's numbers (eval.stats.meta), beside the run's own signature:
     `meta|judg:3f2a9c1b04de|fmt:summeval|annot:expert|levels:summary+system+global|bs:1000|resample:both|
-    ci:95|seed:0|rank:kendall|cmp:3|perm:1000|numpy:2.1.3|v:0.1.0`."""
+    ci:95|seed:0|rank:kendall|cmp:1|perm:1000|numpy:2.1.3|v:0.1.0`."""
 
     judgments: str = field(default="-", metadata=_key("judg"))  # sha256 of the file's bytes, 12 digits
     format: str = field(default="auto", metadata=_key("fmt"))
@@ -66,7 +66,7 @@ class MetaSignature:
     confidence: float = field(default=0.95, metadata=_key("ci"))
     seed: int = field(default=0, metadata=_key("seed"))
     rank_by: str = field(default="kendall", metadata=_key("rank"))
-    compare: int = field(default=3, metadata=_key("cmp"))
+    compare: int = field(default=1, metadata=_key("cmp"))
     permutations: int = field(default=1000, metadata=_key("perm"))
     numpy: str = field(default="-", metadata=_key("numpy"))
     version: str = field(default=summarize.__version__, metadata=_key("v"))

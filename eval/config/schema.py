@@ -248,7 +248,7 @@ class MetaSpec(_Model):
     confidence: float = Field(0.95, gt=0, lt=1)
     seed: int = 0
     rank_by: Coefficient = Field("kendall", description="the coefficient tables rank by and tests compare")
-    compare: int = Field(3, ge=0, description="measures after the top one tested against it (0: none)")
+    compare: int = Field(1, ge=0, description="measures after the top one tested against it (0: none)")
     permutations: int = Field(1000, ge=0, description="permutations of each test (0: no test)")
 
     @field_validator("levels", mode="before")

@@ -228,15 +228,53 @@ def weighted_kendall(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.clip(_divide(2 * num, den), -1, 1)
 
 
+def plain_all(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(kendall, spearman, pearson) of every row of x (M, E) with every row of y (D, E), no value
+    missing: (3, M, D). The point estimates and the permutation tests: many rows, no resampling."""
+    from scipy.stats import rankdata
+
+    from eval.stats.kendall_kernel import kendall_rows
+
+    out = np.empty((3, len(x), len(y)))
+    for j, row in enumerate(y):
+        _, level = np.unique(row, return_inverse=True)
+        out[0, :, j] = np.clip(
+            kendall_rows(np.ascontiguousarray(x), level.astype(np.int64), int(level.max()) + 1), -1, 1
+        )
+    out[1] = _correlation_matrix(rankdata(x, axis=1), rankdata(y, axis=1))
+    out[2] = _correlation_matrix(x, y)
+    return out
+
+
+def _correlation_matrix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson of every row of x with every row of y: (M, D); NaN for a constant row."""
+    xc, yc = x - x.mean(1, keepdims=True), y - y.mean(1, keepdims=True)
+    nx, ny = np.sqrt((xc * xc).sum(1)), np.sqrt((yc * yc).sum(1))
+    scale_x = np.sqrt((x * x).sum(1)) + _TINY
+    scale_y = np.sqrt((y * y).sum(1)) + _TINY
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (xc @ yc.T) / np.outer(nx, ny)
+    out[(nx <= 1e-13 * scale_x)[:, None] | (ny <= 1e-13 * scale_y)[None, :]] = np.nan
+    return np.clip(out, -1, 1)
+
+
 def weighted_all(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """(kendall, spearman, pearson) of every row of x (M, E) with every row of y (D, E), no value
     missing, with multiplicities w (B, E): (3, B, M, D). Ranks are made once per row and resample;
     the products of every pair are matrix products."""
     m, d = len(x), len(y)
+    if len(w) == 1 and (w == 1).all():
+        return plain_all(x, y)[:, None]
     out = np.empty((3, len(w), m, d))
-    for i in range(m):
-        for j in range(d):
-            out[0, :, i, j] = weighted_kendall(x[i], y[j], w)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from eval.options import available_cores
+
+    def kendall(pair: tuple[int, int]) -> None:  # the compiled kernel lets go of the GIL
+        out[0, :, pair[0], pair[1]] = weighted_kendall(x[pair[0]], y[pair[1]], w)
+
+    with ThreadPoolExecutor(min(8, available_cores())) as pool:
+        list(pool.map(kendall, [(i, j) for i in range(m) for j in range(d)]))
     step = max(1, _ROW_CELLS // max(1, (m + d) * x.shape[1]))
     xc, yc = x - x.mean(1, keepdims=True), y - y.mean(1, keepdims=True)
     for b0 in range(0, len(w), step):

@@ -64,3 +64,41 @@ def concordance(
         out[b, 2] = (per_level * per_level).sum()
         out[b, 3] = total
     return out
+
+
+@njit(cache=True, nogil=True)
+def kendall_rows(x: np.ndarray, level: np.ndarray, levels: int) -> np.ndarray:
+    """Kendall's tau-b of every row of x (R, E) with one y given by its level codes (E,): (R,)."""
+    rows, e_count = x.shape
+    out = np.empty(rows)
+    tree = np.zeros(levels + 1)
+    per_level = np.zeros(levels)
+    for lv in level:
+        per_level[lv] += 1.0
+    whole = float(e_count) * e_count
+    ties_y = (per_level * per_level).sum()
+    for r in range(rows):
+        order = np.argsort(x[r], kind="mergesort")
+        tree[:] = 0.0
+        total = 0.0
+        acc = 0.0
+        ties_x = 0.0
+        lo = 0
+        while lo < e_count:
+            hi = lo + 1
+            while hi < e_count and x[r, order[hi]] == x[r, order[lo]]:
+                hi += 1
+            for i in range(lo, hi):
+                lv = level[order[i]]
+                acc += _prefix(tree, lv) - (total - _prefix(tree, lv + 1))
+            for i in range(lo, hi):
+                j = level[order[i]] + 1
+                while j <= levels:
+                    tree[j] += 1.0
+                    j += j & -j
+                total += 1.0
+            ties_x += float(hi - lo) * (hi - lo)
+            lo = hi
+        den = np.sqrt((whole - ties_x) * (whole - ties_y))
+        out[r] = 2 * acc / den if den > 0 else np.nan
+    return out
