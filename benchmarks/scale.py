@@ -127,6 +127,7 @@ def config_for(
     engine: str,
     dtype: str = "auto",
     limit: int | None = None,
+    entities: bool = True,
 ) -> dict:
     execution: dict = {"engine": engine}
     if workers is not None:
@@ -143,7 +144,12 @@ def config_for(
                 "limit": limit,
             }
         },
-        "tracking": {"enabled": True, "semantic": semantic, "embedding_dtype": dtype},
+        "tracking": {
+            "enabled": True,
+            "semantic": semantic,
+            "embedding_dtype": dtype,
+            "entities": {"enabled": entities},
+        },
         "execution": execution,
     }
 
@@ -220,6 +226,12 @@ def main() -> None:
     parser.add_argument(
         "--corpus", type=Path, help="use this corpus (written earlier with --keep) instead of generating one"
     )
+    parser.add_argument(
+        "--entities",
+        choices=("on", "off", "both"),
+        default="on",
+        help="tracking.entities.enabled; both: each case without, then with (the ratio printed)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -235,28 +247,41 @@ def main() -> None:
         cases = [("local", w or None) for w in args.workers if "local" in args.engine]
         cases += [("ray", None)] if "ray" in args.engine else []
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        entity_cases = {"on": [True], "off": [False], "both": [False, True]}[args.entities]
         for semantic in semantic_cases:
             for engine, workers in cases:
-                config = config_for(
-                    corpus,
-                    semantic=semantic,
-                    workers=workers,
-                    engine=engine,
-                    dtype=args.embedding_dtype,
-                    limit=args.clusters if args.corpus else None,
-                )
-                got = measure(config)
-                used = f"{args.embedding_dtype} ({got['embedder']})" if semantic else "off"
-                print(
-                    f"semantic={used} engine={engine} "
-                    f"workers={workers or 'cores'}: {args.clusters} clusters in {got['seconds']:.1f} s "
-                    f"({got['end_to_end']:.1f} s with start-up) = {args.clusters / got['seconds']:.2f} "
-                    f"clusters/s, CPU {got['cpu_seconds']:.1f} s, peak memory {got['peak_mib']:.0f} MiB "
-                    f"(largest worker {got['worker_peak_mib']:.0f} MiB), "
-                    f"{got['mib_written']:.0f} MiB written, load now {os.getloadavg()[0]:.1f}"
-                    f"{'' if got['ok'] else ' (run reported problems)'}",
-                    flush=True,
-                )
+                seconds = {}
+                for entities in entity_cases:
+                    seconds[entities] = _case(args, corpus, semantic, engine, workers, entities)
+                if len(seconds) == 2:
+                    print(f"  entity support costs x{seconds[True] / seconds[False]:.2f} (with / without)")
+
+
+def _case(
+    args: argparse.Namespace, corpus: Path, semantic: bool, engine: str, workers: int | None, entities: bool
+) -> float:
+    config = config_for(
+        corpus,
+        semantic=semantic,
+        workers=workers,
+        engine=engine,
+        dtype=args.embedding_dtype,
+        limit=args.clusters if args.corpus else None,
+        entities=entities,
+    )
+    got = measure(config)
+    used = f"{args.embedding_dtype} ({got['embedder']})" if semantic else "off"
+    print(
+        f"semantic={used} entities={'on' if entities else 'off'} engine={engine} "
+        f"workers={workers or 'cores'}: {args.clusters} clusters in {got['seconds']:.1f} s "
+        f"({got['end_to_end']:.1f} s with start-up) = {args.clusters / got['seconds']:.2f} "
+        f"clusters/s, CPU {got['cpu_seconds']:.1f} s, peak memory {got['peak_mib']:.0f} MiB "
+        f"(largest worker {got['worker_peak_mib']:.0f} MiB), "
+        f"{got['mib_written']:.0f} MiB written, load now {os.getloadavg()[0]:.1f}"
+        f"{'' if got['ok'] else ' (run reported problems)'}",
+        flush=True,
+    )
+    return float(got["seconds"])
 
 
 if __name__ == "__main__":

@@ -304,6 +304,7 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         comparisons_note,
         comparisons_table,
         detail_clusters,
+        faithfulness_table,
         means_table,
         source_rouge_table,
         systems_table,
@@ -318,6 +319,12 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         title += f": {result.documents[0].cluster}"
     keys = 2 if several else 1
     _print_table(title, header, rows, keys=keys, ids=range(keys))
+    header, faithful = faithfulness_table(result, shown)
+    if faithful:
+        if not several:
+            header, faithful = header[1:], [r[1:] for r in faithful]
+        title = "Faithfulness: entities and quantities not in the source (~: out of its source context)"
+        _print_table(title, header, faithful, keys=keys, ids=range(keys))
     if result.tracking:
         header, profiles = tracking_table(result, shown)
         if not several:

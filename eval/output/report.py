@@ -21,6 +21,8 @@ from eval.output.tables import (
     derivatives_table,
     detail_clusters,
     detail_note,
+    faithfulness_overview,
+    faithfulness_table,
     interval,
     means_table,
     pooled_derivatives,
@@ -33,7 +35,7 @@ from eval.run.result import RunResult
 from eval.run.scoring import Prepared
 from eval.tracking.matrices import Matrix
 from eval.tracking.measures import headline_measures
-from eval.tracking.profile import copied_char_spans
+from eval.tracking.profile import TrackingProfile, copied_char_spans
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -88,6 +90,10 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     if note:
         out += [f"**Note:** {note}.", ""]
     out += ["## Overview", ""]
+    line, (header, rows) = faithfulness_overview(result, shown)
+    if line:
+        out += ["### Faithfulness: entities and quantities the source does not support", "", FAITH_NOTE, ""]
+        out += [f"{line}.", ""] + ([_md_table(header, rows), ""] if rows else [])
     # The means first: at any corpus size they are the answer; the per-derivative table follows.
     target = comparison_target(result)
     header, rows = means_table(result, target, metrics)
@@ -185,6 +191,13 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+FAITH_NOTE = (
+    "Each named entity and quantity of a text checked against its source (docs/faithfulness.md); "
+    '"not in the source" lists what the source does not support, "~" an entity the source has '
+    "that stands where the source has another one (swapped?)."
+)
+
+
 def _grouped(rows: Iterable[Sequence[Any]]) -> dict[Any, list[Sequence[Any]]]:
     """Rows by their first cell, in order."""
     out: dict[Any, list[Sequence[Any]]] = {}
@@ -201,6 +214,8 @@ def _per_cluster_md(
     several = rouge_header[0] == "cluster"
     rouge_by = _grouped(rouge_rows) if several else {cid: rouge_rows for cid in shown}
     profiles_by = _grouped(profile_rows)
+    faith_header, faith_rows = faithfulness_table(result, shown)
+    faith_by = _grouped(faith_rows)
     sources = {d.cluster: d for d in result.documents if d.role == "source"}
     out = ["## Per cluster", ""] + ([f"Note: {note}.", ""] if note else [])
     for cid in shown:
@@ -212,12 +227,33 @@ def _per_cluster_md(
             out += ["ROUGE against the source:", "", _md_table(rouge_header[int(several) :], rouge), ""]
         if profiles:
             out += ["Tracking profile:", "", _md_table(profile_header[1:], profiles), ""]
+        faithful = [r[1:] for r in faith_by.get(cid, [])]
+        if faithful:
+            out += ["Faithfulness:", "", _md_table(faith_header[1:], faithful), ""]
     return out
 
 
 def _rounded(value: float | None, digits: int = 4) -> float | None:
     """A number for the page's JSON: rounded, and None where it is undefined (JSON has no NaN)."""
     return None if value is None or not math.isfinite(value) else round(value, digits)
+
+
+def _faithfulness_data(result: RunResult, shown: Sequence[str]) -> dict[str, Any] | None:
+    line, table = faithfulness_overview(result, shown)
+    return None if line is None else {"line": line, "table": table, "note": FAITH_NOTE}
+
+
+def _flagged(profile: TrackingProfile | None) -> list[list[Any]]:
+    """A text's unsupported and out-of-context facts for the side-by-side view: [sentence, start, end,
+    out of context, label, source sentences checked against]."""
+    support = profile.entities if profile is not None else None
+    if support is None:
+        return []
+    return [
+        [f.sentence, f.start, f.end, f.supported, f.label, list(f.source_sentences)]
+        for f in support.facts
+        if not f.supported or f.context is False
+    ]
 
 
 def _cluster_data(
@@ -275,6 +311,7 @@ def _cluster_data(
             else {"metric": metric, "unavailable": m}
             for metric, m in matrices.items()
         ],
+        "facts": [None] + [_flagged(profiles.get(t.id)) for t in texts[1:]],
         "notes": sorted({p.semantic_reason for p in profiles.values() if p.semantic_reason}),
     }
 
@@ -314,6 +351,7 @@ def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[s
         "clusters_total": max(result.scored, len(shown)),
         "detail_note": detail_note(result, shown),
         "derivatives": derivatives_table(result, metrics, shown),
+        "faithfulness": _faithfulness_data(result, shown),
         "means": {"target": target, "table": means_table(result, target, metrics)},
         "derivatives_pooled": [
             {"metric": a.metric, "mean": a.mean, "low": a.low, "high": a.high, "n": a.n}

@@ -37,6 +37,9 @@ details.sbs { margin: .3em 0; } details.sbs > summary { cursor: pointer; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5em; }
 .pair ol { padding-left: 2.2em; } .pair li { margin-bottom: .3em; }
 mark.copy { background: #ffe08a; }
+mark.unsupported { background: #f6b3b3; outline: 1px solid #d62728; }
+mark.context { background: #fcd3a8; outline: 1px dashed #d6721f; }
+.unsupported-list { color: #b01c1c; font-weight: 600; }
 li.unaligned { color: #666; font-style: italic; }
 .linked { outline: 2px solid #d62728; background: #fde2e2; }
 span.sent { cursor: pointer; }
@@ -257,17 +260,42 @@ SCRIPT = r"""
     });
     return out;
   }
-  function highlighted(node, sentence, spans) {
-    var chars = Array.from(sentence), last = 0;
-    spans.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (sp) {
-      var a = Math.max(sp[0], last), b = sp[1];
-      if (a >= b) { return; }
-      if (a > last) { node.appendChild(document.createTextNode(chars.slice(last, a).join(''))); }
-      node.appendChild(el('mark', {'class': 'copy'}, chars.slice(a, b).join('')));
-      last = b;
+  // flags: [start, end, class, title] of the entities and quantities the source does not support; they
+  // take the place of a copied span where both cover a character.
+  function highlighted(node, sentence, spans, flags) {
+    var chars = Array.from(sentence), cls = [], tips = [];
+    for (var k = 0; k < chars.length; k++) { cls.push(''); tips.push(''); }
+    (spans || []).forEach(function (sp) {
+      for (var k = Math.max(sp[0], 0); k < sp[1] && k < chars.length; k++) { cls[k] = 'copy'; }
     });
-    if (last < chars.length) { node.appendChild(document.createTextNode(chars.slice(last).join(''))); }
+    (flags || []).forEach(function (f) {
+      for (var k = Math.max(f[0], 0); k < f[1] && k < chars.length; k++) { cls[k] = f[2]; tips[k] = f[3]; }
+    });
+    var start = 0;
+    for (var k = 1; k <= chars.length; k++) {
+      if (k === chars.length || cls[k] !== cls[start] || tips[k] !== tips[start]) {
+        var piece = chars.slice(start, k).join('');
+        if (cls[start]) {
+          var attrs = {'class': cls[start]};
+          if (tips[start]) { attrs.title = tips[start]; }
+          node.appendChild(el('mark', attrs, piece));
+        } else {
+          node.appendChild(document.createTextNode(piece));
+        }
+        start = k;
+      }
+    }
     return node;
+  }
+  function factFlags(c, t, i, src) {
+    return ((c.facts || [])[t] || []).filter(function (f) { return f[0] === i; }).map(function (f) {
+      var checked = f[5].map(function (j) {
+        return 'source sentence ' + (j + 1) + ': \u201c' + (src.sentences[j] || '').slice(0, 160) + '\u201d';
+      }).join('; ');
+      var what = f[3] ? ' stands where the source has another entity (swapped?)' : ' is not in the source';
+      var tip = f[4] + what + (checked ? '; checked against ' + checked : '');
+      return [f[1], f[2], f[3] ? 'context' : 'unsupported', tip];
+    });
   }
   function link(span, target) {
     function mark(on) { span.classList.toggle('linked', on); target.classList.toggle('linked', on); }
@@ -283,16 +311,17 @@ SCRIPT = r"""
     var srcItems = src.sentences.map(function (s, j) { return highlighted(el('li'), s, srcMarks[j]); });
     var textList = el('ol');
     txt.sentences.forEach(function (s, i) {
-      var pair = aligned[i], li = el('li');
+      var pair = aligned[i], li = el('li'), flags = factFlags(c, t, i, src);
       if (!aligned.length) {
-        highlighted(li, s, txtMarks[i]);
+        highlighted(li, s, txtMarks[i], flags);
       } else if (!pair || pair[0] === null || pair[0] === undefined) {
         li.className = 'unaligned';
         li.title = 'no source sentence';
-        highlighted(li, s, txtMarks[i]);
+        highlighted(li, s, txtMarks[i], flags);
       } else {
         var title = 'source sentence ' + (pair[0] + 1) + ', similarity ' + (pair[1] || 0).toFixed(2);
-        var span = highlighted(el('span', {'class': 'sent', tabindex: 0, title: title}), s, txtMarks[i]);
+        var span = el('span', {'class': 'sent', tabindex: 0, title: title});
+        highlighted(span, s, txtMarks[i], flags);
         link(span, srcItems[pair[0]]);
         li.appendChild(span);
       }

@@ -128,6 +128,7 @@ def fingerprint(signature: str, settings: Settings, clusters: Sequence[ClusterTe
     # The signature holds the tokenizer, stemming and multi-reference rule, but not which types are scored;
     # cleaning and splitting show in the texts themselves.
     head = [signature, settings.rouge_types, settings.tracking, settings.semantic, settings.embedding_model]
+    head += [settings.entities, settings.entity_pipeline]
     digest.update(json.dumps(head).encode())
     for cluster in clusters:
         parts = (cluster.source, *cluster.derivatives, *cluster.references, *cluster.summaries)

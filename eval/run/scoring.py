@@ -73,6 +73,9 @@ def score_cluster(
     warnings = tuple(
         f"{metric} similarity unavailable: {reason}" for metric, reason in unavailable if settings.semantic
     )
+    if parts.entities is not None:  # the pipeline's failure, once per cluster (the run reports it once)
+        reasons = {t.profile.entities_reason for t in tracked if t.profile.entities is None}
+        warnings += tuple(sorted(r for r in reasons if r))
     return ClusterScores(cluster.id, tuple(rows + tracking + matrix), tracked, labels, unavailable, warnings)
 
 
@@ -124,7 +127,12 @@ def _tracking(cluster: ClusterTexts, parts: Components) -> tuple[tuple[Tracked, 
     )
     for text, scores in zip(texts, rouge, strict=True):
         profile = track(
-            source.text, text.text, scorer=parts.tracking_scorer, embedder=parts.embedder, rouge=scores
+            source.text,
+            text.text,
+            scorer=parts.tracking_scorer,
+            embedder=parts.embedder,
+            rouge=scores,
+            entities=parts.entities,
         )
         tracked.append(Tracked(cluster.id, text.id, text.role, profile))
         ref, source_ref = text.ref, source.ref

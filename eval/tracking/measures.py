@@ -22,6 +22,8 @@ SEE = "See, Liu & Manning (2017), Get To The Point, ACL (novel n-grams)"
 REIMERS = "Reimers & Gurevych (2019), Sentence-BERT, EMNLP (all-MiniLM-L6-v2)"
 CLOUGH = "Clough & Stevenson (2011), Developing a corpus of plagiarised short answers"
 KENDALL = "Kendall (1938), A New Measure of Rank Correlation"
+NAN = "Nan et al. (2021), Entity-level Factual Consistency of Abstractive Text Summarization, EACL (prec_s)"
+FAITHFULNESS = "faithfulness"  # the group of measures of whether a text says what its source says
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Measure:
     description: str
     citation: str
     share: bool = True  # a value in 0..1 (charts draw it on one scale)
+    group: str = "copying"  # "copying" (how much is copied or kept) or FAITHFULNESS (whether facts are kept)
+    overview: bool = False  # a faithfulness measure the overview tables (console, report, systems) show
 
     def format(self, value: float | None) -> str:
         """The value as tables show it; "-" for a value the measure does not define."""
@@ -207,6 +211,88 @@ register(
         CLOUGH,
     )
 )
+
+
+def group(name: str) -> tuple[Measure, ...]:
+    """The registered measures of one group (FAITHFULNESS: every faithfulness measure), in order."""
+    return tuple(m for m in all_measures() if m.group == name)
+
+
+def _entities(attribute: str) -> Callable[[TrackingProfile], float | None]:
+    def compute(profile: TrackingProfile) -> float | None:
+        support = profile.entities
+        if support is None:
+            return None
+        value = getattr(support, attribute)
+        return float(len(value)) if isinstance(value, tuple) else value
+
+    return compute
+
+
+for _name, _label, _attribute, _better, _digits, _text in (
+    (
+        "entity_support",
+        "facts",
+        "support",
+        True,
+        3,
+        "share of the text's named entities and quantities that the source supports",
+    ),
+    (
+        "entity_precision",
+        "ent P",
+        "entity_precision",
+        True,
+        3,
+        "share of the text's named entities that the source supports",
+    ),
+    (
+        "quantity_precision",
+        "num P",
+        "quantity_precision",
+        True,
+        3,
+        "share of the text's numbers, dates, amounts and percentages the source supports",
+    ),
+    (
+        "unsupported",
+        "unsupported",
+        "unsupported",
+        False,
+        1,
+        "named entities and quantities the source does not support (listed per text)",
+    ),
+    (
+        "entity_recall",
+        "ent R",
+        "entity_recall",
+        True,
+        3,
+        "share of the source's distinct named entities that the text mentions",
+    ),
+    (
+        "entity_context",
+        "ent context",
+        "context",
+        True,
+        3,
+        "share of the text's supported entities whose neighbours fit their own source context best",
+    ),
+):
+    register(
+        Measure(
+            _name,
+            _label,
+            _entities(_attribute),
+            _better,
+            _digits,
+            _text,
+            NAN,
+            share=_name != "unsupported",
+            group=FAITHFULNESS,
+            overview=_name in ("entity_support", "unsupported"),
+        )
+    )
 
 
 def headline_measures(profile: TrackingProfile) -> dict[str, float | None]:

@@ -31,6 +31,7 @@ import numpy as np
 from eval.options import RougeType
 from eval.rouge.scorer import Score, Scorer
 from eval.tracking.alignment import AlignedSentence, Alignment, align, align_lexical
+from eval.tracking.entities import EntityPipeline, EntitySupport, check
 from eval.tracking.semantic import Embedder
 from summarize.errors import ModelUnavailableError
 
@@ -229,6 +230,9 @@ class TrackingProfile:
     # The mean of `semantic` and the text's shared 3-gram share (1 - novel 3-grams, the trigram containment
     # of Clough & Stevenson 2011): copying and meaning kept, one number. None without the semantic model.
     closeness: float | None
+    # Entity and number support (eval.tracking.entities); None with the reason when it was off or unavailable.
+    entities: EntitySupport | None = None
+    entities_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """`dataclasses.asdict(self)`, written out (asdict's deep copy costs ~0.5 ms a profile)."""
@@ -257,6 +261,8 @@ class TrackingProfile:
                 "order": a.order,
             },
             "closeness": self.closeness,
+            "entities": None if self.entities is None else self.entities.to_dict(),
+            "entities_reason": self.entities_reason,
         }
 
     @classmethod
@@ -264,7 +270,8 @@ class TrackingProfile:
         """Rebuild a profile from `dataclasses.asdict` output, also after a JSON round trip."""
         alignment = data["alignment"]
         return cls(
-            **{k: v for k, v in data.items() if k not in ("rouge", "novel_ngrams", "alignment")},
+            **{k: v for k, v in data.items() if k not in ("rouge", "novel_ngrams", "alignment", "entities")},
+            entities=None if data.get("entities") is None else EntitySupport.from_dict(data["entities"]),
             rouge={k: Score(**v) for k, v in data["rouge"].items()},
             novel_ngrams={int(n): v for n, v in data["novel_ngrams"].items()},
             alignment=Alignment(
@@ -307,6 +314,7 @@ def track(
     scorer: Scorer,
     embedder: Embedder | None = None,
     rouge: dict[str, Score] | None = None,
+    entities: EntityPipeline | None = None,
 ) -> TrackingProfile:
     """Measure how closely `text` tracks `source`; both one sentence per line.
 
@@ -315,6 +323,8 @@ def track(
     `scorer` is the run's tracking scorer (eval.settings builds it, with TRACKING_ROUGE_TYPES): its
     tokenizer and stemming make the ROUGE figures, so they equal the score table's. `rouge` is its score
     of (source, text) when the caller has it already (from one score_pairs call over many texts).
+    With `entities` (a spaCy pipeline), each named entity and quantity is checked against the source; when
+    the pipeline cannot be loaded, `entities` is None with the reason in `entities_reason`.
     """
     src, txt = words(source), words(text)
     found = fragments(src.tokens, txt.tokens)
@@ -336,6 +346,13 @@ def track(
 
     novel = {n: novel_ngram_ratio(src.tokens, txt.tokens, n) for n in NGRAM_ORDERS}
     closeness = None if semantic is None or novel[3] is None else (semantic + 1 - novel[3]) / 2
+    support: EntitySupport | None = None
+    support_reason: str | None = "entity support not requested"
+    if entities is not None:
+        try:
+            support, support_reason = check(source, text, entities), None
+        except ModelUnavailableError as exc:
+            support_reason = str(exc)
     return TrackingProfile(
         source_words=len(src.tokens),
         text_words=n_text,
@@ -350,4 +367,6 @@ def track(
         semantic_reason=reason,
         alignment=alignment,
         closeness=closeness,
+        entities=support,
+        entities_reason=support_reason,
     )
