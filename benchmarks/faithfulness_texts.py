@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (prose: one sentence a string)
 """Short news-like articles with a faithful summary each, written for benchmarks/faithfulness.py (issue 17).
 
 Invented events, written for this project (no corpus is copied). Each pair: the article (one sentence per

@@ -8,7 +8,7 @@ import pytest
 
 from eval.settings import Settings
 from eval.tracking import entity_match as em
-from eval.tracking.entities import EntityPipeline, EntitySupport, check, recase, casing_of, unsupported_text
+from eval.tracking.entities import EntityPipeline, EntitySupport, casing_of, check, recase, unsupported_text
 from eval.tracking.measures import FAITHFULNESS, get, group
 from eval.tracking.profile import TrackingProfile, track
 from summarize.errors import ModelUnavailableError

@@ -8,6 +8,7 @@ be scored in any order, in worker processes or Ray tasks, and their `ClusterScor
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -125,6 +126,12 @@ def _tracking(cluster: ClusterTexts, parts: Components) -> tuple[tuple[Tracked, 
     rouge = parts.tracking_scorer.score_pairs(
         targets=[source.text] * len(texts), predictions=[t.text for t in texts]
     )
+    if parts.entities is not None:
+        from eval.tracking.entities import prefetch
+        from summarize.errors import ModelUnavailableError
+
+        with contextlib.suppress(ModelUnavailableError):  # each profile records the reason
+            prefetch(source.text, [t.text for t in texts], parts.entities)
     for text, scores in zip(texts, rouge, strict=True):
         profile = track(
             source.text,

@@ -195,9 +195,7 @@ class EntityPipeline:
                     meta.get("version", "?")
                 )
             if _is_package(name):
-                from spacy.util import get_package_version
-
-                return name, get_package_version(name) or "?"
+                return name, _package_version(name)
         wanted = self.requested or " or ".join(DEFAULT_PIPELINES)
         raise ModelUnavailableError(
             f"entity support unavailable: spaCy pipeline {wanted!r} is not installed "
@@ -205,14 +203,13 @@ class EntityPipeline:
         )
 
     def signature_fields(self) -> dict[str, str]:
-        import spacy
-
+        """Read from the installed packages' metadata: importing spaCy takes seconds (it imports torch)."""
         try:
             name, version = self.resolve()
             label = f"{name}-{version}"
         except ModelUnavailableError:
             label = "unavailable"
-        return {"entities": label.replace("|", "/"), "spacy": spacy.__version__}
+        return {"entities": label.replace("|", "/"), "spacy": _package_version("spacy")}
 
     # -- recognition ------------------------------------------------------------------------------
     def load(self) -> Language:
@@ -222,8 +219,8 @@ class EntityPipeline:
             raise ModelUnavailableError(self._failure)
         try:
             name, _ = self.resolve()
-            import spacy
-
+            target = self.requested if self.requested and Path(self.requested).is_dir() else name
+            spacy = _import_spacy(needs_torch=_uses_transformer(target))
             target = self.requested if self.requested and Path(self.requested).is_dir() else name
             nlp = spacy.load(target, exclude=_NOT_NEEDED)
             if "ner" not in nlp.pipe_names:
@@ -248,11 +245,89 @@ class EntityPipeline:
         todo = {k: s for k, s in zip(keys, sentences, strict=True) if k not in cache and _worth_reading(s)}
         if todo:
             nlp = self.load()
-            for key, doc in zip(todo, nlp.pipe(todo.values(), batch_size=64), strict=True):
-                cache[key] = tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+            pieces = [(key, offset, piece) for key, s in todo.items() for offset, piece in _pieces(s)]
+            found: dict[bytes, list[tuple[int, int, str]]] = {key: [] for key in todo}
+            docs = nlp.pipe((piece for _, _, piece in pieces), batch_size=256)
+            for (key, offset, _), doc in zip(pieces, docs, strict=True):
+                found[key] += [(offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents]
+            for key, ents in found.items():
+                cache[key] = tuple(ents)
             while len(cache) > CACHE_SENTENCES:
                 cache.popitem(last=False)
         return [cache.get(k, ()) for k in keys]
+
+
+# The recogniser sees a few words either side of each word (spaCy's tok2vec: 4 with the small pipelines),
+# so it reads only the words within REACH of a capitalised word or a digit; a sentence whose windows
+# cover most of it is read whole.
+REACH = 6
+
+
+def _pieces(sentence: str) -> list[tuple[int, str]]:
+    """(offset, text) of the parts of a sentence the recogniser reads."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(sentence)]
+    stop = stop_words()
+    hot = [
+        i
+        for i, (_, _, word) in enumerate(tokens)
+        if any(c.isdigit() for c in word)
+        or (word[:1].isupper() and (i > 0 or word.strip("\"'(").lower() not in stop))
+    ]
+    spans: list[list[int]] = []
+    for i in hot:
+        lo, hi = max(0, i - REACH), min(len(tokens) - 1, i + REACH)
+        if spans and lo <= spans[-1][1] + 1:
+            spans[-1][1] = hi
+        else:
+            spans.append([lo, hi])
+    if not spans or sum(hi - lo + 1 for lo, hi in spans) > 0.7 * len(tokens):
+        return [(0, sentence)]
+    return [(tokens[lo][0], sentence[tokens[lo][0] : tokens[hi][1]]) for lo, hi in spans]
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _uses_transformer(target: str) -> bool:
+    """Whether a pipeline's meta.json lists a transformer component (those need torch)."""
+    path = Path(target)
+    if not path.is_dir():
+        spec = importlib.util.find_spec(target)
+        if spec is None or spec.origin is None:
+            return True
+        path = Path(spec.origin).parent
+    meta = next(iter(sorted(path.glob("**/meta.json"))), None)
+    if meta is None:
+        return True
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return any("transformer" in str(c) for c in data.get("components", data.get("pipeline", [])))
+
+
+def _import_spacy(*, needs_torch: bool) -> Any:
+    """spaCy, imported without torch where the pipeline does not need it: thinc imports torch when it is
+    installed (seconds, in every worker), though the CNN pipelines never use it. torch stays importable
+    for everything else; only thinc's optional torch support is off in this process."""
+    import sys
+
+    if "spacy" in sys.modules or needs_torch or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
 
 
 def _is_package(name: str) -> bool:
@@ -354,7 +429,11 @@ class _Source:
 
 
 def _mentions(
-    sentences: Sequence[str], found: Sequence[Found], shapes: Sequence[str] | None = None
+    sentences: Sequence[str],
+    found: Sequence[Found],
+    shapes: Sequence[str] | None = None,
+    *,
+    names: bool = False,
 ) -> list[_Mention]:
     """The recognised spans of each sentence as mentions, names split at their lowercase words (the small
     pipeline reads "Biden met Sunak" as one name); `shapes` are the sentences as recognised (recased)."""
@@ -368,6 +447,10 @@ def _mentions(
                 text = sentence[s:e]
                 out.append(_Mention(i, s, e, text, label, em.normal(text)))
             covered.append((start, end))
+        if names:
+            for s, e in _capitalised_runs(shape, covered):
+                out.append(_Mention(i, s, e, sentence[s:e], NAME, em.normal(sentence[s:e])))
+                covered.append((s, e))
         # Digits and number words the recogniser left out are quantities too (a changed figure must not
         # slip through); "one", "first" and "second" are left out, far more often words than numbers.
         for m in em._NUMBER_TOKEN.finditer(sentence):
@@ -411,6 +494,47 @@ _TITLES = frozenset(
         "judge",
     ]
 )
+NAME = "NAME"  # a capitalised run of words the recogniser left out
+
+
+def _capitalised_runs(shape: str, covered: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Runs of capitalised words outside the recognised spans ("Tomasz Wrona", "Tour de France"); a
+    sentence's first word alone is no name (its capital is the sentence's)."""
+    tokens = [
+        (m.start(), m.end(), m.group())
+        for m in _TOKEN.finditer(shape)
+        if not any(s <= m.start() < e for s, e in covered)
+    ]
+    runs: list[list[tuple[int, int, str]]] = []
+    last_end = -2
+    for start, end, word in tokens:
+        core = word.strip("\"'()[],.;:!?")
+        name_like = core[:1].isupper() or (core.lower() in _CONNECTORS and runs and last_end == start - 1)
+        if name_like and runs and last_end == start - 1 and runs[-1]:
+            runs[-1].append((start, end, core))
+        elif core[:1].isupper():
+            runs.append([(start, end, core)])
+        else:
+            runs.append([])
+        last_end = end if name_like else -2
+    out = []
+    for run in runs:
+        while run and run[-1][2].lower() in _CONNECTORS:
+            run.pop()
+        if not run or (run[0][0] == _first_word(shape) and len(run) == 1):
+            continue
+        if run[0][0] == _first_word(shape) and run[0][2].lower() in stop_words():
+            run = run[1:]
+        if run:
+            end = run[-1][0] + len(run[-1][2]) if shape[run[-1][0]] not in "\"'(" else run[-1][1]
+            out.append((run[0][0], end))
+    return out
+
+
+def _first_word(shape: str) -> int:
+    return len(shape) - len(shape.lstrip())
+
+
 _CONNECTORS = frozenset({"of", "the", "de", "for", "van", "von", "al", "bin", "la", "le", "du"})
 _TOKEN = re.compile(r"\S+")
 
@@ -566,10 +690,15 @@ def _closest(sentence_words: Sequence[str], source: _Source) -> tuple[int, ...]:
 
 
 def _window(words: Sequence[str], start: int, end: int, size: int) -> tuple[set[str], set[str]]:
+    """The content words (plural "s" dropped) before and after a mention, `size` of each at most."""
     stop = stop_words()
-    left = [w for w in words[:start] if w not in stop][-size:]
-    right = [w for w in words[end:] if w not in stop][:size]
+    left = [_stem(w) for w in words[:start] if w not in stop][-size:]
+    right = [_stem(w) for w in words[end:] if w not in stop][:size]
     return set(left), set(right)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _context_score(left: set[str], right: set[str], contexts: Iterable[tuple[set[str], set[str]]]) -> float:
@@ -592,20 +721,34 @@ def _position(sentence: str, m: _Mention) -> tuple[int, int]:
     return before, before + len(m.form.split())
 
 
-def _context(m: _Mention, sentence: str, source: _Source, own: set[str]) -> bool | None:
+def _context(m: _Mention, sentence: str, source: _Source, own: set[str]) -> tuple[bool | None, float]:
     """Whether the words around the mention fit its own source contexts at least as well as another
-    source entity's."""
+    source entity's, and how well they fit its own (the share of its neighbours found there)."""
     words = _norm_words(sentence)
     start, end = _position(sentence, m)
     left, right = _window(words, start, end, CONTEXT_WORDS)
     if not left and not right:
-        return None
+        return None, 0.0
+    mine = _context_score(left, right, _occurrences(source, own))
     others = {e.form for e in source.entities if not (em.keys(e.form) & own) and e.form not in own}
     if not others:
-        return None
-    mine = _context_score(left, right, _occurrences(source, own))
+        return None, mine
     theirs = _context_score(left, right, _occurrences(source, others))
-    return mine >= theirs
+    return mine >= theirs, mine
+
+
+def prefetch(source: str, texts: Sequence[str], pipeline: EntityPipeline) -> None:
+    """Recognise the sentences of a source and its texts in one batch (a cluster at a time), so that
+    `check` finds them in the cache. ModelUnavailableError when the pipeline cannot be loaded."""
+    source_sents = [s for s in source.splitlines() if s.strip()]
+    wanted = list(source_sents)
+    casing = casing_of(source_sents) if any(is_lowercased(t) for t in texts) else {}
+    for text in texts:
+        sentences = [s for s in text.splitlines() if s.strip()]
+        if is_lowercased(text) and not is_lowercased(source):
+            sentences = [recase(s, casing) for s in sentences]
+        wanted += sentences
+    pipeline.recognise(wanted)
 
 
 def check(source: str, text: str, pipeline: EntityPipeline) -> EntitySupport:
@@ -617,16 +760,18 @@ def check(source: str, text: str, pipeline: EntityPipeline) -> EntitySupport:
     recased = is_lowercased(text) and not is_lowercased(source)
     src, casing = _source_of(source, source_sents, pipeline)
     read = [recase(s, casing) for s in text_sents] if recased else text_sents
-    mentions = _mentions(text_sents, pipeline.recognise(read), read)
+    mentions = _mentions(text_sents, pipeline.recognise(read), read, names=True)
     facts = []
     for m in mentions:
         sentence = text_sents[m.sentence]
-        if m.label in ENTITY_LABELS:
+        if m.label in ENTITY_LABELS or m.label == NAME:
             how, where = _entity_support(m, src)
             kind: Kind = "entity"
             own = em.keys(m.form) | ({m.form.split()[-1]} if how == "surname" else set())
-            context = _context(m, sentence, src, own) if how else None
-            if how == "demonym" and context is False:
+            if how == "demonym":  # its contexts are the demonym's (or the country's) in the source
+                own |= {d for d, c in em.DEMONYMS.items() if c in own}
+            context, fit = _context(m, sentence, src, own) if how else (None, 0.0)
+            if how == "demonym" and context is False and fit == 0:
                 # "British officials" in the source backs "the United Kingdom" only where the text uses
                 # it as the source uses the demonym; elsewhere it is a country the source does not name.
                 how, where = "", set()
