@@ -69,10 +69,46 @@ EXPECTED: dict[str, float | None] = {
 }
 
 
+# Faithfulness, on a pair with names and numbers:
+#   source: "Joe Biden visited Paris on Monday." / "Biden met 3 ministers."
+#   text:   "Biden visited Rome on Monday with 4 ministers."
+#   entities: Biden (the source's Joe Biden: supported), Rome (not); quantities: Monday (supported), 4 (not)
+#   -> facts 2/4, ent P 1/2, num P 1/2, unsupported 2; the source's distinct entities Joe Biden and Paris,
+#   the text names one: ent R 1/2. Biden's neighbours (visited, rome, monday) share visited and monday with
+#   Joe Biden's in the source (2/3) and only monday with Paris's (1/3): in context, ent context 1.
+FAITH_SOURCE = "Joe Biden visited Paris on Monday.\nBiden met 3 ministers."
+FAITH_TEXT = "Biden visited Rome on Monday with 4 ministers."
+FAITH_EXPECTED: dict[str, float | None] = {
+    "entity_support": 2 / 4,
+    "entity_precision": 1 / 2,
+    "quantity_precision": 1 / 2,
+    "unsupported": 2.0,
+    "entity_recall": 1 / 2,
+    "entity_context": 1.0,
+}
+
+
 def test_every_registered_measure_has_a_worked_example() -> None:
     names = [m.name for m in measures.all_measures()]
     assert len(names) == len(set(names))
-    assert set(names) == {*EXPECTED, "order"}
+    assert set(names) == {*EXPECTED, *FAITH_EXPECTED, "order"}
+
+
+@pytest.mark.parametrize("name", list(FAITH_EXPECTED))
+def test_faithfulness_measure_on_a_pair_with_names_and_numbers(name: str) -> None:
+    from eval.tracking.entities import EntityPipeline
+    from summarize.errors import ModelUnavailableError
+
+    pipeline = EntityPipeline()
+    try:
+        pipeline.load()
+    except ModelUnavailableError as exc:
+        pytest.skip(str(exc))
+    profile = track(FAITH_SOURCE, FAITH_TEXT, scorer=SCORER, entities=pipeline)
+    assert measures.get(name).compute(profile) == pytest.approx(FAITH_EXPECTED[name])
+    assert measures.get(name).group == measures.FAITHFULNESS
+    # Without the pipeline the measure is undefined, never 0.
+    assert measures.get(name).compute(track(FAITH_SOURCE, FAITH_TEXT, scorer=SCORER)) is None
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))

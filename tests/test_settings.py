@@ -31,6 +31,8 @@ CHANGED = {
     "semantic": True,
     "embedding_model": "/models/other-model",
     "embedding_dtype": "other",  # the precision auto does not resolve to here (see _changed)
+    "entities": False,
+    "entity_pipeline": "no_such_spacy_pipeline",  # not installed: the signature says ent:unavailable
 }
 # Fields that choose which numbers are computed, not what any number is: they need not be in the signature.
 NOT_IN_SIGNATURE = {"rouge_types", "tracking"}

@@ -162,9 +162,17 @@ def faithfulness_measures(result: RunResult, *, overview: bool = False) -> list[
     ]
 
 
-def unsupported_cell(profile: Any) -> str:
-    """A text's unsupported entities and quantities ("~" marks an entity out of its source context)."""
-    return unsupported_text(getattr(profile, "entities", None)) or "-"
+UNSUPPORTED_SHOWN = 6  # items a table cell lists; results.json and rows.csv hold every one
+
+
+def unsupported_cell(profile: Any, limit: int = UNSUPPORTED_SHOWN) -> str:
+    """A text's unsupported entities and quantities, the first `limit` of them and how many more."""
+    items = unsupported_text(getattr(profile, "entities", None)).split("; ")
+    items = [i for i in items if i]
+    if not items:
+        return "-"
+    more = len(items) - limit
+    return "; ".join(items[:limit]) + (f" (+{more} more)" if more > 0 else "")
 
 
 def faithfulness_table(result: RunResult, clusters: Collection[str] | None = None) -> Table:

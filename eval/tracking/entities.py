@@ -242,6 +242,8 @@ class EntityPipeline:
         """Each sentence's entities, recognised once per distinct sentence (all misses in one batch)."""
         keys = [hashlib.blake2b(s.encode(), digest_size=16).digest() for s in sentences]
         cache = self._cache
+        if any(k not in cache for k in keys):
+            self.load()  # spaCy imported the way the pipeline needs it, before its stop words are read
         todo = {k: s for k, s in zip(keys, sentences, strict=True) if k not in cache and _worth_reading(s)}
         if todo:
             nlp = self.load()
