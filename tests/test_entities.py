@@ -105,7 +105,7 @@ def test_a_changed_name_and_number_are_unsupported(pipeline) -> None:
     assert support.quantity_precision == 0.0
     # Each unsupported item names the source sentence it was checked against.
     paris = next(f for f in support.unsupported if f.text == "Paris")
-    assert paris.source_sentences == (0,)
+    assert paris.source_sentences[0] == 0
     assert unsupported_text(support) == "Paris; $5 million"
 
 

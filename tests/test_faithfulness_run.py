@@ -111,3 +111,40 @@ def test_entity_support_can_be_switched_off(tmp_path, capsys) -> None:
     assert "|ent:none|spacy:-|" in results["signature"]
     assert all(t["profile"]["entities"] is None for t in results["tracking"])
     assert "Faithfulness" not in stdout
+
+
+def test_the_side_by_side_marks_the_unsupported_name_with_what_it_was_checked_against(
+    tmp_path, capsys
+) -> None:
+    from tests.test_report_html import CHROMIUM, Watched
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright to drive chromium")
+    code, _, stderr, out = _run(tmp_path, capsys)
+    assert code == 0, stderr
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        watched = Watched(browser, out / "report.html")
+        page = watched.page
+        # First screen: the overview's faithfulness table names the changed rewrite's new name in red.
+        flagged = page.locator("table.faithfulness td.unsupported-list")
+        assert flagged.count() == 1 and flagged.inner_text() == "Declan Rice"
+        assert flagged.is_visible() and flagged.bounding_box()["y"] < 900
+        page.locator('#clusters table.index a[href="#cluster-0"]').click()
+        cluster = page.locator("details#cluster-0")
+        cluster.locator("table.tracking").wait_for()
+        cluster.locator("table.tracking tr", has_text="changed").locator("button.sbs-open").click()
+        pair = cluster.locator("details.sbs[open] .pair")
+        pair.wait_for()
+        mark = pair.locator("mark.unsupported")
+        assert mark.count() == 1 and mark.inner_text() == "Declan Rice"
+        title = mark.get_attribute("title") or ""
+        assert "is not in the source" in title and "Bukayo Saka scored both goals" in title, title
+        # The faithful rewrite has nothing marked.
+        cluster.locator("table.tracking tr", has_text="faithful").locator("button.sbs-open").click()
+        faithful = cluster.locator("details.sbs[open]", has_text="faithful (derivative)").locator(".pair")
+        faithful.wait_for()
+        assert faithful.locator("mark.unsupported").count() == 0
+        watched.check_clean()
+        browser.close()

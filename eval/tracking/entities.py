@@ -681,14 +681,15 @@ def _quantity_support(m: _Mention, source: _Source) -> tuple[str, set[int]] | No
     return "", set()
 
 
-def _closest(sentence_words: Sequence[str], source: _Source) -> tuple[int, ...]:
-    """The source sentence sharing most words with a text sentence: what an unsupported item was checked
-    against (every sentence was, but this is where it would have been)."""
-    mine = set(sentence_words) - stop_words()
+def _closest(sentence_words: Sequence[str], source: _Source, n: int = 2) -> tuple[int, ...]:
+    """The `n` source sentences sharing most content words with a text sentence: what an unsupported
+    item was checked against (every sentence was, but these are where it would have stood)."""
+    mine = {_stem(w) for w in sentence_words} - stop_words()
     if not mine or not source.sentences:
         return ()
-    best = max(range(len(source.sentences)), key=lambda i: len(mine & set(source.sentences[i])))
-    return (best,)
+    shared = [len(mine & {_stem(w) for w in words}) for words in source.sentences]
+    best = sorted(range(len(shared)), key=lambda i: (-shared[i], i))[:n]
+    return tuple(sorted(i for i in best if shared[i] > 0))
 
 
 def _window(words: Sequence[str], start: int, end: int, size: int) -> tuple[set[str], set[str]]:
