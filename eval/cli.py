@@ -298,13 +298,13 @@ class _Progress:
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     """The per-text tables of the first clusters (at most CONSOLE_CLUSTERS), then what covers every
     cluster: the means, the comparisons and the systems, so a large run ends on its answer."""
+    from eval.output.faithfulness import faithfulness_table
     from eval.output.tables import (
         CONSOLE_CLUSTERS,
         comparison_target,
         comparisons_note,
         comparisons_table,
         detail_clusters,
-        faithfulness_table,
         means_table,
         source_rouge_table,
         systems_table,

@@ -13,6 +13,7 @@ from typing import Any
 from eval.options import DEFAULT_TYPES
 from eval.output import report_html
 from eval.output.meta_files import meta_data, meta_md
+from eval.output.faithfulness import faithfulness_overview, faithfulness_table
 from eval.output.report_html import measure_keys
 from eval.output.tables import (
     comparison_target,
@@ -21,8 +22,6 @@ from eval.output.tables import (
     derivatives_table,
     detail_clusters,
     detail_note,
-    faithfulness_overview,
-    faithfulness_table,
     interval,
     means_table,
     pooled_derivatives,
