@@ -323,7 +323,7 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     if faithful:
         if not several:
             header, faithful = header[1:], [r[1:] for r in faithful]
-        title = "Faithfulness: entities and quantities not in the source (~: out of its source context)"
+        title = "Faithfulness: the entities and quantities each text names that its source does not support"
         _print_table(title, header, faithful, keys=keys, ids=range(keys))
     if result.tracking:
         header, profiles = tracking_table(result, shown)

@@ -198,3 +198,16 @@ def test_the_pipeline_is_in_the_signature() -> None:
     assert "|ent:none|spacy:-|" in off
     other = str(Settings(entity_pipeline="no_such_spacy_pipeline").signature())
     assert "|ent:unavailable|" in other
+
+
+def test_a_headlines_capitals_name_nothing_but_its_numbers_are_checked(pipeline) -> None:
+    support = check(SOURCE, "Leaders Maintain Distance Amid Crisis Over 5 Million Aid", pipeline)
+    assert [f.text for f in support.facts if f.kind == "entity"] == []
+    assert [f.text for f in support.unsupported] == ["5"]  # the article says $4 million
+
+
+def test_a_name_with_a_lowercase_suffix_is_checked_as_the_name() -> None:
+    from eval.tracking.entity_mentions import _capitalised_runs
+
+    shape = "Officials cited U.S.-imposed limits."
+    assert [shape[s:e] for s, e in _capitalised_runs(shape, [])] == ["U.S."]

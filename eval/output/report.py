@@ -192,8 +192,8 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
 
 FAITH_NOTE = (
     "Each named entity and quantity of a text checked against its source (docs/faithfulness.md); "
-    '"not in the source" lists what the source does not support, "~" an entity the source has '
-    "that stands where the source has another one (swapped?)."
+    '"not in the source" lists what the source does not support, "ent context" the share of its entities '
+    "that stand where the source has them (two swapped names stand where the other one was)."
 )
 
 

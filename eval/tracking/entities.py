@@ -356,6 +356,7 @@ def check(source: str, text: str, pipeline: EntityPipeline) -> EntitySupport:
     read = [recase(s, casing) for s in text_sents] if recased else text_sents
     mentions = _mentions(text_sents, pipeline.recognise(read), read, names=True)
     facts = []
+    mentions = _headline_names(mentions, text_sents, src)
     for m in mentions:
         sentence = text_sents[m.sentence]
         if m.label in ENTITY_LABELS or m.label == NAME:
@@ -386,6 +387,24 @@ def check(source: str, text: str, pipeline: EntityPipeline) -> EntitySupport:
     text_keys = set().union(*(em.keys(m.form) for m in mentions)) if mentions else set()
     recalled = sum(_mentioned(form, text_keys, text_words) for form in source_forms)
     return EntitySupport(tuple(facts), len(source_forms), recalled, recased)
+
+
+def _title_cased(sentence: str) -> bool:
+    """A headline: no closing stop, three words or more, every word but the small ones capitalised."""
+    words = [w for w in sentence.split() if w[:1].isalpha()]
+    if len(words) < 3 or sentence.rstrip().endswith((".", "!", "?", '."', ".\u201d")):
+        return False
+    return all(w[0].isupper() for w in words if w.lower() not in stop_words())
+
+
+def _headline_names(mentions: list[_Mention], sentences: Sequence[str], source: _Source) -> list[_Mention]:
+    """The mentions to check: in a title-cased line (a headline, "Russia Maintain Distance Amid Crisis")
+    a capital says nothing, so its names are not checked (its numbers are)."""
+    return [
+        m
+        for m in mentions
+        if not ((m.label in ENTITY_LABELS or m.label == NAME) and _title_cased(sentences[m.sentence]))
+    ]
 
 
 def _source_of(source: str, sentences: list[str], pipeline: EntityPipeline) -> tuple[_Source, dict[str, str]]:

@@ -152,7 +152,7 @@ def _capitalised_runs(shape: str, covered: Sequence[tuple[int, int]]) -> list[tu
     runs: list[list[tuple[int, int, str]]] = []
     last_end = -2
     for start, end, word in tokens:
-        core = word.strip("\"'()[],.;:!?")
+        core = re.split(r"-(?=[a-z])", word.strip("\"'()[],.;:!?"))[0]  # "U.S.-imposed": "U.S."
         name_like = core[:1].isupper() or (core.lower() in _CONNECTORS and runs and last_end == start - 1)
         if name_like and runs and last_end == start - 1 and runs[-1]:
             runs[-1].append((start, end, core))
