@@ -298,7 +298,6 @@ class _Progress:
 def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     """The per-text tables of the first clusters (at most CONSOLE_CLUSTERS), then what covers every
     cluster: the means, the comparisons and the systems, so a large run ends on its answer."""
-    from eval.output.faithfulness import faithfulness_table
     from eval.output.tables import (
         CONSOLE_CLUSTERS,
         comparison_target,
@@ -306,9 +305,9 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         comparisons_table,
         detail_clusters,
         means_table,
+        per_text_tables,
         source_rouge_table,
         systems_table,
-        tracking_table,
     )
 
     shown = detail_clusters(result, CONSOLE_CLUSTERS)
@@ -319,18 +318,10 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         title += f": {result.documents[0].cluster}"
     keys = 2 if several else 1
     _print_table(title, header, rows, keys=keys, ids=range(keys))
-    header, faithful = faithfulness_table(result, shown)
-    if faithful:
-        if not several:
-            header, faithful = header[1:], [r[1:] for r in faithful]
-        title = "Faithfulness: the entities and quantities each text names that its source does not support"
-        _print_table(title, header, faithful, keys=keys, ids=range(keys))
-    if result.tracking:
-        header, profiles = tracking_table(result, shown)
-        if not several:
-            header, profiles = header[1:], [r[1:] for r in profiles]
-        title = "Tracking profile (against the source; see docs/reading-the-numbers.md)"
-        _print_table(title, header, profiles, keys=keys, ids=range(keys))
+    for title, (header, rows) in per_text_tables(result, shown):
+        if rows:  # the first column (the cluster) only where there are several
+            header, rows = (header, rows) if several else (header[1:], [r[1:] for r in rows])
+            _print_table(title, header, rows, keys=keys, ids=range(keys))
     total = max(result.scored, len(shown))
     if len(shown) < total:
         detail = (result.settings.get("output") or {}).get("detail_clusters")

@@ -6,7 +6,8 @@ any module) show up in the same places.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import html
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from eval.run.result import RunResult
@@ -102,3 +103,32 @@ def system_faithfulness(result: RunResult) -> tuple[list[str], dict[str, list[st
             cells.append(m.format(sum(values) / len(values)) if values else "-")
         out[run.name] = cells
     return [m.label for m in measures], out
+
+
+def faithfulness_html(faith: Mapping[str, Any] | None) -> str:
+    """report.html's overview part (the data report.py gathers): the texts that name what their source
+    does not support, the unsupported items in red."""
+    if not faith:
+        return ""
+    header, rows = faith.get("table", ([], []))
+    parts = [
+        '<h3 id="faithfulness">Faithfulness: what the source does not support</h3>',
+        f'<p class="note">{html.escape(faith.get("note", ""))}</p>',
+        f"<p><b>{html.escape(faith['line'])}.</b></p>",
+    ]
+    if rows:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
+        text = ' class="t"'
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td{text if i < 3 else ''}>{html.escape(str(v))}</td>" for i, v in enumerate(row[:-1])
+            )
+            + f'<td class="t unsupported-list">{html.escape(row[-1])}</td></tr>'
+            for row in rows
+        )
+        parts.append(
+            f'<div class="wide"><table class="faithfulness"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>"
+        )
+    return "".join(parts)

@@ -12,8 +12,8 @@ from typing import Any
 
 from eval.options import DEFAULT_TYPES
 from eval.output import report_html
-from eval.output.meta_files import meta_data, meta_md
 from eval.output.faithfulness import faithfulness_overview, faithfulness_table
+from eval.output.meta_files import meta_data, meta_md
 from eval.output.report_html import measure_keys
 from eval.output.tables import (
     comparison_target,

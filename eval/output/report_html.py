@@ -55,6 +55,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from eval.output.faithfulness import faithfulness_html
 from eval.output.meta_report import meta_html
 from eval.output.report_assets import CSS, SCRIPT
 from eval.tracking.matrices import Matrix
@@ -223,7 +224,7 @@ def _overview(data: Mapping[str, Any]) -> str:
     ]
     if data.get("stopped"):
         parts.append(f"<p><b>The run stopped early:</b> {html.escape(str(data['stopped']))}</p>")
-    parts.append(_faithfulness(data))
+    parts.append(faithfulness_html(data.get("faithfulness")))
     # The systems compared first: at any corpus size they are the answer the run was made for.
     means = data.get("means", {})
     header, rows = means.get("table", ([], []))
@@ -259,32 +260,6 @@ def _overview(data: Mapping[str, Any]) -> str:
     header, rows = data.get("derivatives", ([], []))
     if rows:
         parts.append(_table(header, rows, "derivatives", text_columns=2, bars=range(3, len(header))))
-    return "".join(parts)
-
-
-def _faithfulness(data: Mapping[str, Any]) -> str:
-    """The texts that name what their source does not support, the unsupported items in red."""
-    faith = data.get("faithfulness")
-    if not faith:
-        return ""
-    header, rows = faith.get("table", ([], []))
-    parts = [
-        '<h3 id="faithfulness">Faithfulness: what the source does not support</h3>',
-        f'<p class="note">{html.escape(faith.get("note", ""))}</p>',
-        f"<p><b>{html.escape(faith['line'])}.</b></p>",
-    ]
-    if rows:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
-        body = "".join(
-            "<tr>"
-            + "".join(_cell(v, text=i < 3) for i, v in enumerate(row[:-1]))
-            + f'<td class="t unsupported-list">{html.escape(row[-1])}</td></tr>'
-            for row in rows
-        )
-        parts.append(
-            f'<div class="wide"><table class="faithfulness"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>"
-        )
     return "".join(parts)
 
 

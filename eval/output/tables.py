@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from eval.output.faithfulness import faithfulness_measures, system_faithfulness
+from eval.output.faithfulness import faithfulness_measures, faithfulness_table, system_faithfulness
 from eval.run.result import RunResult, SystemRun
 from eval.stats.aggregate import AggregateRow, ScoreRow
 from eval.tracking.measures import get
@@ -150,6 +150,20 @@ def tracking_table(result: RunResult, clusters: Collection[str] | None = None) -
         if wanted is None or t.cluster in wanted
     ]
     return header, rows
+
+
+def per_text_tables(result: RunResult, clusters: Collection[str] | None = None) -> list[tuple[str, Table]]:
+    """The console's per-text tables after the ROUGE one, with their titles: faithfulness, tracking."""
+    return [
+        (
+            "Faithfulness: the entities and quantities each text names that its source does not support",
+            faithfulness_table(result, clusters),
+        ),
+        (
+            "Tracking profile (against the source; see docs/reading-the-numbers.md)",
+            tracking_table(result, clusters),
+        ),
+    ]
 
 
 def comparisons_table(result: RunResult) -> Table:
