@@ -194,7 +194,7 @@ def cmd_meta(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace, loaded: Any = None, meta: Any = None) -> int:
-    from eval.output.folder import RunFolder, RunFolderError
+    from eval.output.folder import ForeignFolderError, RunFolder, RunFolderError
     from eval.run.runner import Runner
 
     loaded = loaded or config_mod.load(args.config, args.overrides)
@@ -203,6 +203,9 @@ def cmd_run(args: argparse.Namespace, loaded: Any = None, meta: Any = None) -> i
     try:
         # Each cluster's rows go to the run folder (growing beside the old one) as the cluster finishes.
         folder = RunFolder(loaded, out_dir)
+    except ForeignFolderError as exc:
+        _error(f"{exc}; nothing was run")
+        return EXIT_USAGE
     except RunFolderError as exc:
         # Known before any work: a run of thousands of clusters is not computed only to be lost.
         _error(f"{exc}; nothing was run (choose another --out or output.dir)")

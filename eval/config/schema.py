@@ -223,6 +223,12 @@ class SystemSpec(_Model):
     type: str
 
 
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\0" in value:
+        raise ValueError("a NUL character cannot be in a path")
+    return value
+
+
 class OutputSpec(_Model):
     dir: str | None = Field(
         None, description="run directory (default: runs/<name> beside the config's folder)"
@@ -234,6 +240,8 @@ class OutputSpec(_Model):
         description="clusters shown text by text in report.html, report.md and on the console (the first "
         "ones, in corpus order); every cluster is in the CSV and JSON files and in every mean",
     )
+
+    _dir = field_validator("dir")(_no_nul)
 
 
 class MetaSpec(_Model):
@@ -265,7 +273,7 @@ class MetaSpec(_Model):
 
 
 class Config(_Model):
-    name: str = Field("sumtrack", min_length=1)
+    name: str = Field("sumtrack", min_length=1, description="the run's name: its folder is runs/<name>")
     corpus: CorpusSpec
     cleaning: CleaningSpec = CleaningSpec()
     sentences: SentencesSpec = SentencesSpec()
@@ -277,3 +285,16 @@ class Config(_Model):
     output: OutputSpec = OutputSpec()
     execution: ExecutionSpec = ExecutionSpec()
     meta: MetaSpec = MetaSpec()
+
+    @field_validator("name")
+    @classmethod
+    def _a_name(cls, value: str) -> str:
+        # `name` picks the folder runs/<name>, which a run replaces: `../../x` or `/home/me` must never
+        # reach outside runs/ (issue 20). A path goes in output.dir or --out.
+        bad = [c for c in ("/", "\\", "\0") if c in value]
+        if bad or value in (".", "..") or ".." in value or not value.strip():
+            raise ValueError(
+                "a name, not a path: no '/', '\\', '..' or NUL (the run folder is runs/<name>; "
+                "give a path as output.dir or --out)"
+            )
+        return value
