@@ -225,3 +225,276 @@ def test_csv_cells_are_neutralised_per_owasp(value, cell) -> None:
 
     assert _field(value) == cell
     assert _field(-0.5) == "-0.500000"
+
+
+# -- control characters from data are shown escaped ---------------------------------------------------------
+
+ESC_ID = "c\x1b[2K\rsumtrack: all systems ok\x1b]8;;http://evil.example\x07link\nsecond"
+
+
+def test_control_characters_in_ids_are_escaped_on_the_console_and_in_markdown(
+    write, tmp_path, capsys
+) -> None:
+    write("src.txt", ARTICLE)
+    write("near.txt", NEAR_COPY)
+    data = {
+        "name": "esc",
+        "corpus": {
+            "clusters": [
+                {
+                    "id": ESC_ID,
+                    "source": "src.txt",
+                    "derivatives": [{"path": "near.txt", "id": "d\u202etxt.exe"}],
+                },
+                # A missing document whose name holds a CR and a newline: one problem line.
+                {"id": "m", "source": "src.txt", "derivatives": ["miss\r\nx.txt"]},
+            ]
+        },
+        "systems": [{"name": "lead\x1b[31m", "type": "lead", "sentences": 2}],
+        "aggregate": {"bootstrap": 0},
+    }
+    cfg = write("cfg.yaml", yaml.safe_dump(data, allow_unicode=True))
+    out = tmp_path / "out"
+    code, stdout, err = cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 1
+    for text in (stdout, err, (out / "report.md").read_text()):
+        assert "\x1b" not in text and "\r" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b" in stdout and "\\u202e" in stdout  # shown escaped (a long id may wrap in its cell)
+    (line,) = errors(err)
+    assert line.endswith("miss\\r\\nx.txt: file not found")
+    assert not any(line.startswith("x") for line in err.splitlines())  # no line split off the error
+    report = (out / "report.md").read_text()
+    assert "### c\\x1b[2K\\rsumtrack: all systems ok\\x1b]8;;http://evil.example\\x07link\\nsecond" in report
+    assert not any(line.startswith("second") for line in report.splitlines())
+    # results.json keeps the ids exactly; report.html escapes them as HTML.
+    assert ESC_ID in {s["cluster"] for s in json.loads((out / "results.json").read_text())["scores"]}
+
+
+def test_shown_escapes_controls_and_keeps_every_script() -> None:
+    from summarize.printable import shown
+
+    assert shown("café ☕ 東京 👩‍👩‍👧 a b") == "café ☕ 東京 👩‍👩‍👧 a b"
+    assert shown("a\x1b[31mb\x9bc\x7f") == "a\\x1b[31mb\\x9bc\\x7f"
+    assert shown("one\ntwo\r\t") == "one\\ntwo\\r\\t"
+    assert shown("one\ntwo\r", newlines=True) == "one\ntwo\\r"
+    assert shown("x\u2028y\u202ez") == "x\\u2028y\\u202ez"
+
+
+def test_a_markdown_cell_cannot_make_html_or_break_the_table() -> None:
+    from eval.output.report import _md_table
+
+    table = _md_table(["id"], [["<img src=x onerror=alert(1)>|x\ny"]])
+    assert table.splitlines()[2] == "| \\<img src=x onerror=alert(1)>\\|x\\ny |"
+
+
+# -- limits in the schema, checked by validate ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"aggregate": {"bootstrap": 100_000_000}}, "aggregate.bootstrap: at most 100,000 resamples"),
+        ({"aggregate": {"bootstrap": 10**9}}, "aggregate.bootstrap: at most 100,000 resamples"),
+        ({"aggregate": {"seed": -1}}, "aggregate.seed: Input should be greater than or equal to 0 (got -1)"),
+        (
+            {"execution": {"workers": 1_000_000}},
+            "execution.workers: Input should be less than or equal to 4096",
+        ),
+        ({"execution": {"workers": 0}}, "execution.workers: Input should be greater than or equal to 1"),
+    ],
+)
+def test_limits_are_checked_by_validate_and_run(write, tmp_path, capsys, extra, expected) -> None:
+    cfg = make_config(write, **extra)
+    for command in ("validate", "run"):
+        code, _out, err = cli(capsys, command, str(cfg))
+        assert code == 2
+        (line,) = errors(err)
+        assert line.startswith(f"sumtrack: error: {expected}")
+    assert not (tmp_path.parent / "runs").exists()
+
+
+@pytest.mark.parametrize("value", [".inf", "-1", "0", "1e9"])
+def test_a_servers_timeout_is_finite(write, tmp_path, capsys, value) -> None:
+    system = {"name": "api", "type": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m"}
+    cfg = make_config(write, systems=[system])
+    code, _, err = cli(capsys, "validate", str(cfg), "--set", f"systems.api.timeout={value}")
+    assert code == 2
+    (line,) = errors(err)
+    assert line.startswith("sumtrack: error: systems[0].timeout: Input should be")
+
+
+def test_workers_past_the_cores_are_capped_with_a_note(write, tmp_path, capsys, monkeypatch) -> None:
+    from eval.run import runner
+
+    monkeypatch.setattr(runner, "available_cores", lambda: 2)
+    write("src.txt", ARTICLE)
+    clusters = [{"id": f"c{i}", "source": "src.txt", "derivatives": [{"text": NEAR_COPY}]} for i in range(10)]
+    data = {"name": "w", "corpus": {"clusters": clusters}, "aggregate": {"bootstrap": 0}}
+    cfg = write("cfg.yaml", yaml.safe_dump({**data, "execution": {"workers": 48}}))
+    started = []
+    real = runner.worker_pool
+
+    def counting(options, **kwargs):
+        started.append(options.worker_count)
+        return real(options, **kwargs)
+
+    monkeypatch.setattr(runner, "worker_pool", counting)
+    code, _, err = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert started == [2]
+    assert "sumtrack: warning: execution.workers 48: 2 worker processes used (this machine's 2 cores)" in err
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [150, 5000])
+def test_deep_nesting_is_one_line_in_the_file_a_system_or_a_set_value(write, tmp_path, capsys, depth) -> None:
+    cfg = make_config(write)
+    text = cfg.read_text()
+    places = {
+        "top": text + f"deep: {nested(depth)}\n",
+        "system": text.replace("sentences: 2", f"sentences: 2\n  deep: {nested(depth)}"),
+    }
+    for where, body in places.items():
+        (tmp_path / f"{where}.yaml").write_text(body)
+        code, _, err = cli(capsys, "validate", str(tmp_path / f"{where}.yaml"))
+        assert code == 2, where
+        (line,) = errors(err)
+        assert "nested more than 100 levels deep" in line, where
+    code, _, err = cli(capsys, "validate", str(cfg), "--set", f"systems.lead-2.sentences={nested(depth)}")
+    assert code == 2
+    (line,) = errors(err)
+    assert "nested" in line and "deep" in line
+    long_key = ".".join(["a"] * 300)
+    code, _, err = cli(capsys, "run", str(cfg), "--set", f"{long_key}=1")
+    assert code == 2 and "nested more than 100 levels deep" in errors(err)[0]
+
+
+# -- a corrupt resume store is one line, and rebuilt ---------------------------------------------------------
+
+
+def kept_store(write, tmp_path, capsys, monkeypatch) -> tuple[Path, Path, Path]:
+    """A run of three clusters whose folder could not be written: its store is kept for a resume."""
+    from eval.output import folder as folder_mod
+
+    write("src.txt", ARTICLE)
+    clusters = [{"id": f"c{i}", "source": "src.txt", "derivatives": [{"text": NEAR_COPY}]} for i in range(3)]
+    data = {"name": "s", "corpus": {"clusters": clusters}, "aggregate": {"bootstrap": 0}}
+    cfg = write("cfg.yaml", yaml.safe_dump(data))
+    out = tmp_path / "out"
+
+    def fail(self, result):
+        self._abandon()
+        raise folder_mod.RunFolderError("disk full (test)")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(folder_mod.RunFolder, "commit", fail)
+        assert cli(capsys, "run", str(cfg), "--out", str(out))[0] == 1
+    store = tmp_path / ".out.clusters" / "clusters.jsonl"
+    assert len(store.read_bytes().splitlines()) == 4
+    return cfg, out, store
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b'{"cluster": "c1", "rec\xff\xfe": 1}\n', "not UTF-8"),
+        (b'{"cluster": "c1"}\n', "no 'record'"),
+        (b'{"cluster": "c1", "record": {}}\n', "an empty or malformed 'record'"),
+        (b'{"cluster": "c1", "record": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n", "nested too deeply"),
+        (b'{"cluster": "c1", "record": {"refs": 3}}\n', "a record that cannot be read"),
+        (b"garbage\n", "not JSON"),
+    ],
+)
+def test_a_corrupt_store_line_is_one_line_and_the_store_is_rebuilt(
+    write, tmp_path, capsys, monkeypatch, line, why
+) -> None:
+    cfg, out, store = kept_store(write, tmp_path, capsys, monkeypatch)
+    lines = store.read_bytes().splitlines(keepends=True)
+    store.write_bytes(b"".join([lines[0], lines[1], line, lines[3]]))
+    code, _, err = cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 0, err
+    assert errors(err) == []
+    warned = [w for w in err.splitlines() if "is not a cluster record" in w]
+    assert warned == [
+        f"sumtrack: warning: {store}: line 3 is not a cluster record ({why}"
+        + warned[0].split(f"({why}", 1)[1]
+    ]
+    assert warned[0].endswith("the store was cut there and the clusters from there on are scored again")
+    assert "resumed an interrupted run: 1 of 3 clusters" in err
+    rows = csv.DictReader(
+        line for line in (out / "scores.csv").open(encoding="utf-8") if not line.startswith("#")
+    )
+    assert {r["cluster"] for r in rows} == {"c0", "c1", "c2"}
+    assert not store.exists()  # the run folder holds every number now
+
+
+# -- corrupt summary-cache rows are skipped and reported ---------------------------------------------------
+
+
+def remote_config(write, base_url: str, cache: Path) -> Path:
+    system = {"name": "api", "type": "openai", "base_url": base_url, "model": "m", "cache_dir": str(cache)}
+    return make_config(write, systems=[system], tracking={"enabled": False})
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        ("UPDATE summaries SET meta = '{not json'", "the metadata is not JSON"),
+        ("UPDATE summaries SET meta = '[1, 2]'", "the metadata is not a JSON object"),
+        ("UPDATE summaries SET text = NULL", None),  # refused by the NOT NULL column: nothing to damage
+        ("UPDATE summaries SET text = x'00ff'", "the text is not a string"),
+        ("""UPDATE summaries SET meta = '{"seconds": "soon"}'""", "its metadata does not fit"),
+    ],
+)
+def test_a_corrupt_cache_row_is_skipped_reported_and_made_again(write, tmp_path, capsys, damage, why) -> None:
+    import sqlite3
+
+    from tests.test_remote import Scripted
+
+    cache = tmp_path / "cache"
+    with Scripted() as server:
+        cfg = remote_config(write, server.base_url, cache)
+        assert cli(capsys, "run", str(cfg), "--out", str(tmp_path / "one"))[0] == 0
+        db = sqlite3.connect(cache / "summaries.sqlite")
+        try:
+            with db:
+                db.execute(damage)
+        except sqlite3.IntegrityError:
+            assert why is None
+            return
+        finally:
+            db.close()
+        code, _, err = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "two"))
+        assert code == 0, err
+        assert len(server.requests) == 2  # the skipped row was asked for again
+    (line,) = [line for line in err.splitlines() if "summary cache" in line]
+    assert line == (
+        f"sumtrack: warning: system 'api': summary cache {str(cache / 'summaries.sqlite')!r}: 1 unreadable "
+        f"row(s) ({why}) skipped; those summaries were made again and stored over them"
+    )
+    summaries = [json.loads(x) for x in (tmp_path / "two" / "summaries.jsonl").read_text().splitlines()]
+    assert next(s["text"] for s in summaries if s["system"] == "api").startswith("Echo:")
+
+
+def test_a_cache_file_that_is_not_sumtracks_is_one_line(write, tmp_path, capsys) -> None:
+    import sqlite3
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    db = sqlite3.connect(cache / "summaries.sqlite")
+    with db:
+        db.execute("CREATE TABLE summaries (id INTEGER, body TEXT)")
+        db.execute("INSERT INTO summaries VALUES (1, 'theirs')")
+    db.close()
+    cfg = remote_config(write, "http://127.0.0.1:9/v1", cache)
+    code, _, err = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 1
+    (line,) = errors(err)
+    assert "summary cache" in line and "its table has no column key, text, meta, created" in line
+    assert (tmp_path / "out" / "scores.csv").is_file()  # the other documents are scored
+    db = sqlite3.connect(cache / "summaries.sqlite")
+    assert db.execute("SELECT * FROM summaries").fetchall() == [(1, "theirs")]  # left as it was
+    db.close()
