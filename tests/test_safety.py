@@ -15,6 +15,7 @@ import yaml
 from eval.output.folder import MARKER
 from tests.conftest import ARTICLE, NEAR_COPY
 from tests.test_adversarial import cli, errors
+from tests.tracking_texts import embedder  # noqa: F401  (a fixture)
 
 
 def make_config(write, **extra) -> Path:
@@ -498,3 +499,44 @@ def test_a_cache_file_that_is_not_sumtracks_is_one_line(write, tmp_path, capsys)
     db = sqlite3.connect(cache / "summaries.sqlite")
     assert db.execute("SELECT * FROM summaries").fetchall() == [(1, "theirs")]  # left as it was
     db.close()
+
+
+def test_a_corrupt_embedding_cache_row_is_embedded_again_and_reported(embedder, tmp_path) -> None:  # noqa: F811
+    import sqlite3
+
+    import numpy as np
+
+    from eval.tracking.profile import sentences
+    from eval.tracking.semantic import Embedder
+    from summarize.errors import ConfigError
+    from tests.tracking_texts import SOURCE
+
+    path = tmp_path / "vectors.sqlite"
+    first = Embedder(tmp_path / "model", threads=1, cache_path=path)
+    first._model = embedder._model
+    wanted = sentences(SOURCE)
+    vectors = first.embed(wanted)
+    first.close()
+    db = sqlite3.connect(path)
+    with db:
+        keys = [k for (k,) in db.execute("SELECT key FROM vectors ORDER BY key")]
+        db.execute("UPDATE vectors SET vector = ? WHERE key = ?", (b"\x00\x01\x02", keys[0]))
+        db.execute(
+            "UPDATE vectors SET vector = ? WHERE key = ?", (np.full(384, 7, np.float32).tobytes(), keys[1])
+        )
+    db.close()
+    later = Embedder(tmp_path / "model", threads=1, cache_path=path)
+    later._model = embedder._model
+    assert later.prefetch(wanted) == 2  # the two damaged rows, embedded again
+    np.testing.assert_allclose(later.embed(wanted), vectors, atol=1e-6)
+    assert later.problems == [
+        f"embedding cache {str(path)!r}: 2 unreadable row(s) skipped; those sentences were embedded again"
+    ]
+    foreign = tmp_path / "notes.sqlite"
+    foreign.write_text("not a database, my notes\n" * 100)
+    other = Embedder(tmp_path / "model", threads=1, cache_path=foreign)
+    with pytest.raises(
+        ConfigError, match=r"embedding cache .*notes.sqlite' cannot be used \(file is not a database"
+    ):
+        other.prefetch(wanted)
+    assert foreign.read_text() == "not a database, my notes\n" * 100
