@@ -540,3 +540,100 @@ def test_a_corrupt_embedding_cache_row_is_embedded_again_and_reported(embedder, 
     ):
         other.prefetch(wanted)
     assert foreign.read_text() == "not a database, my notes\n" * 100
+
+
+# -- Unicode and paths -----------------------------------------------------------------------------------
+
+
+def test_an_outputs_file_named_in_nfd_matches_the_nfc_id(write, tmp_path, capsys) -> None:
+    import unicodedata
+
+    write("café.txt", ARTICLE)  # NFC, as typed
+    folder = tmp_path / "outs"
+    folder.mkdir()
+    (folder / unicodedata.normalize("NFD", "café.txt")).write_text("The city council approved a budget.\n")
+    system = {"name": "theirs", "type": "outputs", "path": "outs"}
+    data = {
+        "name": "nfd",
+        "corpus": {"clusters": [{"source": "café.txt"}]},
+        "systems": [system],
+        "aggregate": {"bootstrap": 0},
+    }
+    cfg = write("cfg.yaml", yaml.safe_dump(data, allow_unicode=True))
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "run", str(cfg), "--out", str(out))
+    assert code == 0, err
+    rows = [r for r in read_cells(out / "scores.csv")[2:] if r[2] == "theirs"]
+    assert rows and {r[0] for r in rows} == {"café"}
+
+
+def test_a_jsonl_of_many_summaries_is_limited_per_summary_not_per_file(write, tmp_path, capsys) -> None:
+    write("src.txt", ARTICLE)
+    summary = "The council approved the budget after a long debate about schools and roads. " * 10
+    lines = [json.dumps({"cluster": f"c{i}", "summary": summary}) for i in range(3000)]
+    path = write("outs.jsonl", "\n".join(lines) + "\n")
+    assert path.stat().st_size > 2_000_000
+    clusters = [{"id": f"c{i}", "source": "src.txt"} for i in range(3000)]
+    data = {
+        "name": "many",
+        "corpus": {"clusters": clusters, "max_chars": 10_000},
+        "systems": [{"name": "theirs", "type": "outputs", "path": "outs.jsonl"}],
+        "aggregate": {"bootstrap": 0, "significance": "none"},
+        "tracking": {"enabled": False},
+        "output": {"formats": ["csv"], "detail_clusters": 1},
+    }
+    cfg = write("cfg.yaml", yaml.safe_dump(data))
+    code, _, err = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "max_chars" not in err
+
+
+def test_one_summary_past_the_document_limit_is_one_problem(write, tmp_path, capsys) -> None:
+    from summarize.outputs import load_jsonl
+    from summarize.reading import DEFAULT_MAX_CHARS
+
+    long = json.dumps({"cluster": "b", "summary": "x" * (DEFAULT_MAX_CHARS + 1)})
+    path = write("outs.jsonl", json.dumps({"cluster": "a", "summary": "fine"}) + "\n" + long + "\n")
+    loaded = load_jsonl(path)
+    assert list(loaded.outputs) == ["a"]
+    ((_, message),) = loaded.problems
+    assert message.endswith(
+        ":2: a summary of 2,000,001 characters, longer than a document may be (2,000,000 characters)"
+    )
+
+
+def test_tilde_and_environment_variables_expand_in_every_config_path(
+    write, tmp_path, capsys, monkeypatch
+) -> None:
+    home = tmp_path / "home"
+    (home / "texts").mkdir(parents=True)
+    (home / "texts" / "src.txt").write_text(ARTICLE)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("RUNS", str(tmp_path / "runs-here"))
+    data = {
+        "name": "paths",
+        "corpus": {
+            "clusters": [{"id": "c", "source": "~/texts/src.txt", "derivatives": [{"text": NEAR_COPY}]}]
+        },
+        "aggregate": {"bootstrap": 0},
+        "output": {"dir": "${RUNS}/out"},
+    }
+    cfg = write("cfg.yaml", yaml.safe_dump(data))
+    code, _, err = cli(capsys, "run", str(cfg))
+    assert code == 0, err
+    assert (tmp_path / "runs-here" / "out" / "scores.csv").is_file()
+    assert not list(tmp_path.glob("*$*")) and not (tmp_path / "~").exists()
+    resolved = yaml.safe_load((tmp_path / "runs-here" / "out" / "config.resolved.yaml").read_text())
+    assert resolved["corpus"]["clusters"][0]["source"]["path"] == str(home / "texts" / "src.txt")
+    # An unset variable is one line, nothing made; `$$` is a plain `$`.
+    monkeypatch.delenv("RUNS")
+    for command in ("validate", "run"):
+        code, _, err = cli(capsys, command, str(cfg))
+        assert code == 2
+        (line,) = errors(err)
+        assert line.endswith(
+            "path '${RUNS}/out': environment variable $RUNS is not set (write $$ for a plain $)"
+        )
+    from summarize.reading import expand_path
+
+    assert expand_path("a$$b/$$") == Path("a$b/$")

@@ -19,8 +19,8 @@ from eval.config.loaded import LoadedConfig, SystemConfig
 from eval.config.schema import Config
 from eval.overrides import apply_override
 from summarize import registry
-from summarize.corpus import resolve
-from summarize.errors import ConfigError, SumtrackError, did_you_mean
+from summarize.corpus import expand_path, resolve
+from summarize.errors import ConfigError, InputError, SumtrackError, did_you_mean
 
 
 def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
@@ -152,16 +152,16 @@ def _local_paths(params: BaseModel, base: Path) -> BaseModel:
     update: dict[str, str] = {}
     cache_dir = getattr(params, "cache_dir", None)
     if isinstance(cache_dir, str):
-        update["cache_dir"] = str(resolve(base / Path(cache_dir).expanduser()))
+        update["cache_dir"] = str(resolve(base / expand_path(cache_dir)))
     # `path` (type: outputs) is a file or folder; a server's `model` (type: openai) is the server's to read.
     path = getattr(params, "path", None)
     if isinstance(path, str):
-        update["path"] = str(resolve(base / Path(path).expanduser()))
+        update["path"] = str(resolve(base / expand_path(path)))
     model = getattr(params, "model", None)
     if isinstance(model, str) and getattr(params, "model_is_local_path", True):
-        looks_local = model.startswith((".", "/", "~")) or (base / model).is_dir()
+        looks_local = model.startswith((".", "/", "~", "$")) or (base / model).is_dir()
         if looks_local:
-            update["model"] = str(resolve(base / Path(model).expanduser()))
+            update["model"] = str(resolve(base / expand_path(model)))
     return params.model_copy(update=update) if update else params
 
 
@@ -181,7 +181,11 @@ def _systems(config: Config, base: Path) -> tuple[SystemConfig, ...]:
             params = entry.params.model_validate(spec.model_extra or {})
         except ValidationError as exc:
             raise ConfigError(format_errors(exc, entry.params, ("systems", i))) from None
-        out.append(SystemConfig(spec.name, spec.type, entry.kind, _local_paths(params, base)))
+        try:
+            params = _local_paths(params, base)
+        except InputError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        out.append(SystemConfig(spec.name, spec.type, entry.kind, params))
     return tuple(out)
 
 
