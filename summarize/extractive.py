@@ -140,13 +140,29 @@ class ExtractiveSummarizer:
 
 
 def pagerank(
-    weights: np.ndarray, damping: float = 0.85, tol: float = 1e-8, max_iter: int = 200
+    weights: np.ndarray,
+    damping: float = 0.85,
+    tol: float = 1e-8,
+    max_iter: int = 200,
+    mass: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Stationary scores of a weighted graph (rows normalised; dangling rows spread evenly)."""
+    """Stationary scores of a weighted graph (rows normalised; dangling rows spread evenly). With `mass`,
+    node k stands for mass[k] sentences (rank_distinct): the random jump lands on it, and a dangling node
+    spreads to it, in that proportion; its score is the sum of its sentences' scores."""
     import numpy as np
 
     n = weights.shape[0]
     sums = weights.sum(axis=1, keepdims=True)
+    if mass is not None:
+        jump = mass / mass.sum()
+        transition = np.where(sums > 0, weights / np.where(sums > 0, sums, 1), jump[None, :])
+        scores = jump.copy()
+        for _ in range(max_iter):
+            new = (1 - damping) * jump + damping * transition.T @ scores
+            if np.abs(new - scores).sum() < tol:
+                return new
+            scores = new
+        return scores
     transition = np.where(sums > 0, weights / np.where(sums > 0, sums, 1), 1.0 / n)
     scores = np.full(n, 1.0 / n)
     for _ in range(max_iter):
@@ -216,9 +232,18 @@ def _terms(bags: Sequence[Mapping[str, float]]) -> Terms:
 
 def tfidf_terms(sentences: Sequence[str]) -> Terms:
     """L2-normalised TF-IDF vectors of the sentences; IDF from the document's own sentences."""
-    bags = [Counter(content_words(s)) for s in sentences]
-    df = Counter(w for bag in bags for w in bag)
-    n = len(sentences)
+    return _tfidf([Counter(content_words(s)) for s in sentences])
+
+
+def _tfidf(bags: Sequence[Counter[str]], counts: Sequence[int] | None = None) -> Terms:
+    """TF-IDF terms of distinct bags of words, bag k standing for `counts[k]` sentences (default 1 each):
+    the IDF is the one of every sentence, duplicates included."""
+    times = counts or [1] * len(bags)
+    df: Counter[str] = Counter()
+    for bag, count in zip(bags, times, strict=True):
+        for w in bag:
+            df[w] += count
+    n = sum(times)
     vectors = []
     for bag in bags:
         vector = {w: tf * (math.log((1 + n) / (1 + df[w])) + 1) for w, tf in bag.items()}
@@ -264,36 +289,118 @@ def _blocks(terms: Terms) -> Iterator[np.ndarray]:
             start, work = i + 1, 0
 
 
-def rank_graph(terms: Terms, edge_weights: Graph, damping: float) -> tuple[list[int], str | None]:
-    """PageRank ranking of the sentence graph; the note says when the graph kept only the strongest links."""
+def _edges(terms: Terms, edge_weights: Graph, rows: np.ndarray, counts: np.ndarray | None) -> np.ndarray:
+    """The graph's rows `rows`: no sentence links to itself; with `counts` (node k standing for counts[k]
+    identical sentences), node k's links to node j count counts[j] times, and to itself counts[k] - 1 (its
+    twins), which is the graph of every sentence with each set of twins merged into one node."""
+    import numpy as np
+
+    weights = edge_weights(similarity_rows(terms, rows), rows)
+    diagonal = (np.arange(len(rows)), rows)
+    if counts is None:
+        weights[diagonal] = 0.0
+        return weights
+    twins = weights[diagonal] * (counts[rows] - 1)
+    weights *= counts[None, :]
+    weights[diagonal] = twins
+    return weights
+
+
+def rank_graph(
+    terms: Terms, edge_weights: Graph, damping: float, counts: np.ndarray | None = None
+) -> tuple[np.ndarray, str | None]:
+    """PageRank scores of the sentence graph (with `counts`, of each merged node: the sum of its sentences'
+    scores); the note says when the graph kept only the strongest links."""
     import numpy as np
 
     n = terms.n
     if n <= EXACT_GRAPH_SENTENCES:
         weights = np.zeros((n, n))
         for rows in _blocks(terms):
-            weights[rows] = edge_weights(similarity_rows(terms, rows), rows)
-        return _by_score(pagerank(weights, damping)), None
+            weights[rows] = _edges(terms, edge_weights, rows, counts)
+        return pagerank(weights, damping, mass=counts), None
     keep = min(GRAPH_NEIGHBOURS, n - 1)
     src, dst, val = [], [], []
     for rows in _blocks(terms):
-        weights = edge_weights(similarity_rows(terms, rows), rows)
+        weights = _edges(terms, edge_weights, rows, counts)
         top = np.argpartition(-weights, keep, axis=1)[:, :keep]
         picked = np.take_along_axis(weights, top, axis=1)
         mask = picked > 0
         src.append(np.repeat(rows, keep).reshape(len(rows), keep)[mask])
         dst.append(top[mask])
         val.append(picked[mask])
-    scores = sparse_pagerank(n, np.concatenate(src), np.concatenate(dst), np.concatenate(val), damping)
+    edges = (np.concatenate(src), np.concatenate(dst), np.concatenate(val))
+    scores = sparse_pagerank(n, *edges, damping, mass=counts)
     note = (
-        f"graph of {n} sentences: each keeps its {keep} strongest links "
-        f"(above {EXACT_GRAPH_SENTENCES} sentences the full graph is not built)"
+        f"graph of {n} {'distinct ' if counts is not None else ''}sentences: each keeps its {keep} strongest "
+        f"links (above {EXACT_GRAPH_SENTENCES} sentences the full graph is not built)"
     )
-    return _by_score(scores), note
+    return scores, note
+
+
+def rank_distinct(
+    keys: Sequence[Any],
+    terms_of: Callable[[list[int], list[int]], Terms],
+    edge_weights: Graph,
+    damping: float,
+) -> tuple[list[int], str | None]:
+    """The PageRank ranking of sentences whose graph node is `keys[i]` (what the method sees of sentence i).
+
+    Sentences with equal keys are twins: the same links, so the same score. On a text of many repeated
+    sentences (60,000 near-identical lines: 170 s before, issue 20) each set of twins is one node weighted by
+    its size, so the graph has as many nodes as there are distinct sentences; the scores are those of the
+    full graph. `terms_of(first sentence of each node, node sizes)` builds the nodes' terms. Without twins
+    the graph is the plain one, computed as before."""
+    import numpy as np
+
+    node: dict[Any, int] = {}
+    of: list[int] = []
+    firsts: list[int] = []  # the first sentence of each node
+    for i, key in enumerate(keys):
+        k = node.get(key)
+        if k is None:
+            k = node[key] = len(node)
+            firsts.append(i)
+        of.append(k)
+    if len(node) == len(keys):
+        scores, note = rank_graph(terms_of(list(range(len(keys))), [1] * len(keys)), edge_weights, damping)
+        return _by_score(scores), note
+    counts = np.bincount(np.array(of), minlength=len(node)).astype(float)
+    merged, note = rank_graph(terms_of(firsts, counts.astype(int).tolist()), edge_weights, damping, counts)
+    return _by_score((merged / counts)[np.array(of)]), note
+
+
+def _sparse_merged(
+    n: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    share: np.ndarray,
+    dangling: np.ndarray,
+    damping: float,
+    tol: float,
+    mass: np.ndarray,
+) -> np.ndarray:
+    import numpy as np
+
+    jump = mass / mass.sum()
+    scores = jump.copy()
+    for _ in range(200):
+        spread = np.bincount(dst, weights=share * scores[src], minlength=n) + scores[dangling].sum() * jump
+        new = (1 - damping) * jump + damping * spread
+        if np.abs(new - scores).sum() < tol:
+            return new
+        scores = new
+    return scores
 
 
 def sparse_pagerank(
-    n: int, src: np.ndarray, dst: np.ndarray, val: np.ndarray, damping: float, tol: float = 1e-8
+    n: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    val: np.ndarray,
+    damping: float,
+    tol: float = 1e-8,
+    mass: np.ndarray | None = None,
 ) -> np.ndarray:
     """`pagerank` of the graph given as edges src -> dst with weights val."""
     import numpy as np
@@ -301,6 +408,8 @@ def sparse_pagerank(
     sums = np.bincount(src, weights=val, minlength=n)
     share = val / sums[src]
     dangling = sums == 0
+    if mass is not None:
+        return _sparse_merged(n, src, dst, share, dangling, damping, tol, mass)
     scores = np.full(n, 1.0 / n)
     for _ in range(200):
         spread = np.bincount(dst, weights=share * scores[src], minlength=n) + scores[dangling].sum() / n
@@ -338,15 +447,21 @@ def make_textrank(params: TextRankParams) -> RankFn:
     def rank(sentences: list[str], text: str) -> Ranked:
         import numpy as np
 
-        terms = _terms([dict.fromkeys(content_words(s), 1.0) for s in sentences])
-        logs = np.log(np.array([len(ids) for ids in terms.ids], dtype=float) + 1)
+        words = [dict.fromkeys(content_words(s), 1.0) for s in sentences]
+        logs = np.zeros(0)
+
+        def terms_of(firsts: list[int], counts: list[int]) -> Terms:
+            nonlocal logs
+            terms = _terms([words[i] for i in firsts])
+            logs = np.log(np.array([len(ids) for ids in terms.ids], dtype=float) + 1)
+            return terms
 
         def edges(common: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            weights = common / (logs[rows, None] + logs[None, :] + (common == 0))
-            weights[np.arange(len(rows)), rows] = 0.0
-            return weights
+            return common / (logs[rows, None] + logs[None, :] + (common == 0))
 
-        return rank_graph(terms, edges, params.damping)
+        # Twins: sentences of the same content words (TextRank sees only which words occur).
+        keys = [frozenset(w) for w in words]
+        return rank_distinct(keys, terms_of, edges, params.damping)
 
     return rank
 
@@ -354,13 +469,18 @@ def make_textrank(params: TextRankParams) -> RankFn:
 def make_lexrank(params: LexRankParams) -> RankFn:
     # Erkan & Radev (2004): TF-IDF cosine graph, thresholded (or continuous), scored by PageRank.
     def rank(sentences: list[str], text: str) -> Ranked:
-        import numpy as np
+
+        bags = [Counter(content_words(s)) for s in sentences]
+
+        def terms_of(firsts: list[int], counts: list[int]) -> Terms:
+            return _tfidf([bags[i] for i in firsts], counts)
 
         def edges(cosine: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            cosine[np.arange(len(rows)), rows] = 0.0
             return cosine if params.continuous else (cosine > params.threshold).astype(float)
 
-        return rank_graph(tfidf_terms(sentences), edges, params.damping)
+        # Twins: sentences of the same content words, each as often (the same TF-IDF vector).
+        keys = [frozenset(bag.items()) for bag in bags]
+        return rank_distinct(keys, terms_of, edges, params.damping)
 
     return rank
 

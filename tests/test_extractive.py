@@ -188,3 +188,50 @@ def test_centroid_ranks_lazily_and_skips_near_duplicates() -> None:
     first = next(iter(lazy))
     picked = [first, *lazy]
     assert note is None and picked.count(0) + picked.count(1) == 1  # one of the duplicates only
+
+
+# -- repeated sentences: twins merged into one node, the same ranking (issue 20) -----------------------------
+
+TWINS_TEXT = [
+    "The council approved the school budget on Tuesday after a long debate.",
+    "Parents said the school budget would not cover new teachers.",
+    "The council approved the school budget on Tuesday after a long debate.",
+    "Road repairs were delayed again because of the winter storms.",
+    "Parents said the school budget would not cover new teachers!",  # the same words: a twin too
+    "A new library will open in the spring, the mayor said.",
+    "Road repairs were delayed again because of the winter storms.",
+    "The council approved the school budget on Tuesday after a long debate.",
+    "Storms closed three roads and the library for a day.",
+]
+
+
+def full_graph_ranking(kind: str, sentences: list[str]) -> list[int]:
+    """The ranking of the graph of every sentence, twins as separate nodes (the definition)."""
+    from summarize.extractive import _by_score, _terms, content_words, rank_graph, tfidf_terms
+
+    if kind == "lexrank":
+        terms = tfidf_terms(sentences)
+        return _by_score(rank_graph(terms, lambda c, rows: (c > 0.1).astype(float), 0.85)[0])
+    terms = _terms([dict.fromkeys(content_words(s), 1.0) for s in sentences])
+    logs = np.log(np.array([len(ids) for ids in terms.ids], dtype=float) + 1)
+    return _by_score(
+        rank_graph(terms, lambda c, rows: c / (logs[rows, None] + logs[None, :] + (c == 0)), 0.85)[0]
+    )
+
+
+@pytest.mark.parametrize("kind", ["textrank", "lexrank"])
+def test_twins_are_ranked_as_in_the_full_graph(kind) -> None:
+    sentences = TWINS_TEXT * 3
+    rank = registry.create(kind, kind, {"sentences": 3})._rank  # type: ignore[attr-defined]
+    ranking, note = rank(sentences, "\n".join(sentences))
+    assert list(ranking) == full_graph_ranking(kind, sentences) and note is None
+
+
+@pytest.mark.parametrize("kind", ["textrank", "lexrank"])
+def test_many_repeated_sentences_make_a_graph_of_the_distinct_ones(kind) -> None:
+    sentences = TWINS_TEXT * 3000  # 27,000 sentences, 6 distinct: the full graph would be cut to 50 links
+    summarizer = registry.create(kind, kind, {"sentences": 2})
+    (summary,) = summarizer.summarize(["\n".join(sentences)])
+    assert summary.notes == ()  # the graph of 6 nodes is exact, nothing was cut
+    small = registry.create(kind, kind, {"sentences": 2}).summarize(["\n".join(TWINS_TEXT * 3)])[0]
+    assert summary.text == small.text  # as many times each: the same shares, the same summary

@@ -300,7 +300,8 @@ class Embedder:
         return f"{self.signature_fields()['embedder']}|{self.model_path or ''}"
 
     def _read_disk(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
-        db, out = self._connect(), {}
+        db = self._connect()
+        out: dict[bytes, np.ndarray] = {}
         for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
             part = keys[start : start + 500]
             marks = ",".join("?" * len(part))
