@@ -87,7 +87,7 @@ class OpenAISummarizer:
     def __init__(self, name: str, params: OpenAIParams) -> None:
         self.name = name
         self.params = params
-        api_key, self.warnings = params.api_key()
+        api_key, self._key_warnings = params.api_key()
         self.endpoint = Endpoint(params, api_key)
         self._clean = self.endpoint.redactor.clean
         self.prompt = params.prompt if params.prompt is not None else default_prompt(chat=True)
@@ -344,8 +344,9 @@ class OpenAISummarizer:
 
     @property
     def warnings(self) -> list[str]:
-        """What went wrong without failing the system (unreadable summary-cache rows), for the run."""
-        return list(self._cache.problems) if self._cache is not None else []
+        """What went wrong without failing the system (a key stripped of whitespace, unreadable
+        summary-cache rows), for the run."""
+        return [*self._key_warnings, *(self._cache.problems if self._cache is not None else [])]
 
     def settings(self) -> dict[str, Any]:
         """What shapes the output (the cache key's parts); the API key never, only the variable's name."""
