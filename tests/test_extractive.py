@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from summarize import registry
+from summarize import graph, registry
 from summarize.errors import UnknownSystemError
-from summarize.extractive import Budget, pagerank, select
+from summarize.extractive import Budget, select
+from summarize.graph import pagerank
 from tests.conftest import ARTICLE, REPO
 
 SENTENCES = ARTICLE.split("\n")
@@ -134,8 +135,8 @@ def test_the_sparse_graph_keeping_every_link_ranks_as_the_full_graph(monkeypatch
     params = {"textrank": extractive.TextRankParams, "lexrank": extractive.LexRankParams}[system]()
     full, note = make(params)(sentences, "")  # type: ignore[arg-type]
     assert note is None
-    monkeypatch.setattr(extractive, "EXACT_GRAPH_SENTENCES", 10)
-    monkeypatch.setattr(extractive, "GRAPH_NEIGHBOURS", 39)  # every other sentence: the same graph
+    monkeypatch.setattr(graph, "EXACT_GRAPH_SENTENCES", 10)
+    monkeypatch.setattr(graph, "GRAPH_NEIGHBOURS", 39)  # every other sentence: the same graph
     sparse, note = make(params)(sentences, "")  # type: ignore[arg-type]
     assert list(sparse) == list(full)
     assert note and "each keeps its 39 strongest links" in note
@@ -144,9 +145,8 @@ def test_the_sparse_graph_keeping_every_link_ranks_as_the_full_graph(monkeypatch
 def test_a_cut_graph_is_noted_in_the_summary_and_the_run_warnings(monkeypatch) -> None:
     from eval import config
     from eval.run.runner import Runner
-    from summarize import extractive
 
-    monkeypatch.setattr(extractive, "EXACT_GRAPH_SENTENCES", 10)
+    monkeypatch.setattr(graph, "EXACT_GRAPH_SENTENCES", 10)
     text = "\n".join(_words_text(30))
     (summary,) = registry.create("t", "textrank", {}).summarize([text])
     assert summary.notes and "graph of 30 sentences" in summary.notes[0]
@@ -207,7 +207,8 @@ TWINS_TEXT = [
 
 def full_graph_ranking(kind: str, sentences: list[str]) -> list[int]:
     """The ranking of the graph of every sentence, twins as separate nodes (the definition)."""
-    from summarize.extractive import _by_score, _terms, content_words, rank_graph, tfidf_terms
+    from summarize.extractive import content_words, tfidf_terms
+    from summarize.graph import _by_score, _terms, rank_graph
 
     if kind == "lexrank":
         terms = tfidf_terms(sentences)
