@@ -126,12 +126,15 @@ def test_files_added_while_the_run_goes_are_not_deleted(write, tmp_path, capsys,
 @pytest.mark.parametrize("name", ["../../x", "/tmp/abs", "a/b", "a\\b", "..", ".", "x\0y"])
 def test_name_is_a_name_not_a_path(write, tmp_path, capsys, name) -> None:
     cfg = make_config(write, name=name)
+    places = [tmp_path, tmp_path.parent, tmp_path.parent.parent, tmp_path.parent / "runs"]
+    before = [sorted(p.iterdir()) if p.is_dir() else None for p in places]
     for command in ("validate", "run"):
         code, _, err = cli(capsys, command, str(cfg))
         assert code == 2
         (line,) = errors(err)
         assert line.startswith("sumtrack: error: name: a name, not a path")
-    assert not (tmp_path / "runs").exists() and not (tmp_path.parent / "runs").exists()
+    assert [sorted(p.iterdir()) if p.is_dir() else None for p in places] == before
+    assert not Path("/tmp/abs").exists()
 
 
 def test_a_nul_in_output_dir_is_one_line(write, tmp_path, capsys) -> None:
@@ -311,7 +314,7 @@ def test_limits_are_checked_by_validate_and_run(write, tmp_path, capsys, extra, 
         assert code == 2
         (line,) = errors(err)
         assert line.startswith(f"sumtrack: error: {expected}")
-    assert not (tmp_path.parent / "runs").exists()
+    assert not (tmp_path.parent / "runs" / "safe").exists()
 
 
 @pytest.mark.parametrize("value", [".inf", "-1", "0", "1e9"])
