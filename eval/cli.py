@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from eval import config as config_mod
-from eval.options import DEFAULT_TYPES, ROUGE_TYPES, TOKENIZERS
+from eval.options import DEFAULT_TYPES, ROUGE_TYPES, TOKENIZERS, available_cores
 from summarize import __version__, registry
 from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, doc_id, resolve
 from summarize.errors import SumtrackError
@@ -165,6 +165,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if missing:
         return EXIT_PARTIAL
+    execution = loaded.config.execution
+    cores = available_cores()
+    if execution.engine == "local" and execution.workers is not None and execution.workers > cores:
+        _warning(
+            f"execution.workers {execution.workers}: a run here uses at most {cores} (this machine's cores)"
+        )
     systems = ", ".join(f"{s.name} ({s.type})" for s in loaded.systems) or "none"
     out.print(
         shown(

@@ -343,6 +343,12 @@ def test_workers_past_the_cores_are_capped_with_a_note(write, tmp_path, capsys, 
         return real(options, **kwargs)
 
     monkeypatch.setattr(runner, "worker_pool", counting)
+    monkeypatch.setattr("eval.cli.available_cores", lambda: 2)
+    code, _, err = cli(capsys, "validate", str(cfg))
+    assert code == 0
+    assert (
+        err == "sumtrack: warning: execution.workers 48: a run here uses at most 2 (this machine's cores)\n"
+    )
     code, _, err = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
     assert code == 0, err
     assert started == [2]
