@@ -208,7 +208,12 @@ def _marker_text(names: Sequence[str]) -> str:
 
 def _known_names() -> set[str]:
     """Every file name a run folder of sumtrack holds (what the writers write)."""
-    return {"config.resolved.yaml", "meta.csv", "meta.json", *(name for w in all_writers() for name in w.files)}
+    return {
+        "config.resolved.yaml",
+        "meta.csv",
+        "meta.json",
+        *(name for w in all_writers() for name in w.files),
+    }
 
 
 def _marked(folder: Path) -> set[str] | None:
