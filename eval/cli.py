@@ -21,9 +21,10 @@ from rich.table import Table
 from rich.text import Text
 
 from eval import config as config_mod
+from eval.config.score import score_config
 from eval.options import DEFAULT_TYPES, ROUGE_TYPES, TOKENIZERS, available_cores
 from summarize import __version__, registry
-from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, doc_id, resolve
+from summarize.corpus import AUTO, DEFAULT_MAX_CHARS
 from summarize.errors import SumtrackError
 from summarize.printable import shown
 from summarize.text import RULES
@@ -396,30 +397,6 @@ def _codec(value: str) -> str:
                 f"unknown encoding {value!r}: expected auto or a codec name"
             ) from None
     return value
-
-
-def score_config(args: argparse.Namespace) -> dict[str, Any]:
-    """`sumtrack score`'s arguments as a config: one cluster, the files as its derivatives, no tracking."""
-    paths = [resolve(p.expanduser()) for p in args.files]
-    return {
-        "name": "score",
-        "corpus": {
-            "clusters": [
-                {
-                    "id": doc_id(args.source),
-                    "source": {"path": str(resolve(args.source.expanduser()))},
-                    "derivatives": [{"path": str(p)} for p in paths],
-                }
-            ],
-            "encoding": args.encoding,
-            "max_chars": args.max_chars,
-        },
-        "cleaning": {"enabled": not args.raw, "normalize": "none" if args.raw else "NFKC"},
-        "sentences": {"split": "lines" if args.raw else "nupunkt"},
-        "rouge": {"types": list(args.types), "stem": not args.no_stem, "tokenizer": args.tokenizer},
-        "aggregate": {"bootstrap": 0, "significance": "none"},
-        "tracking": {"enabled": False},
-    }
 
 
 def cmd_score(args: argparse.Namespace) -> int:
