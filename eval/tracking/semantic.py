@@ -18,9 +18,8 @@ process may use (or `threads`), so concurrent calls do not fight over cores.
 from __future__ import annotations
 
 import hashlib
-import os
+import math
 import sqlite3
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +27,8 @@ from typing import Any, Literal
 import numpy as np
 
 from eval.options import available_cores
-from summarize.errors import ModelUnavailableError
+from summarize.errors import ConfigError, ModelUnavailableError
+from summarize.hardware import import_torch, native_bf16
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 # float32: the model as trained. bfloat16: its matrix products under torch autocast, about 2.7x less CPU on
@@ -55,54 +55,9 @@ def bundled_model_path() -> Path:
     return path
 
 
-def native_bf16(device: str = "cpu") -> bool:
-    """Whether `device` computes bfloat16 matrix products in hardware (imports torch).
-
-    CPU: AVX512-BF16 or AMX-BF16, from torch's own CPU feature detection. Not mkldnn's bf16 check, which also
-    says yes for plain AVX-512 (bw/vl/dq), where bfloat16 is emulated and slower than float32. CUDA: the
-    device's native bfloat16 (Ampere and later). Other devices (mps) and other CPUs: no, as not measured.
-    """
-    torch = import_torch()
-    kind = device.split(":")[0]
-    if kind == "cuda":
-        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False))
-    if kind != "cpu":
-        return False
-    flags = _cpu_flags(torch)
-    return bool(flags.get("avx512_bf16") or flags.get("amx_bf16"))
-
-
-def _cpu_flags(torch: Any) -> dict[str, Any]:
-    get = getattr(torch.cpu, "get_capabilities", None)  # torch >= 2.9
-    if get is not None:
-        return dict(get())
-    try:  # older torch: the kernel's flags (Linux)
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return dict.fromkeys(line.split(":", 1)[-1].split(), True)
-    return {}
-
-
-def import_torch() -> Any:
-    """torch, imported with OpenMP's waiting threads asleep unless the user chose (OMP_WAIT_POLICY).
-
-    The default lets a thread spin for a core while it waits for the others. On a busy machine (issue 12)
-    the core it waits for is someone else's, and the spinning burns the time it waits: 1,500 sentences in
-    bfloat16 with 2 threads at load 4-6 took 11-34 s of wall and 9-19 s of CPU spinning, 4-5 s and 4 s
-    passive (one thread: 4-6 s). OpenMP reads the setting once, when torch first loads it.
-    """
-    if "torch" not in sys.modules:
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import torch
-
-    return torch
-
-
 def resolve_dtype(dtype: EmbeddingDtype, device: str = "cpu") -> Precision:
-    """The precision `dtype` means on `device`: auto becomes bfloat16 where it is native, else float32."""
+    """The precision `dtype` means on `device`: auto becomes bfloat16 where it is native, else float32
+    (summarize.hardware's rule, which the summarizers' dtype auto uses too)."""
     if dtype == "float32" or dtype == "bfloat16":
         return dtype
     if dtype != "auto":
@@ -148,6 +103,7 @@ class Embedder:
         self._failure: ModelUnavailableError | None = None
         self._cache: dict[bytes, np.ndarray] = {}
         self._db: sqlite3.Connection | None = None
+        self.skipped_rows = 0  # unreadable rows of the cache file, embedded again (issue 20)
         self._lookup_only = False
 
     @classmethod
@@ -266,19 +222,40 @@ class Embedder:
         if self._db is None:
             assert self.cache_path is not None
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.cache_path)
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS vectors"
-                " (model TEXT, key BLOB, vector BLOB, PRIMARY KEY (model, key))"
-            )
+            db = sqlite3.connect(self.cache_path)
+            try:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS vectors"
+                    " (model TEXT, key BLOB, vector BLOB, PRIMARY KEY (model, key))"
+                )
+                db.execute("SELECT model, key, vector FROM vectors LIMIT 0")
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise ConfigError(
+                    f"embedding cache {str(self.cache_path)!r} cannot be used ({exc}); delete the file or "
+                    "give another cache_path"
+                ) from None
+            self._db = db
         return self._db
+
+    def _vector(self, blob: Any, dim: int | None) -> np.ndarray | None:
+        """A cached vector, or None for a row that cannot be one (not float32 bytes, another length than
+        the others, not unit length): skipped, counted in `skipped_rows`, and embedded again."""
+        if isinstance(blob, bytes) and blob and len(blob) % 4 == 0:
+            vector = np.frombuffer(blob, dtype=np.float32)
+            norm = float(np.linalg.norm(vector))
+            if (dim is None or len(vector) == dim) and math.isfinite(norm) and abs(norm - 1.0) < 1e-2:
+                return vector
+        self.skipped_rows += 1
+        return None
 
     def _model_id(self) -> str:
         # The model and its weights' version (a package update must not reuse old vectors) and its path.
         return f"{self.signature_fields()['embedder']}|{self.model_path or ''}"
 
     def _read_disk(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
-        db, out = self._connect(), {}
+        db = self._connect()
+        out: dict[bytes, np.ndarray] = {}
         for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
             part = keys[start : start + 500]
             marks = ",".join("?" * len(part))
@@ -286,7 +263,11 @@ class Embedder:
                 f"SELECT key, vector FROM vectors WHERE model = ? AND key IN ({marks})",
                 [self._model_id(), *part],
             )
-            out.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+            for key, blob in rows:
+                dim = len(next(iter(out.values()))) if out else None
+                vector = self._vector(blob, dim)
+                if vector is not None:
+                    out[key] = vector
         return out
 
     def _write_disk(self, vectors: dict[bytes, np.ndarray]) -> None:
@@ -296,6 +277,17 @@ class Embedder:
                 "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
                 [(self._model_id(), k, v.astype(np.float32).tobytes()) for k, v in vectors.items()],
             )
+
+    @property
+    def problems(self) -> list[str]:
+        """One line naming the cache file when some of its rows could not be read (they were embedded
+        again and stored over)."""
+        if not self.skipped_rows:
+            return []
+        return [
+            f"embedding cache {str(self.cache_path)!r}: {self.skipped_rows} unreadable row(s) skipped; those "
+            "sentences were embedded again"
+        ]
 
     def close(self) -> None:
         if self._db is not None:
