@@ -24,7 +24,12 @@ from summarize.text import Cleaned, CleaningOptions, SplitMode, to_canonical
 
 if TYPE_CHECKING:
     from eval.config import Config
+    from eval.config.schema import JudgeSpec, LikelihoodSpec, NLISpec
     from eval.options import Significance, TokenizerName
+    from eval.tracking.judge import JudgeOptions
+    from eval.tracking.likelihood import LikelihoodOptions
+    from eval.tracking.model_scoring import ModelScorer
+    from eval.tracking.nli import NLIOptions
     from eval.tracking.semantic import Embedder, EmbeddingDtype
 
 
@@ -81,6 +86,10 @@ class Settings:
     embedding_model: str | None = None  # a folder; None: the bundled all-MiniLM-L6-v2
     # auto: bfloat16 where the hardware computes it natively, else float32; the signature names the one used
     embedding_dtype: EmbeddingDtype = "auto"
+    # The model-based faithfulness measures (issue 17); None: off (the default for each)
+    likelihood: LikelihoodOptions | None = None
+    nli: NLIOptions | None = None
+    judge: JudgeOptions | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -98,6 +107,9 @@ class Settings:
             tracking=config.tracking.enabled,
             semantic=config.tracking.semantic,
             embedding_dtype=config.tracking.embedding_dtype,
+            likelihood=_likelihood(config.tracking.likelihood),
+            nli=_nli(config.tracking.nli),
+            judge=_judge(config.tracking.judge),
         )
 
     def scorer(self, types: tuple[RougeType, ...] | None = None) -> Scorer:
@@ -117,6 +129,23 @@ class Settings:
 
         return Embedder(self.embedding_model, dtype=self.embedding_dtype)
 
+    def model_scorers(self) -> tuple[ModelScorer, ...]:
+        """The faithfulness scorers these settings turn on (models load on first use)."""
+        found: list[ModelScorer] = []
+        if self.likelihood is not None:
+            from eval.tracking.likelihood import LikelihoodScorer
+
+            found.append(LikelihoodScorer(self.likelihood))
+        if self.nli is not None:
+            from eval.tracking.nli import NLIScorer
+
+            found.append(NLIScorer(self.nli))
+        if self.judge is not None:
+            from eval.tracking.judge import JudgeScorer
+
+            found.append(JudgeScorer(self.judge))
+        return tuple(found)
+
     def build(self) -> Components:
         from eval.tracking.matrices import ROUGE_TYPE
         from eval.tracking.profile import TRACKING_ROUGE_TYPES
@@ -128,6 +157,7 @@ class Settings:
             matrix_scorer=self.scorer((ROUGE_TYPE,)),
             cleaner=self.cleaner(),
             embedder=self.embedder(),
+            model_scorers=self.model_scorers() if self.tracking else (),
         )
 
     def signature(self) -> Signature:
@@ -144,6 +174,7 @@ class Components:
     matrix_scorer: Scorer  # ROUGE-2 alone, same tokenizer and stemming: the pairwise matrix
     cleaner: Cleaner
     embedder: Embedder | None
+    model_scorers: tuple[ModelScorer, ...] = ()  # likelihood, NLI, judge: whichever are on
 
     def with_embedder(self, embedder: Embedder | None) -> Components:
         """The same components with a given embedder (tests and callers that share one loaded model)."""
@@ -158,6 +189,8 @@ class Components:
                 raise RuntimeError("components disagree on stemming; build them with Settings.build()")
         if self.embedder is not None:
             parts.update(self.embedder.signature_fields())
+        for model in self.model_scorers:
+            parts[model.key] = model.signature_value()
         return Signature(
             **parts,
             bootstrap=s.bootstrap,
@@ -171,3 +204,50 @@ class Components:
 def components_for(settings: Settings) -> Components:
     """The components of `settings`, built once per process (a worker reuses its scorers and its model)."""
     return settings.build()
+
+
+def _likelihood(spec: LikelihoodSpec) -> LikelihoodOptions | None:
+    if not spec.enabled:
+        return None
+    from eval.tracking.likelihood import LikelihoodOptions
+
+    return LikelihoodOptions(
+        model=spec.model, gguf_file=spec.gguf_file, revision=spec.revision, device=spec.device,
+        dtype=spec.dtype, batch_size=spec.batch_size, max_source_tokens=spec.max_source_tokens,
+        separator=spec.separator, spans=spec.spans, span_logprob=spec.span_logprob, span_pmi=spec.span_pmi,
+        local_files_only=spec.local_files_only, trust_remote_code=spec.trust_remote_code, cache=spec.cache,
+        cache_dir=spec.cache_dir,
+    )  # fmt: skip
+
+
+def _nli(spec: NLISpec) -> NLIOptions | None:
+    if not spec.enabled:
+        return None
+    from eval.tracking.nli import NLIOptions
+
+    return NLIOptions(
+        model=spec.model, revision=spec.revision, device=spec.device, batch_size=spec.batch_size,
+        max_length=spec.max_length, max_pairs=spec.max_pairs, local_files_only=spec.local_files_only,
+        trust_remote_code=spec.trust_remote_code, cache=spec.cache, cache_dir=spec.cache_dir,
+    )  # fmt: skip
+
+
+def _judge(spec: JudgeSpec) -> JudgeOptions | None:
+    if not spec.enabled:
+        return None
+    if not isinstance(spec.system, dict):
+        from summarize.errors import ConfigError
+
+        # eval.config.loading resolves a system's name into its settings; a Config built by hand must too.
+        raise ConfigError(f"tracking.judge.system: {spec.system!r} was not resolved (load the config file)")
+    from eval.tracking.judge import JudgeOptions
+    from summarize import registry
+
+    values = dict(spec.system)
+    name, kind = values.pop("name"), values.pop("type")
+    params = registry.get(kind).params.model_validate(values)
+    return JudgeOptions(
+        system=name, type=kind, params=params, dimensions=spec.dimensions,
+        prompts=tuple(sorted(spec.prompts.items())), max_source_words=spec.max_source_words,
+        top_logprobs=spec.top_logprobs, cache=spec.cache, cache_dir=spec.cache_dir,
+    )  # fmt: skip

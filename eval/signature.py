@@ -37,6 +37,10 @@ class Signature:
     nltk: str = field(default="-", metadata=_key("nltk"))
     nupunkt: str = field(default="-", metadata=_key("nupunkt"))
     sentence_transformers: str = field(default="-", metadata=_key("st"))
+    # The model-based faithfulness measures (issue 17): model and settings, "none" when off
+    likelihood: str = field(default="none", metadata=_key("lik"))
+    nli: str = field(default="none", metadata=_key("nli"))
+    judge: str = field(default="none", metadata=_key("judge"))
     version: str = field(default=summarize.__version__, metadata=_key("v"))
 
     def __str__(self) -> str:

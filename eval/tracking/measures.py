@@ -22,6 +22,12 @@ SEE = "See, Liu & Manning (2017), Get To The Point, ACL (novel n-grams)"
 REIMERS = "Reimers & Gurevych (2019), Sentence-BERT, EMNLP (all-MiniLM-L6-v2)"
 CLOUGH = "Clough & Stevenson (2011), Developing a corpus of plagiarised short answers"
 KENDALL = "Kendall (1938), A New Measure of Rank Correlation"
+YUAN = "Yuan, Neubig & Liu (2021), BARTScore: Evaluating Generated Text as Text Generation, NeurIPS"
+VAN_DER_POEL = "van der Poel, Cotterell & Meister (2022), Mutual Information Alleviates Hallucinations, EMNLP"
+LABAN = (
+    "Laban, Schnabel, Bennett & Hearst (2022), SummaC: Re-Visiting NLI-based Inconsistency Detection, TACL"
+)
+LIU = "Liu et al. (2023), G-Eval: NLG Evaluation using GPT-4 with Better Human Alignment, EMNLP"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,9 @@ class Measure:
     description: str
     citation: str
     share: bool = True  # a value in 0..1 (charts draw it on one scale)
+    # What the measure tells: "copying" (how much and how closely the text follows the source) or
+    # "faithfulness" (whether what it says is supported by the source: issue 17)
+    group: str = "copying"
 
     def format(self, value: float | None) -> str:
         """The value as tables show it; "-" for a value the measure does not define."""
@@ -207,6 +216,99 @@ register(
         CLOUGH,
     )
 )
+
+
+def _model_score(scorer: str, field: str) -> Callable[[TrackingProfile], float | None]:
+    def compute(profile: TrackingProfile) -> float | None:
+        value = (profile.model_scores.get(scorer) or {}).get(field)
+        return None if value is None else float(value)
+
+    return compute
+
+
+def _span_count(profile: TrackingProfile) -> float | None:
+    found = profile.model_scores.get("likelihood")
+    return None if found is None else float(len(found.get("spans") or ()))
+
+
+def _judge(dimension: str) -> Callable[[TrackingProfile], float | None]:
+    def compute(profile: TrackingProfile) -> float | None:
+        rating = (profile.model_scores.get("judge") or {}).get(dimension) or {}
+        value = rating.get("score")
+        return None if value is None else float(value)
+
+    return compute
+
+
+# Model-based faithfulness (issue 17): each None unless its model is on in tracking.likelihood, tracking.nli
+# or tracking.judge and loaded (eval/tracking/likelihood.py, nli.py, judge.py).
+register(
+    Measure(
+        "likelihood",
+        "src logprob",
+        _model_score("likelihood", "mean_logprob"),
+        True,
+        3,
+        "mean log-probability (nats) of the text's tokens under a causal LM given the source",
+        YUAN,
+        share=False,
+        group="faithfulness",
+    )
+)
+register(
+    Measure(
+        "pmi",
+        "PMI",
+        _model_score("likelihood", "pmi"),
+        True,
+        3,
+        "mean per-token log-probability the source adds (with minus without it): above 0, the source "
+        "explains the text",
+        VAN_DER_POEL,
+        share=False,
+        group="faithfulness",
+    )
+)
+register(
+    Measure(
+        "unlikely_spans",
+        "unlikely spans",
+        _span_count,
+        False,
+        0,
+        "runs of words improbable given the source and not made likelier by it: candidate unsupported spans",
+        VAN_DER_POEL,
+        share=False,
+        group="faithfulness",
+    )
+)
+register(
+    Measure(
+        "summac_zs",
+        "SummaC-ZS",
+        _model_score("nli", "summac_zs"),
+        True,
+        3,
+        "mean over the text's sentences of the best P(entailment) - P(contradiction) by a source sentence",
+        LABAN,
+        share=False,
+        group="faithfulness",
+    )
+)
+for _dimension in ("consistency", "relevance", "coherence", "fluency"):
+    register(
+        Measure(
+            f"judge_{_dimension}",
+            f"judge {_dimension[:4]}.",
+            _judge(_dimension),
+            True,
+            2,
+            f"an LLM judge's {_dimension} rating, 1-5 (probability-weighted where log-probabilities exist)",
+            LIU,
+            share=False,
+            group="faithfulness" if _dimension == "consistency" else "quality",
+        )
+    )
 
 
 def headline_measures(profile: TrackingProfile) -> dict[str, float | None]:

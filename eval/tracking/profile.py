@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, overload
 
@@ -229,6 +229,9 @@ class TrackingProfile:
     # The mean of `semantic` and the text's shared 3-gram share (1 - novel 3-grams, the trigram containment
     # of Clough & Stevenson 2011): copying and meaning kept, one number. None without the semantic model.
     closeness: float | None
+    # The model-based faithfulness scores (issue 17), by scorer: "likelihood", "nli", "judge" (see
+    # eval/tracking/model_scoring.py); JSON-able dicts, kept per text in results.json.
+    model_scores: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """`dataclasses.asdict(self)`, written out (asdict's deep copy costs ~0.5 ms a profile)."""
@@ -257,6 +260,7 @@ class TrackingProfile:
                 "order": a.order,
             },
             "closeness": self.closeness,
+            "model_scores": self.model_scores,
         }
 
     @classmethod
