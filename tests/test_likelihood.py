@@ -42,7 +42,7 @@ def test_mean_logprob_and_pmi_equal_scoring_each_text_with_and_without_the_sourc
     prose = [t.replace("\n", " ") for t in TEXTS]
     given = lm.token_logprobs(SOURCE.replace("\n", " ") + "\n\n", prose)
     alone = lm.token_logprobs(None, prose)
-    for result, g, a in zip(results[:3], given, alone, strict=True):
+    for result, g, a in zip(results[:3], given[:3], alone[:3], strict=True):
         assert result["mean_logprob"] == pytest.approx(g.mean, abs=1e-4)
         assert result["mean_logprob_plain"] == pytest.approx(a.mean, abs=1e-4)
         pmi = [x - y for x, y in zip(g.logprobs, a.logprobs, strict=True)]

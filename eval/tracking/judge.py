@@ -40,7 +40,9 @@ DIMENSIONS: tuple[Dimension, ...] = ("consistency", "relevance", "coherence", "f
 SCORES = (1, 2, 3, 4, 5)
 CACHE_FORMAT = 1
 REPLY_TOKENS = 8  # a number, perhaps after "Score:"; the judge is asked for the number alone
-_FIRST_SCORE = re.compile(r"(?<![\d.])([1-5])(?![\d.])")
+_FIRST_SCORE = re.compile(r"(?<![\d.])([1-5])(?!\d|\.\d)")
+_SLOTS = re.compile(r"\{source\}|\{text\}")
+_SCALE = re.compile(r"\(?\b1\s*(?:-|to)\s*5\b\)?")  # "(1-5)", "1 to 5": the scale echoed, not a score
 
 _FRAME = (
     "You will be given a source document and a text written from it. Your task is to rate the text on "
@@ -101,8 +103,9 @@ def default_prompt(dimension: str) -> str:
 
 
 def render(prompt: str, source: str, text: str) -> str:
-    # str.replace, not str.format: a source's own braces must not be read as placeholders.
-    return prompt.replace("{source}", source).replace("{text}", text)
+    # One pass, not str.format or two replaces: braces in the source (even "{text}") stay as written.
+    values = {"{source}": source, "{text}": text}
+    return _SLOTS.sub(lambda found: values[found.group()], prompt)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def weighted_score(logprobs: dict[int, float]) -> tuple[float | None, float]:
 
 def parsed_score(reply: str) -> int | None:
     """The first integer 1-5 of a reply ("Score: 4", "4/5", "4."), or None."""
-    found = _FIRST_SCORE.search(reply)
+    found = _FIRST_SCORE.search(_SCALE.sub(" ", reply))
     return int(found.group(1)) if found else None
 
 
@@ -264,9 +267,12 @@ class _Local:
                 try:
                     prefix = lm.encode_prefix(self._framed(lm, prompt(job, words)))
                     break
-                except ContextWindowError:
-                    if words <= 1:
-                        raise
+                except ContextWindowError as exc:
+                    if words == 0:
+                        raise SumtrackError(
+                            f"judge {self.options.system!r}: the {job[1]} prompt with the text and no source "
+                            f"is too long for the model ({exc})"
+                        ) from None
                     words //= 2  # too long for the context window: show the judge less of the source
             logprobs = {}
             for k, ids in score_ids.items():
