@@ -70,18 +70,38 @@ def test_a_text_longer_than_half_the_window_is_scored_on_its_head(llama: Path) -
 
 def test_spans_are_runs_of_flagged_words_with_offsets_into_the_text(llama: Path) -> None:
     text = TEXTS[0]
-    # Every word flagged: one run over the whole text (a newline between sentences is no gap).
-    (everything,) = LikelihoodScorer(options(llama, span_logprob=1e9, span_pmi=1e9)).score(SOURCE, [text])
-    (span,) = everything["spans"]
-    assert span["start"] == 0 and span["end"] == len(text.rstrip(".\n"))
-    assert span["text"] == text.replace("\n", " ")[span["start"] : span["end"]]
+    prose = text.replace("\n", " ")
+    # Every word flagged but the first: runs between punctuation marks.
+    flag_all = options(llama, span_logprob=1e9, span_pmi=1e9, spans=100)
+    (everything,) = LikelihoodScorer(flag_all).score(SOURCE, [text])
+    expected = [part.strip() for part in prose.rstrip(".").split(".")]
+    expected[0] = expected[0].split(" ", 1)[1]  # the first word is never flagged
+    assert sorted(s["text"] for s in everything["spans"]) == sorted(expected)
+    for s in everything["spans"]:
+        assert prose[s["start"] : s["end"]] == s["text"] and s["start"] > 0
     (nothing,) = LikelihoodScorer(options(llama, span_logprob=-1e9)).score(SOURCE, [text])
     assert nothing["spans"] == []
     (some,) = LikelihoodScorer(options(llama, span_logprob=-4.0, span_pmi=1e9, spans=2)).score(SOURCE, [text])
     assert len(some["spans"]) <= 2
     assert [s["logprob"] for s in some["spans"]] == sorted(s["logprob"] for s in some["spans"])
-    for s in some["spans"]:
-        assert s["logprob"] < -4.0 and text.replace("\n", " ")[s["start"] : s["end"]] == s["text"]
+
+
+def test_a_flagged_word_of_a_name_flags_the_whole_name() -> None:
+    from summarize.hf.likelihood import TokenScores
+
+    text = "Leaders of Russia met in the United Kingdom today."
+    offsets = tuple((m.start(), m.end()) for m in __import__("re").finditer(r"\w+|\.", text))
+    # By hand: every word probable and supported (PMI 0.5) but "Kingdom" (-6 nats, PMI -2) and "the" (-3.5,
+    # PMI -1): "the" and the widened "United Kingdom" stand side by side, so one span; "today" is probable.
+    low = {"Kingdom": (-6.0, -2.0), "the": (-3.5, -1.0)}
+    scores = [low.get(text[a:b], (-0.5, 0.5)) for a, b in offsets]
+    given = TokenScores(text, tuple(range(len(offsets))), offsets, tuple(lp for lp, _ in scores))
+    scorer = LikelihoodScorer(LikelihoodOptions(cache=False))
+    (span,) = scorer._spans(text, given, [gain for _, gain in scores])
+    assert span["text"] == "the United Kingdom" and text[span["start"] : span["end"]] == span["text"]
+    assert span["logprob"] == pytest.approx(-3.5 - 0.5 - 6.0) and span["pmi"] == pytest.approx(
+        -1.0 + 0.5 - 2.0
+    )
 
 
 def test_scores_are_cached_by_model_settings_and_texts(llama: Path, tmp_path: Path) -> None:

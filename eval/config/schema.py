@@ -225,8 +225,8 @@ class LikelihoodSpec(_ModelSpec):
     max_source_tokens: int | None = Field(None, ge=1, description="None: what the context window leaves")
     separator: str = "\n\n"
     spans: int = Field(5, ge=0, description="candidate unsupported spans kept per text")
-    span_logprob: float = Field(-5.0, lt=0, description="a word below this log-probability (nats) ...")
-    span_pmi: float = Field(1.0, description="... that the source lifts by less than this is flagged")
+    span_logprob: float = Field(-3.0, lt=0, description="a word below this log-probability (nats) ...")
+    span_pmi: float = Field(0.0, description="... that the source lifts by less than this is flagged")
 
 
 JUDGE_DIMENSIONS = ("consistency", "relevance", "coherence", "fluency")

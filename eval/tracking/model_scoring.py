@@ -59,7 +59,9 @@ class Loader:
 
 def short(value: str, limit: int = 48) -> str:
     """A model name as the signature shows it: no separators, bounded."""
-    clean = value.replace("|", "/") if value else "-"
+    # No "|" (it separates the fields) and no ":" (it separates key and value; rich also reads ":package:"
+    # as an emoji code when the console prints the signature).
+    clean = value.replace("|", "/").replace(":", "=") if value else "-"
     return clean if len(clean) <= limit else clean[: limit - 9] + "~" + _digest(clean)
 
 
