@@ -67,16 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run an evaluation config end to end")
-    run.add_argument("config", type=Path)
-    run.add_argument("--out", type=Path, help="run directory (default: output.dir from the config)")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY.PATH=VALUE",
-        help="override a config value, e.g. --set rouge.stem=false or --set systems.lead-3.sentences=2",
-    )
+    meta = sub.add_parser("meta", help="run a config, then say how well each measure agrees with people")
+    meta.add_argument("--judgments", type=Path, help="the judgments file (default: meta.judgments)")
+    for command in (run, meta):
+        command.add_argument("config", type=Path)
+        command.add_argument("--out", type=Path, help="run directory (default: output.dir from the config)")
+        command.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY.PATH=VALUE",
+            help="override a config value, e.g. --set rouge.stem=false or --set systems.lead-3.sentences=2",
+        )
 
     validate = sub.add_parser(
         "validate", help="check a config (keys, values, systems, files) without running it"
@@ -123,9 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Model loading draws its own progress bars on stderr; the CLI shows one status line instead.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
-        handler = {"run": cmd_run, "validate": cmd_validate, "list": cmd_list, "score": cmd_score}[
-            args.command
-        ]
+        commands = {"run": cmd_run, "meta": cmd_meta, "validate": cmd_validate, "list": cmd_list}
+        handler = {**commands, "score": cmd_score}[args.command]
         code = handler(args)
         sys.stdout.flush()
         return code
@@ -183,11 +185,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_meta(args: argparse.Namespace) -> int:
+    """`run`, then the meta-evaluation against the judgments (read, and checked line by line, first)."""
+    from eval.output.meta_files import MetaJob
+
+    loaded = config_mod.load(args.config, args.overrides)
+    return cmd_run(args, loaded, MetaJob.read(loaded, args.judgments))
+
+
+def cmd_run(args: argparse.Namespace, loaded: Any = None, meta: Any = None) -> int:
     from eval.output.folder import RunFolder, RunFolderError
     from eval.run.runner import Runner
 
-    loaded = config_mod.load(args.config, args.overrides)
+    loaded = loaded or config_mod.load(args.config, args.overrides)
     out_dir = args.out or loaded.output_dir()
     folder: RunFolder | None = None
     try:
@@ -202,8 +212,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Finished clusters are kept beside the run folder until it is written: a killed run resumes.
         store_dir = out_dir.parent / f".{out_dir.name}.clusters"
         progress = _Progress(status)
+        sink = folder if meta is None else meta.sink(folder)
         try:
-            result = Runner(loaded, progress=progress, store_dir=store_dir, sink=folder).run()
+            result = Runner(loaded, progress=progress, store_dir=store_dir, sink=sink).run()
         except BaseException as exc:
             if folder is not None:
                 folder.discard()
@@ -213,11 +224,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                 kept = f"the clusters scored so far are kept in {store_dir}; run the same command to resume"
                 raise KeyboardInterrupt(kept) from None
             raise
+        wrong = meta.evaluate(result, progress) if meta is not None else None
         if folder is not None:
             progress(f"writing {out_dir}")
             try:
                 written = folder.commit(result)
-                shutil.rmtree(store_dir, ignore_errors=True)  # the run folder now holds every number
+                if meta is None:  # `meta` keeps them: the next `meta` with other judgments reuses them
+                    shutil.rmtree(store_dir, ignore_errors=True)  # the run folder now holds every number
             except RunFolderError as exc:
                 # The results are still printed below, so the run's numbers are not lost with the folder.
                 _error(str(exc))
@@ -237,9 +250,24 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"from {store_dir}, the others scored now",
             markup=False,
         )
+    _print_meta(result)
+    if wrong:
+        _error(f"{wrong}; the run's files are written, without the meta-evaluation")
     if written:
         out.print(f"\nwrote {len(written)} files to {out_dir}", markup=False)
-    return EXIT_OK if result.ok and written else EXIT_PARTIAL
+    return EXIT_OK if result.ok and written and not wrong else EXIT_PARTIAL
+
+
+def _print_meta(result: Any) -> None:
+    from eval.output.meta_files import console_parts, meta_notes
+
+    if result.meta is None:
+        return
+    for title, header, rows in console_parts(result.meta):
+        _print_table(title, header, rows, keys=3, ids=(0, 2))
+    for line in meta_notes(result.meta):
+        out.print(f"note: {line}", markup=False)
+    out.print(f"meta signature: {result.meta.signature}", markup=False, soft_wrap=True)
 
 
 class _Progress:
@@ -294,7 +322,7 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         header, profiles = tracking_table(result, shown)
         if not several:
             header, profiles = header[1:], [r[1:] for r in profiles]
-        title = "Tracking profile (against the source; see README: Reading the numbers)"
+        title = "Tracking profile (against the source; see docs/reading-the-numbers.md)"
         _print_table(title, header, profiles, keys=keys, ids=range(keys))
     total = max(result.scored, len(shown))
     if len(shown) < total:

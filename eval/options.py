@@ -42,6 +42,16 @@ SIGNIFICANCE: tuple[str, ...] = get_args(Significance)
 Format = Literal["csv", "json", "jsonl", "markdown", "html"]
 FORMATS: tuple[Format, ...] = get_args(Format)
 
+# Meta-evaluation against human judgments (eval.stats.meta, eval.stats.judgments).
+MetaLevel = Literal["summary", "system", "global"]
+META_LEVELS: tuple[MetaLevel, ...] = get_args(MetaLevel)
+Resample = Literal["systems", "inputs", "both"]
+RESAMPLES: tuple[Resample, ...] = get_args(Resample)
+Coefficient = Literal["kendall", "spearman", "pearson"]
+COEFFICIENTS: tuple[Coefficient, ...] = get_args(Coefficient)
+JudgmentsFormat = Literal["auto", "tidy", "summeval"]
+Annotators = Literal["expert", "turker", "all"]
+
 # Execution engines (eval.run.execution).
 Engine = Literal["local", "ray"]
 ENGINES: tuple[Engine, ...] = ("local", "ray")

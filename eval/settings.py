@@ -13,13 +13,23 @@ components with `components_for`); components hold caches and a loaded model and
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from eval.options import DEFAULT_TYPES, MultiRef, RougeType
+from eval.options import (
+    DEFAULT_TYPES,
+    META_LEVELS,
+    Annotators,
+    Coefficient,
+    JudgmentsFormat,
+    MetaLevel,
+    MultiRef,
+    Resample,
+    RougeType,
+)
 from eval.rouge.scorer import Scorer, package_version
-from eval.signature import Signature
+from eval.signature import MetaSignature, Signature
 from summarize.text import Cleaned, CleaningOptions, SplitMode, to_canonical
 
 if TYPE_CHECKING:
@@ -251,3 +261,43 @@ def _judge(spec: JudgeSpec) -> JudgeOptions | None:
         prompts=tuple(sorted(spec.prompts.items())), max_source_words=spec.max_source_words,
         top_logprobs=spec.top_logprobs, cache=spec.cache, cache_dir=spec.cache_dir,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MetaSettings:
+    """Every setting of a meta-evaluation (the config's `meta` section), and the judgments file's digest;
+    each field is a part of `MetaSignature` (eval/signature.py)."""
+
+    judgments: str = "-"  # sha256 of the judgments file, 12 hex digits
+    format: JudgmentsFormat = "auto"
+    annotators: Annotators = "expert"
+    levels: tuple[MetaLevel, ...] = META_LEVELS
+    bootstrap: int = 1000
+    resample: Resample = "both"
+    confidence: float = 0.95
+    seed: int = 0
+    rank_by: Coefficient = "kendall"
+    compare: int = 1
+    permutations: int = 1000
+
+    @classmethod
+    def from_config(cls, config: Config, judgments: bytes = b"") -> MetaSettings:
+        spec = config.meta
+        return cls(
+            judgments=hashlib.sha256(judgments).hexdigest()[:12],
+            format=spec.format,
+            annotators=spec.annotators,
+            levels=tuple(spec.levels),
+            bootstrap=spec.bootstrap,
+            resample=spec.resample,
+            confidence=spec.confidence,
+            seed=spec.seed,
+            rank_by=spec.rank_by,
+            compare=spec.compare,
+            permutations=spec.permutations,
+        )
+
+    def signature(self) -> MetaSignature:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["levels"] = "+".join(self.levels)
+        return MetaSignature(**values, numpy=package_version("numpy"))

@@ -53,3 +53,33 @@ class Signature:
                 value = f"{value * 100:g}"
             parts.append(f"{f.metadata['key']}:{value}")
         return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class MetaSignature:
+    """What made a meta-evaluation's numbers (eval.stats.meta), beside the run's own signature:
+    `meta|judg:3f2a9c1b04de|fmt:summeval|annot:expert|levels:summary+system+global|bs:1000|resample:both|
+    ci:95|seed:0|rank:kendall|cmp:1|perm:1000|numpy:2.1.3|v:0.1.0`."""
+
+    judgments: str = field(default="-", metadata=_key("judg"))  # sha256 of the file's bytes, 12 digits
+    format: str = field(default="auto", metadata=_key("fmt"))
+    annotators: str = field(default="expert", metadata=_key("annot"))
+    levels: str = field(default="summary+system+global", metadata=_key("levels"))
+    bootstrap: int = field(default=1000, metadata=_key("bs"))
+    resample: str = field(default="both", metadata=_key("resample"))
+    confidence: float = field(default=0.95, metadata=_key("ci"))
+    seed: int = field(default=0, metadata=_key("seed"))
+    rank_by: str = field(default="kendall", metadata=_key("rank"))
+    compare: int = field(default=1, metadata=_key("cmp"))
+    permutations: int = field(default=1000, metadata=_key("perm"))
+    numpy: str = field(default="-", metadata=_key("numpy"))
+    version: str = field(default=summarize.__version__, metadata=_key("v"))
+
+    def __str__(self) -> str:
+        parts = ["meta"]
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "confidence":
+                value = f"{value * 100:g}"
+            parts.append(f"{f.metadata['key']}:{value}")
+        return "|".join(parts)

@@ -7,17 +7,21 @@ Standard library only; one request on the wire is summarize/remote_http.py.
 Failing fast and retrying are kept apart. Before the first request the client opens one TCP connection
 to the server: a refused, unresolvable or silent endpoint fails the system within `connect_timeout`
 seconds. Once the server has answered, 429, 5xx and dropped connections are retried with exponential
-backoff and jitter, waiting what `Retry-After` asks where the server says, and all waits of the run
-together never pass `max_retry_seconds`. Every reply goes into the summary cache as it arrives, keyed
-by base_url, model, prompt, system, the generation settings and the text's hash, so a rerun (even with
-the server stopped) sends nothing. The API key is read from the environment and only ever sent in the
-Authorization header; it is no part of a cache key, a record or a message.
+backoff and jitter, waiting what `Retry-After` asks where the server says, and all waits of the run,
+plus the time lost to requests that timed out, never pass `max_retry_seconds` (so a server gone silent
+costs about one `timeout`, not one per retry); `max_total_seconds` caps the system's whole run.
+
+Every reply goes into the summary cache as it arrives, keyed by base_url, model, prompt, system, the
+generation settings and the text's hash, so a rerun (even with the server stopped) sends nothing; a reply
+without text is an error, never cached. The API key is read from the environment and only ever sent in
+the Authorization header; it is no part of a cache key, a record or a message, and every message and
+summary is redacted here, at the source, so a server echoing the key back cannot put it into the
+console, results.json or a report (summarize/redaction.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import threading
 import time
@@ -26,11 +30,12 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
 from summarize.base import Summary
-from summarize.errors import ConfigError
+from summarize.errors import SumtrackError
 from summarize.gen_cache import SummaryCache, make_key
 from summarize.prompts import default_prompt, render, strip_artifacts
 from summarize.remote_config import OpenAIParams
 from summarize.remote_http import (
+    Aborted,
     Endpoint,
     EndpointUnavailableError,
     Reply,
@@ -57,11 +62,17 @@ class RetryBudget:
     def __init__(self, seconds: float) -> None:
         self.remaining = seconds
         self.spent = 0.0
+        self.lost = 0.0  # of spent: seconds lost to requests that timed out
         self.retries = 0
         self._lock = threading.Lock()
 
-    def take(self, seconds: float) -> bool:
+    def take(self, seconds: float, lost: float = 0.0) -> bool:
+        """Pay for one retry: `seconds` of waiting before it, plus `lost` to the attempt that timed out
+        (charged even when the retry is refused: those seconds are gone)."""
         with self._lock:
+            self.spent += lost
+            self.remaining -= lost
+            self.lost += lost
             if seconds > self.remaining:
                 return False
             self.remaining -= seconds
@@ -76,12 +87,9 @@ class OpenAISummarizer:
     def __init__(self, name: str, params: OpenAIParams) -> None:
         self.name = name
         self.params = params
-        api_key = None
-        if params.api_key_env is not None:
-            api_key = os.environ.get(params.api_key_env)
-            if not api_key:
-                raise ConfigError(f"api_key_env {params.api_key_env!r}: that environment variable is not set")
+        api_key, self.warnings = params.api_key()
         self.endpoint = Endpoint(params, api_key)
+        self._clean = self.endpoint.redactor.clean
         self.prompt = params.prompt if params.prompt is not None else default_prompt(chat=True)
         self._cache = SummaryCache(params.cache_dir) if params.cache else None
         self._rng = random.Random(params.seed)
@@ -93,6 +101,8 @@ class OpenAISummarizer:
         self._stats |= {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0}
         self._stats |= {"request_seconds": 0.0, "stopped_at_max_tokens": 0, "served_model": None}
         self._probed = False
+        self._counted = 0  # fresh replies whose usage gave a completion token count
+        self._deadline: float | None = None  # when max_total_seconds runs out (monotonic clock)
 
     # -- requests --------------------------------------------------------------------------------------
 
@@ -124,18 +134,47 @@ class OpenAISummarizer:
         with self._rng_lock:
             return step / 2 + self._rng.uniform(0, step / 2)
 
+    def _time_left(self, label: str) -> float | None:
+        """Seconds left under max_total_seconds (None: no cap); RequestError once none are."""
+        if self._deadline is None:
+            return None
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise RequestError(
+                f"{label}: {self.endpoint.url}: max_total_seconds {self.params.max_total_seconds:g} "
+                "passed before it was answered (the summaries that arrived are cached; a rerun sends "
+                "only the rest)"
+            )
+        return left
+
+    def _request_or_stop(self, label: str, body: bytes) -> Reply:
+        """_request, stopping the queued requests at once when it fails (not only once the caller sees it)."""
+        try:
+            return self._request(label, body)
+        except _Cancelled:
+            raise
+        except BaseException:
+            self._stop.set()
+            raise
+
     def _request(self, label: str, body: bytes) -> Reply:
         p, url = self.params, self.endpoint.url
         attempt = 0
         while True:
             if self._stop.is_set():
                 raise _Cancelled
+            left = self._time_left(label)
             started = time.perf_counter()
             try:
-                answer = self.endpoint.post(body)
+                answer = self.endpoint.post(body, left)
                 self._answered.set()
-                return parse_reply(answer, time.perf_counter() - started, url)
+                return parse_reply(answer, time.perf_counter() - started, url, self.endpoint.redactor)
+            except Aborted:
+                raise _Cancelled from None
             except Retryable as exc:
+                if self._stop.is_set():
+                    raise _Cancelled from None
+                self._time_left(label)  # the total cap, not the timeout, may be what cut it short
                 if exc.status is not None:
                     self._answered.set()
                 elif not self._answered.is_set():
@@ -147,10 +186,20 @@ class OpenAISummarizer:
                         f"max_retries {p.max_retries})"
                     ) from None
                 wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
-                if not self._budget.take(wait):
+                # A request that timed out cost its whole timeout: that counts as retry time too, so a
+                # server gone silent costs about one timeout, not (max_retries + 1) of them.
+                lost = time.perf_counter() - started if exc.timed_out else 0.0
+                if not self._budget.take(wait, lost):
+                    spent = f"{wait:.1f} s more" + (f" after {lost:.1f} s lost to it" if lost else "")
                     raise RequestError(
-                        f"{label}: {url}: {exc}; waiting {wait:.1f} s more would pass max_retry_seconds "
-                        f"{p.max_retry_seconds:g} (already waited {self._budget.spent:.1f} s)"
+                        f"{label}: {url}: {exc}; waiting {spent} would pass max_retry_seconds "
+                        f"{p.max_retry_seconds:g} (already spent {self._budget.spent:.1f} s)"
+                    ) from None
+                left = self._time_left(label)
+                if left is not None and wait >= left:
+                    raise RequestError(
+                        f"{label}: {url}: {exc}; waiting {wait:.1f} s to retry would pass "
+                        f"max_total_seconds {p.max_total_seconds:g}"
                     ) from None
                 if self._stop.wait(wait):
                     raise _Cancelled from None
@@ -179,8 +228,10 @@ class OpenAISummarizer:
         parts = self._key_parts()
         keys = [make_key(parts, text) for text in texts]
         hits = self._cache.get_many(keys) if self._cache is not None else {}
+        # A row cached before replies were redacted may hold the key a server echoed: masked here too.
+        secrets = self.endpoint.redactor.secrets
         results: list[Reply | None] = [
-            Reply.from_meta(hits[k].text, hits[k].meta) if k in hits else None for k in keys
+            Reply.from_meta(secrets(hits[k].text), hits[k].meta) if k in hits else None for k in keys
         ]
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
@@ -199,6 +250,8 @@ class OpenAISummarizer:
         results: list[Reply | None],
     ) -> None:
         self._stop.clear()
+        if self.params.max_total_seconds is not None and self._deadline is None:
+            self._deadline = time.monotonic() + self.params.max_total_seconds
         stored: set[int] = set()
 
         def store(i: int, reply: Reply) -> None:
@@ -211,25 +264,32 @@ class OpenAISummarizer:
         workers = min(self.params.concurrency, len(missing))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"sumtrack-{self.name}")
         futures: dict[Future[Reply], int] = {
-            pool.submit(self._request, labels[i], self.body(texts[i])): i for i in missing
+            pool.submit(self._request_or_stop, labels[i], self.body(texts[i])): i for i in missing
         }
         try:
             for future in as_completed(futures):
                 store(futures[future], future.result())
-        except BaseException:
-            # Stop retries and queued requests, let those in flight finish, and keep every reply that
-            # arrived: a rerun sends only the rest.
+        except BaseException as exc:
+            # Stop retries and queued requests, let those in flight finish (a Ctrl-C cuts them off), and
+            # keep every reply that arrived: a rerun sends only the rest.
             self._stop.set()
+            if not isinstance(exc, Exception):
+                self.endpoint.abort_all()
             pool.shutdown(wait=True, cancel_futures=True)
             for future, i in futures.items():
                 finished = future.done() and not future.cancelled()
                 if i not in stored and finished and future.exception() is None:
                     store(i, future.result())
+            if isinstance(exc, _Cancelled):
+                # A request that saw the stop finished before the one that failed and set it: the
+                # failure, not the cancellation, is what the run must report.
+                raise _first_failure(futures) or exc from None
             raise
         finally:
             pool.shutdown(wait=True)
 
     def _count(self, reply: Reply) -> None:
+        self._counted += reply.completion_tokens is not None
         self._stats["requests"] += 1
         self._stats["prompt_tokens"] += reply.prompt_tokens or 0
         self._stats["completion_tokens"] += reply.completion_tokens or 0
@@ -250,6 +310,12 @@ class OpenAISummarizer:
         started = time.perf_counter()
         try:
             replies = self._fetch(texts, labels)
+        except SumtrackError as exc:
+            # Every message is cleaned here, at the source, whatever built it: no key, no URL
+            # credentials, one line. The runner writes it to the console, results.json and the reports.
+            raise _cleaned(exc, self._clean) from None
+        except Exception as exc:  # any other failure: one line naming it, cleaned too
+            raise RequestError(self._clean(f"{type(exc).__name__}: {exc}")) from None
         finally:
             self._stats["wall_seconds"] += time.perf_counter() - started
         summaries = [self._summary(r) for r in replies]
@@ -280,7 +346,8 @@ class OpenAISummarizer:
         """Cost first (what the console shows), then the figures behind it; plain JSON values."""
         stats = self._stats
         fresh_seconds = stats["wall_seconds"] if stats["requests"] else 0.0
-        rate = stats["completion_tokens"] / fresh_seconds if fresh_seconds > 0 else None
+        # No rate where no reply said what it generated: 0 tokens/s would be a number no server gave.
+        rate = stats["completion_tokens"] / fresh_seconds if fresh_seconds > 0 and self._counted else None
         info: dict[str, Any] = {
             "device": f"remote {self.endpoint.host}:{self.endpoint.port}",
             "generated_tokens_per_second": round(rate, 2) if rate is not None else None,
@@ -288,12 +355,32 @@ class OpenAISummarizer:
         }
         info |= {key: round(v, 4) if isinstance(v, float) else v for key, v in stats.items()}
         info["retries"] = self._budget.retries
-        info["retry_wait_seconds"] = round(self._budget.spent, 4)
+        info["retry_wait_seconds"] = round(self._budget.spent - self._budget.lost, 4)
+        info["timed_out_seconds"] = round(self._budget.lost, 4)
         info["concurrency"] = self.params.concurrency
         info |= self.settings()
+        info["warnings"] = list(self.warnings)
         return {key: info[key] for key in _RUN_INFO_FIRST if key in info} | info
 
 
 def create(name: str, params: OpenAIParams) -> OpenAISummarizer:
     """The `openai` system type's factory (summarize.registry names it by string)."""
     return OpenAISummarizer(name, params)
+
+
+def _first_failure(futures: dict[Future[Reply], int]) -> BaseException | None:
+    """The first failure (in corpus order) among finished requests that was not a cancellation."""
+    for future in sorted(futures, key=futures.__getitem__):
+        if future.done() and not future.cancelled():
+            failure = future.exception()
+            if failure is not None and not isinstance(failure, _Cancelled):
+                return failure
+    return None
+
+
+def _cleaned(exc: SumtrackError, clean: Any) -> SumtrackError:
+    """The same error with its message cleaned (every SumtrackError takes its message alone)."""
+    try:
+        return type(exc)(clean(str(exc)))
+    except TypeError:
+        return RequestError(clean(str(exc)))

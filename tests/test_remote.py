@@ -25,6 +25,7 @@ from eval.run.result import RunResult
 from eval.run.runner import Runner
 from summarize import registry
 from summarize.errors import ConfigError, ModelUnavailableError
+from summarize.gen_cache import SummaryCache, make_key
 from summarize.remote import OpenAISummarizer, RequestError
 from summarize.remote_http import parse_retry_after
 from tests.conftest import ARTICLE, SUMMARY, UNRELATED
@@ -264,7 +265,7 @@ def test_a_server_that_accepts_but_never_answers_fails_after_one_timeout_not_aft
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
         summarizer = openai(url, tmp_path, timeout=0.5, backoff_seconds=0.01)
         with pytest.raises(
-            ModelUnavailableError, match=r"does not answer: no response within timeout 0\.5 s"
+            ModelUnavailableError, match=r"does not answer: no complete answer within timeout 0\.5 s"
         ):
             summarizer.summarize([ARTICLE])
         listener.setblocking(False)
@@ -348,7 +349,17 @@ def test_a_refusal_is_not_retried_and_says_what_to_check(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("3", 3.0), ("0.5", 0.5), ("-4", 0.0), ("soon", None), ("", None), (None, None)],
+    [
+        ("3", 3.0),
+        ("0.5", 0.5),
+        ("-4", 0.0),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("nan", None),
+        ("1e308", 86_400.0),
+        ("inf", 86_400.0),
+    ],
 )
 def test_retry_after_values(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value) == seconds
@@ -416,6 +427,38 @@ def test_replies_that_arrived_are_kept_when_a_later_request_fails(tmp_path: Path
     assert [s.cached for s in summaries] == [True, True, False]
 
 
+def test_a_request_waiting_to_retry_when_another_fails_leaves_that_failure_as_the_error(
+    tmp_path: Path,
+) -> None:
+    # One request is told to retry in 5 s; the other is refused. The waiting one wakes up cancelled (it
+    # may finish first): the error is the refusal, never the cancellation.
+    script = [(503, {"Retry-After": "5"}, {}), (400, {}, {"error": {"message": "context too long"}})]
+    with Scripted(script, barrier=2) as server:
+        summarizer = openai(server.base_url, tmp_path, concurrency=2)
+        with pytest.raises(RequestError, match=r"HTTP 400 Bad Request: context too long"):
+            summarizer.summarize(["First text here.", "Second text here."])
+    assert len(server.requests) == 2
+
+
+def test_the_failure_not_a_cancellation_is_reported_when_the_cancelled_request_ends_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summarizer = openai("http://127.0.0.1:9/v1", tmp_path, concurrency=2, cache=False)
+    real = summarizer._request
+
+    def request(label: str, body: bytes) -> Any:
+        if label == "text 1":  # fails, and stops the others before its own future is done
+            summarizer._stop.set()
+            threading.Event().wait(0.5)
+            raise RequestError("text 1: refused")
+        return real(label, body)  # sees the stop at once: cancelled, and done first
+
+    monkeypatch.setattr(summarizer, "_request", request)
+    monkeypatch.setattr(summarizer.endpoint, "probe", lambda: None)
+    with pytest.raises(RequestError, match=r"^text 1: refused$"):
+        summarizer.summarize(["First text here.", "Second text here."])
+
+
 def test_lead_ins_and_chat_tokens_are_stripped(tmp_path: Path) -> None:
     with Scripted(reply="Here is a summary of the article:\nThe council voted.<|eot_id|>") as server:
         (summary,) = openai(server.base_url, tmp_path).summarize([ARTICLE])
@@ -449,6 +492,21 @@ def test_the_api_key_is_sent_as_a_bearer_token_and_written_nowhere(
             assert KEY.encode() not in path.read_bytes(), path
     # What is recorded is the variable's name, so a rerun knows where the key came from.
     assert b"SUMTRACK_TEST_KEY" in (tmp_path / "run" / "results.json").read_bytes()
+
+
+def test_a_cached_row_holding_the_key_or_bad_figures_is_served_masked_and_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A row written before replies were redacted (or damaged): the key a server echoed, a negative
+    # token count, seconds that are not a number.
+    monkeypatch.setenv("SUMTRACK_TEST_KEY", KEY)
+    summarizer = openai("http://127.0.0.1:9/v1", tmp_path, api_key_env="SUMTRACK_TEST_KEY")
+    key = make_key(summarizer._key_parts(), ARTICLE)
+    meta = {"completion_tokens": -3, "prompt_tokens": 12, "seconds": "soon", "served_model": 5}
+    SummaryCache(tmp_path / "cache").put_many([(key, f"It said Bearer {KEY} to us.", meta)])
+    (summary,) = summarizer.summarize([ARTICLE])  # nothing listens on port 9: served from the cache
+    assert summary.cached and summary.text == "It said Bearer *** to us."
+    assert summary.generated_tokens is None and summary.input_tokens == 12
 
 
 def test_an_unset_key_variable_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

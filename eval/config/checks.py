@@ -17,7 +17,8 @@ from summarize.reading import file_problem
 
 
 def check_files(loaded: LoadedConfig) -> list[str]:
-    """Input problems `validate` can see without running: files and folders that do not exist.
+    """Input problems `validate` can see without running: files and folders that do not exist, and
+    environment variables a system needs (its API key) that are unset or unusable.
 
     A run goes on without such a document (exit 1), so `validate` reports them with exit 1 as well.
     """
@@ -41,6 +42,9 @@ def check_files(loaded: LoadedConfig) -> list[str]:
             why = _package_problem(model.removeprefix("package:").strip())
             if why:
                 problems.append(f"system {system.name!r}: {model}: {why}")
+        environment = getattr(system.params, "environment_problems", None)
+        if callable(environment):  # e.g. the variable holding a remote system's API key
+            problems += [f"system {system.name!r}: {problem}" for problem in environment()]
     return problems
 
 

@@ -75,8 +75,10 @@ def format_errors(exc: ValidationError, model: type[BaseModel], prefix: Sequence
             shown = (
                 f" (got {_short_repr(got)})" if err["type"] != "missing" and not isinstance(got, dict) else ""
             )
-            if loc and loc[-1] == "api_key_env":
-                shown = ""  # a refused value there may be a key: never echo it
+            if loc and loc[-1] in ("api_key_env", "base_url"):
+                # A refused api_key_env may be a key, a refused base_url may hold a password: never echo
+                # them (base_url's own messages show it with any credentials masked).
+                shown = ""
             lines.append(f"{where}: {message}{shown}")
     return "\n".join(lines)
 
@@ -271,4 +273,6 @@ def resolved(loaded: LoadedConfig, out_dir: Path) -> dict[str, Any]:
         {"name": s.name, "type": s.type, **s.params.model_dump(mode="json")} for s in loaded.systems
     ]
     data["output"]["dir"] = str(resolve(out_dir))
+    if data["meta"]["judgments"] is not None:
+        data["meta"]["judgments"] = str(loaded.resolve(data["meta"]["judgments"]))
     return data

@@ -11,9 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from eval.options import (
     DEFAULT_TYPES,
     FORMATS,
+    META_LEVELS,
+    Annotators,
+    Coefficient,
     ExecutionOptions,
     Format,
+    JudgmentsFormat,
+    MetaLevel,
     MultiRef,
+    Resample,
     RougeType,
     Significance,
     TokenizerName,
@@ -332,6 +338,34 @@ class OutputSpec(_Model):
     )
 
 
+class MetaSpec(_Model):
+    """Meta-evaluation against human judgments (`sumtrack meta`; docs/meta-evaluation.md)."""
+
+    judgments: str | None = Field(None, description="the judgments file (or `sumtrack meta --judgments`)")
+    format: JudgmentsFormat = Field("auto", description="auto: SummEval's JSONL if it looks so, else tidy")
+    annotators: Annotators = Field("expert", description="SummEval's annotator group")
+    levels: tuple[MetaLevel, ...] = Field(META_LEVELS, min_length=1)
+    bootstrap: int = Field(1000, ge=0, description="bootstrap resamples (0: no interval)")
+    resample: Resample = Field("both", description="what the bootstrap and the permutation test resample")
+    confidence: float = Field(0.95, gt=0, lt=1)
+    seed: int = 0
+    rank_by: Coefficient = Field("kendall", description="the coefficient tables rank by and tests compare")
+    compare: int = Field(1, ge=0, description="measures after the top one tested against it (0: none)")
+    permutations: int = Field(1000, ge=0, description="permutations of each test (0: no test)")
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("levels")
+    @classmethod
+    def _once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) < len(value):
+            raise ValueError(f"levels {list(value)}: each level once")
+        return value
+
+
 class Config(_Model):
     name: str = Field("sumtrack", min_length=1)
     corpus: CorpusSpec
@@ -344,3 +378,4 @@ class Config(_Model):
     on_error: Literal["continue", "stop"] = "continue"
     output: OutputSpec = OutputSpec()
     execution: ExecutionSpec = ExecutionSpec()
+    meta: MetaSpec = MetaSpec()

@@ -8,4 +8,6 @@
 - tables.py: the console tables; report.py: report.md and the data of report.html;
   report_html.py and report_assets.py: the self-contained HTML page, its style and script.
 - files.py: small file helpers the writers share.
+- meta_files.py: `sumtrack meta`'s part of a run (MetaJob), meta.csv, meta.json and the ranked tables;
+  meta_report.py: its report.html section and picture.
 """

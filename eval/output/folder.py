@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eval.output.files import _write
+from eval.output.meta_files import write_meta
 from eval.output.writers import Part, get, resolved_config
 from eval.results import ClusterScores
 from summarize.errors import SumtrackError
@@ -100,6 +101,7 @@ class RunFolder:
             if self.failure is not None:
                 raise self.failure
             _write(self.staging / "config.resolved.yaml", resolved_config(result, self.loaded, self.out_dir))
+            write_meta(self.staging, result)
             for part in self.parts:
                 part.finish(result, self.loaded)
             names = sorted(p.name for p in self.staging.iterdir())

@@ -12,6 +12,7 @@ from typing import Any
 
 from eval.options import DEFAULT_TYPES
 from eval.output import report_html
+from eval.output.meta_files import meta_data, meta_md
 from eval.output.report_html import measure_keys
 from eval.output.tables import (
     comparison_target,
@@ -67,11 +68,12 @@ def run_summary(result: RunResult) -> str:
 
 DERIVATIVES_NOTE = (
     "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text keeps; "
-    "F: their harmonic mean. High P with low R is a faithful condensation; high P and R a near copy. "
+    "F: their harmonic mean. High P with low R is a condensation in the source's words; high P and R a "
+    "near copy. "
     "Coverage: share of words inside copied fragments; novel 2-grams: share of word pairs not in the "
     "source; longest copy: words; semantic: median best-match sentence similarity; order: Kendall's tau "
-    "of aligned source positions; closeness: mean of semantic and shared 3-grams (README: Reading the "
-    "numbers)."
+    "of aligned source positions; closeness: mean of semantic and shared 3-grams (docs/reading-the-"
+    "numbers.md)."
 )
 
 
@@ -145,6 +147,7 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
         floor = comparisons_note(result)
         if floor:
             out += [f"Note: {floor}.", ""]
+    out += meta_md(result.meta)
     out += _per_cluster_md(result, metrics, shown, note)
     codecs = [d for d in result.documents if d.encoding not in (None, "utf-8") and d.cluster in wanted]
     if codecs:
@@ -322,6 +325,7 @@ def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[s
         },
         "comparisons": comparisons_table(result) if result.comparisons else None,
         "comparisons_note": comparisons_note(result),
+        "meta": meta_data(result.meta),
         "problems": [p.message for p in result.problems],
         "warnings": list(result.warnings),
         # Every removed line counted by rule; the lines themselves for the clusters shown.

@@ -55,6 +55,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from eval.output.meta_report import meta_html
 from eval.output.report_assets import CSS, SCRIPT
 from eval.tracking.matrices import Matrix
 from eval.tracking.measures import all_measures, get
@@ -133,6 +134,7 @@ def render_html(data: Mapping[str, Any]) -> str:
         ("overview", "Overview", _overview(data)),
         ("systems", "Systems and cost", _systems(data)),
         ("comparisons", "System comparisons", _comparisons(data)),
+        *([("meta", "Agreement with human judgments", meta_html(data["meta"]))] if data.get("meta") else []),
         ("clusters", _clusters_title(data), _cluster_index(clusters, keys, data.get("detail_note"))),
         ("problems", "Problems", _problems(data)),
         ("cleaning", "Cleaning log", _cleaning(data)),
@@ -247,10 +249,10 @@ def _overview(data: Mapping[str, Any]) -> str:
     )
     parts += [
         '<p class="note">Left: ROUGE-1 precision (share of the derivative\'s words found in the source) '
-        "against recall (share of the source's words it keeps): high precision and low recall is a faithful "
-        "condensation, both high a near copy. Right: the tracking profile, one dot per derivative on each "
-        "measure (hover a dot for its text and value). The same figures for every text of a cluster, system "
-        f"summaries and references included, are in its section under Clusters.{first}</p>",
+        "against recall (share of the source's words it keeps): high precision and low recall is a "
+        "condensation in the source's words, both high a near copy. Right: the tracking profile, one dot per "
+        "derivative on each measure (hover a dot for its text and value). The same figures for every text of "
+        f"a cluster, system summaries and references included, are in its section under Clusters.{first}</p>",
         '<div id="overview-charts"></div>',
     ]
     header, rows = data.get("derivatives", ([], []))

@@ -18,7 +18,7 @@ from summarize.corpus import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from eval.stats.meta import MetaResult
 
 
 class Sink(Protocol):
@@ -57,6 +57,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (on_error: stop)
     resumed: int = 0  # clusters read back from an interrupted run's store, not scored again
+    meta: MetaResult | None = None  # the meta-evaluation against human judgments (`sumtrack meta`)
 
     @property
     def scored(self) -> int:

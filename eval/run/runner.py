@@ -257,6 +257,7 @@ class Runner:
             run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
         run.seconds = time.perf_counter() - start
         result.problems += getattr(summarizer, "problems", [])  # bad lines of a type: outputs file
+        result.warnings += [f"system {system.name!r}: {w}" for w in getattr(summarizer, "warnings", [])]
         if run.status != "ok":
             if self.config.on_error == "stop":
                 result.stopped = f"system {system.name!r} {run.status}: {run.error}"

@@ -33,7 +33,7 @@ from summarize.errors import ModelUnavailableError
 MODEL_NAME = "all-MiniLM-L6-v2"
 # float32: the model as trained. bfloat16: its matrix products under torch autocast, about 2.7x less CPU on
 # processors with AVX512-BF16 or AMX (slower elsewhere, where it is emulated); sentence-pair cosines move by
-# at most 0.0024 (README, Scale). auto: bfloat16 where the device computes it natively, else float32
+# at most 0.0024 (docs/scale.md). auto: bfloat16 where the device computes it natively, else float32
 # (issue 12). The precision actually used is in the signature, so the two never look comparable.
 EmbeddingDtype = Literal["auto", "float32", "bfloat16"]
 Precision = Literal["float32", "bfloat16"]
