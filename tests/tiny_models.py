@@ -206,3 +206,70 @@ def build_causal(
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def build_causal_gguf(path: Path, *, seed: int = 0) -> Path:
+    """Write a tiny random Llama-shaped chat model as a GGUF file (Q8_0 matrices, float32 norms), with the
+    byte-level BPE tokenizer and chat template in its header, as llama.cpp's converter lays them out."""
+    import numpy as np
+    from gguf import GGMLQuantizationType, GGUFWriter, TokenType, quants
+
+    tokenizer: Any = _causal_tokenizer("llama", LLAMA_TEMPLATE, CAUSAL_CONTEXT)
+    vocab = tokenizer.get_vocab()
+    tokens = sorted(vocab, key=vocab.__getitem__)
+    model = json.loads(tokenizer.backend_tokenizer.to_str())["model"]
+    merges = [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
+    hidden, ffn, heads, kv_heads, layers = 32, 64, 4, 2, 2  # Q8_0 blocks hold 32 values
+    rng = np.random.default_rng(seed)
+
+    def matrix(rows: int, columns: int) -> np.ndarray:
+        return (rng.standard_normal((rows, columns)) * 0.2).astype(np.float32)
+
+    writer = GGUFWriter(str(path), "llama")
+    writer.add_name("tiny-llama")
+    writer.add_block_count(layers)
+    writer.add_context_length(CAUSAL_CONTEXT)
+    writer.add_embedding_length(hidden)
+    writer.add_feed_forward_length(ffn)
+    writer.add_head_count(heads)
+    writer.add_head_count_kv(kv_heads)
+    writer.add_rope_freq_base(10000.0)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_rope_dimension_count(hidden // heads)
+    writer.add_vocab_size(len(tokens))
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    specials = set(tokenizer.all_special_tokens) | {"<|start|>", "<|end|>"}
+    writer.add_token_types([TokenType.CONTROL if t in specials else TokenType.NORMAL for t in tokens])
+    writer.add_token_merges(merges)
+    writer.add_bos_token_id(tokenizer.bos_token_id)
+    writer.add_eos_token_id(tokenizer.eos_token_id)
+    writer.add_unk_token_id(tokenizer.unk_token_id)
+    writer.add_add_bos_token(False)
+    writer.add_chat_template(LLAMA_TEMPLATE)
+
+    def quantized(name: str, values: np.ndarray) -> None:
+        q8 = GGMLQuantizationType.Q8_0
+        writer.add_tensor(name, quants.quantize(values, q8), raw_dtype=q8)
+
+    quantized("token_embd.weight", matrix(len(tokens), hidden))
+    quantized("output.weight", matrix(len(tokens), hidden))
+    writer.add_tensor("output_norm.weight", np.ones(hidden, dtype=np.float32))
+    head = hidden // heads
+    for i in range(layers):
+        writer.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(hidden, dtype=np.float32))
+        writer.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(hidden, dtype=np.float32))
+        quantized(f"blk.{i}.attn_q.weight", matrix(hidden, hidden))
+        quantized(f"blk.{i}.attn_k.weight", matrix(kv_heads * head, hidden))
+        quantized(f"blk.{i}.attn_v.weight", matrix(kv_heads * head, hidden))
+        quantized(f"blk.{i}.attn_output.weight", matrix(hidden, hidden))
+        quantized(f"blk.{i}.ffn_gate.weight", matrix(ffn, hidden))
+        quantized(f"blk.{i}.ffn_up.weight", matrix(ffn, hidden))
+        quantized(f"blk.{i}.ffn_down.weight", matrix(hidden, ffn))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

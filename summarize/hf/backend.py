@@ -13,14 +13,11 @@ settings it was made with.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
-import functools
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -29,10 +26,12 @@ from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 from summarize.base import Summary
 from summarize.errors import ConfigError, SumtrackError
 from summarize.gen_cache import SummaryCache, make_key
+from summarize.hardware import native_bf16
 from summarize.hf import hub
 from summarize.hf.batch import Batcher, Encoded, Generated, MemoryMeter
 from summarize.hf.chunk import ChunkPlanner, map_reduce
 from summarize.hf.config import HFParams
+from summarize.hf.loading import ModelFiles
 
 CACHE_FORMAT = 2
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -71,11 +70,13 @@ def resolve_device(name: str) -> torch.device:
 
 
 def requested_dtype(name: str, device: torch.device) -> torch.dtype:
-    """The dtype the config asks for on this device, before any family's own fallback."""
+    """The dtype the config asks for on this device, before any family's own fallback.
+
+    auto: bfloat16 where the device computes it natively (AVX512-BF16 or AMX CPUs, Ampere and later GPUs),
+    float32 elsewhere, the embedder's rule (summarize.hardware).
+    """
     if name == "auto":
-        if device.type == "cuda" and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return torch.float32
+        return torch.bfloat16 if native_bf16(str(device)) else torch.float32
     if name == "float16" and device.type == "cpu":
         raise ConfigError(
             "dtype 'float16' on cpu: expected float32 or bfloat16 (CPU float16 is slow and lossy)"
@@ -104,6 +105,7 @@ class HFSummarizer:
         self.params = params
         self.availability = availability or hub.check_available(params)
         self.device = resolve_device(params.device)
+        self._files = ModelFiles(params, self.availability)
         self._cache = SummaryCache(params.cache_dir) if params.cache else None
         self._identity: str | None = None
         self._prepared: Prepared | None = None
@@ -140,35 +142,7 @@ class HFSummarizer:
     # -- loading ---------------------------------------------------------------------------------------
 
     def _pretrained(self, loader: Any, **kwargs: Any) -> Any:
-        """loader.from_pretrained from where hub.check_available said, never waiting on retries."""
-        with _quiet_progress():
-            return self._from_pretrained(loader, **kwargs)
-
-    def _from_pretrained(self, loader: Any, **kwargs: Any) -> Any:
-        p, where = self.params, self.availability
-        hub_source = where.source in ("cache", "online")
-        common = dict(revision=p.revision if hub_source else None, trust_remote_code=p.trust_remote_code)
-        if where.gguf_file is not None:
-            common["gguf_file"] = where.gguf_file
-        location = where.location if hub_source else str(Path(where.location).expanduser())
-        try:
-            return loader.from_pretrained(
-                location, local_files_only=where.source != "online", **common, **kwargs
-            )
-        except OSError as exc:
-            # Cached config but missing files: fetch them only from a hub that answers for this model.
-            retry = where.source == "cache" and where.may_go_online
-            if not retry or hub.probe(p.model, p.revision) in (None, 404):
-                raise self._unavailable(str(exc).splitlines()[0]) from exc
-        try:
-            return loader.from_pretrained(location, local_files_only=False, **common, **kwargs)
-        except OSError as exc:
-            raise self._unavailable(str(exc).splitlines()[0]) from exc
-
-    def _unavailable(self, reason: str) -> SumtrackError:
-        if self.availability.source in ("cache", "online"):
-            return hub.unavailable(self.params.model, reason)
-        return hub.missing_local(self.params.model, reason)
+        return self._files.pretrained(loader, **kwargs)
 
     def _check_config(self, config: Any) -> None:
         raise NotImplementedError
@@ -177,6 +151,13 @@ class HFSummarizer:
         if self._prepared is not None:
             return self._prepared
         started = time.perf_counter()
+        warnings: list[str] = []
+        if self._files.needs_conversion():
+            # A GGUF is converted here, not when the weights load: its folder then serves the config and
+            # tokenizer too (a run prepares only a model it will run). Its header is checked first.
+            header = self._pretrained(AutoConfig)
+            self._check_config(header)
+            self._files.convert(self.auto_model, header, warnings)
         config = self._pretrained(AutoConfig)
         self._check_config(config)
         tokenizer = self._pretrained(AutoTokenizer)
@@ -186,7 +167,6 @@ class HFSummarizer:
             # Many checkpoints (and every GGUF) ship no generation_config.json: derive it as
             # transformers does.
             loaded = GenerationConfig.from_model_config(config)
-        warnings: list[str] = []
         if self.availability.source == "folder" and self.params.revision:
             warnings.append(f"revision {self.params.revision!r} ignored: {self.params.model!r} is local")
         prep = Prepared(
@@ -214,8 +194,10 @@ class HFSummarizer:
             import transformers
 
             loader = getattr(transformers, self.auto_model)
-            # The config loaded already (a GGUF header is read once, not twice).
-            model = self._pretrained(loader, config=prep.config, dtype=prep.dtype)
+            # The config loaded already; a GGUF converted by this run left its float32 model in memory.
+            model = self._files.take_model(prep.dtype)
+            if model is None:
+                model = self._pretrained(loader, config=prep.config, dtype=prep.dtype)
             model.to(prep.device).eval()
             self._batcher = Batcher(
                 model=model,
@@ -351,26 +333,6 @@ class HFSummarizer:
         info |= {"type": self.family, "family": prep.model_type if prep else None}
         info |= self.settings() if prep else (self._last_settings or {"model": self.params.model})
         return {key: info[key] for key in _RUN_INFO_FIRST if key in info} | info
-
-
-@contextlib.contextmanager
-def _quiet_progress() -> Iterator[None]:
-    """transformers draws progress bars on stderr while it loads (GGUF dequantization, shards); the library
-    never prints, so they are off while we load and restored after."""
-    from transformers import modeling_gguf_pytorch_utils as gguf_loading
-    from transformers.utils import logging
-
-    shown = logging.is_progress_bar_enabled()
-    logging.disable_progress_bar()
-    # The GGUF loader calls tqdm directly, past transformers' switch.
-    bar = gguf_loading.tqdm
-    gguf_loading.tqdm = functools.partial(bar, disable=True)
-    try:
-        yield
-    finally:
-        gguf_loading.tqdm = bar
-        if shown:
-            logging.enable_progress_bar()
 
 
 def merged_generation(loaded: GenerationConfig, settings: dict[str, Any]) -> GenerationConfig:
