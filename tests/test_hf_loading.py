@@ -143,3 +143,22 @@ def test_real_smollm2_from_its_conversion_equals_the_gguf_token_for_token(tmp_pa
     assert again._files.converted is not None and not again._files.converted.fresh
     expected = generated_ids(first, gguf_model, [ARTICLE])
     assert generated_ids(again, folder_model, [ARTICLE]) == expected and len(expected[0]) > 5
+
+
+def test_dtype_auto_follows_the_hardware_rule_and_keys_the_summary_cache(tmp_path: Path, monkeypatch):
+    """auto is bfloat16 where the device computes it natively; a summary made at one precision is never
+    served for another, and each summary's settings name the precision that made it."""
+    from summarize.hf import backend
+
+    folder = tiny_models.build_causal("llama", tmp_path / "llama")
+    docs = DOCS[:2]
+    monkeypatch.setattr(backend, "native_bf16", lambda device="cpu": False)
+    made = make(folder, tmp_path).summarize(docs)
+    assert [s.settings["dtype"] for s in made] == ["float32"] * 2
+    monkeypatch.setattr(backend, "native_bf16", lambda device="cpu": True)
+    native = make(folder, tmp_path)
+    again = native.summarize(docs)
+    assert not any(s.cached for s in again) and native._load_batcher().model.dtype == torch.bfloat16
+    assert [s.settings["dtype"] for s in again] == ["bfloat16"] * 2
+    monkeypatch.setattr(backend, "native_bf16", lambda device="cpu": False)
+    assert all(s.cached and s.settings["dtype"] == "float32" for s in make(folder, tmp_path).summarize(docs))

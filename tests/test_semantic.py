@@ -136,32 +136,7 @@ def test_an_unknown_precision_is_named(monkeypatch):
         semantic.resolve_dtype("fp16")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    ("flags", "native"),
-    [
-        ({"avx512_f": True, "avx512_bw": True, "avx512_vl": True, "avx512_dq": True}, False),  # emulated
-        ({"avx512_f": True, "avx512_bf16": True}, True),
-        ({"amx_tile": True, "amx_bf16": True}, True),
-        ({"neon": True, "bf16": True}, False),  # ARM: not measured, float32
-    ],
-)
-def test_native_bf16_reads_torchs_cpu_flags(monkeypatch, flags, native):
-    import torch
-
-    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: flags)
-    assert semantic.native_bf16("cpu") is native
-    assert semantic.native_bf16("mps") is False
-
-
-def test_native_bf16_agrees_with_the_kernels_cpu_flags():
-    import platform
-    from pathlib import Path
-
-    cpuinfo = Path("/proc/cpuinfo")
-    if platform.machine() not in ("x86_64", "AMD64") or not cpuinfo.is_file():
-        pytest.skip("needs Linux on x86-64")
-    flags = next(line for line in cpuinfo.read_text().splitlines() if line.startswith("flags")).split()
-    assert semantic.native_bf16("cpu") is ("avx512_bf16" in flags or "amx_bf16" in flags)
+# native_bf16 itself is tested in tests/test_hardware.py (it moved to summarize.hardware).
 
 
 def test_the_signature_names_the_precision_auto_resolved_to(monkeypatch):

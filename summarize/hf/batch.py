@@ -88,6 +88,7 @@ class Batcher:
         extra_inputs: Callable[[dict[str, torch.Tensor]], None] | None = None,
         generate_kwargs: Mapping[str, Any] | None = None,
         pad_multiple: int | None = None,
+        new_cache: Callable[[], Any] | None = None,
     ) -> None:
         self.model, self.tokenizer, self.generation = model, tokenizer, generation
         self.seed = seed
@@ -99,6 +100,7 @@ class Batcher:
         self.extra_inputs = extra_inputs
         self.generate_kwargs = dict(generate_kwargs or {})
         self.pad_multiple = pad_multiple
+        self.new_cache = new_cache  # a fresh key/value cache per generate call; None: transformers' default
         self.batch_size = batch_size
         self.batch_size_used = batch_size
         self.oom_retries = 0
@@ -148,9 +150,10 @@ class Batcher:
             self.extra_inputs(inputs)
         torch.manual_seed(self.seed)  # matters only where the checkpoint samples
         started = time.perf_counter()
+        cache = {"cache": self.new_cache()} if self.new_cache is not None else {}
         with torch.inference_mode():
             sequences = self.model.generate(
-                **inputs, generation_config=self.generation, **self.generate_kwargs
+                **inputs, generation_config=self.generation, **self.generate_kwargs, **cache
             )
         if sequences.device.type == "cuda":
             torch.cuda.synchronize(sequences.device)

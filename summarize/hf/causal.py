@@ -9,6 +9,7 @@ prompt, is cut when prompt + text + max_new_tokens exceed the context window.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -20,6 +21,7 @@ from summarize.hf import hub
 from summarize.hf.backend import HFSummarizer, Prepared, context_positions, merged_generation
 from summarize.hf.batch import Encoded, tidy_lines
 from summarize.hf.config import CausalParams
+from summarize.hf.kvcache import growing_cache
 
 # End-of-turn tokens of common chat formats: generation stops at whichever the vocabulary has.
 _END_OF_TURN = ("<|im_end|>", "<end_of_turn>", "<|eot_id|>", "<|end|>", "<|endoftext|>")
@@ -179,11 +181,15 @@ class CausalSummarizer(HFSummarizer):
 
     def _batcher_options(self, model: Any) -> dict[str, Any]:
         stops = {"tokenizer": self._prepare().tokenizer} if self.generation.stop_strings else {}
+        # A cache that grows in place, not by copying itself every step (hf/kvcache.py), where the model
+        # and its generation config leave the cache to transformers' default.
+        fits = self.generation.cache_implementation is None and growing_cache(model) is not None
         return {
             "generation": self.generation,
             "decoder_only": True,
             "clean": self._clean,
             "generate_kwargs": stops,
+            "new_cache": functools.partial(growing_cache, model) if fits else None,
         }
 
     def family_settings(self) -> dict[str, Any]:
