@@ -21,10 +21,12 @@ from rich.table import Table
 from rich.text import Text
 
 from eval import config as config_mod
-from eval.options import DEFAULT_TYPES, ROUGE_TYPES, TOKENIZERS
+from eval.config.score import score_config
+from eval.options import DEFAULT_TYPES, ROUGE_TYPES, TOKENIZERS, available_cores
 from summarize import __version__, registry
-from summarize.corpus import AUTO, DEFAULT_MAX_CHARS, doc_id, resolve
+from summarize.corpus import AUTO, DEFAULT_MAX_CHARS
 from summarize.errors import SumtrackError
+from summarize.printable import shown
 from summarize.text import RULES
 
 if TYPE_CHECKING:
@@ -49,13 +51,20 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _t(value: object) -> Text:
-    """Data as plain text: an id like `lead[/red]` or `report [v1]` is never read as console markup."""
-    return Text(str(value))
+    """Data as plain text: an id like `lead[/red]` or `report [v1]` is never read as console markup, and a
+    control character in it (an ANSI escape, a CR) is shown escaped, never acted on."""
+    return Text(shown(str(value)))
 
 
-def _error(message: str) -> None:
-    for line in message.splitlines() or [message]:
-        err.print(f"sumtrack: error: {line}", markup=False)
+def _error(message: str, *, lines: bool = False) -> None:
+    """One `sumtrack: error:` line, control characters from data escaped (a newline in an id does not
+    split it); with `lines`, one line per line of a message that lists several problems (a config's)."""
+    for line in message.split("\n") if lines else [message]:
+        err.print(f"sumtrack: error: {shown(line)}", markup=False)
+
+
+def _warning(message: str) -> None:
+    err.print(f"sumtrack: warning: {shown(message)}", markup=False)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -138,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_PIPE
     except SumtrackError as exc:
-        _error(str(exc))
+        _error(str(exc), lines=True)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:
         _error(f"interrupted; {exc}" if str(exc) else "interrupted")
@@ -150,17 +159,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     wrong = config_mod.check_config(loaded)
     missing = config_mod.check_files(loaded)
     for problem in [*wrong, *missing]:
-        _error(problem)
+        _error(problem, lines=True)
     # A wrong config stops a run before anything is computed (2); a missing input only leaves that
     # document out of the run (1): validate says what run would.
     if wrong:
         return EXIT_USAGE
     if missing:
         return EXIT_PARTIAL
+    execution = loaded.config.execution
+    cores = available_cores()
+    if execution.engine == "local" and execution.workers is not None and execution.workers > cores:
+        _warning(
+            f"execution.workers {execution.workers}: a run here uses at most {cores} (this machine's cores)"
+        )
     systems = ", ".join(f"{s.name} ({s.type})" for s in loaded.systems) or "none"
     out.print(
-        f"{args.config}: valid; {len(loaded.clusters())} cluster(s) listed, "
-        f"{len(loaded.jsonl_files())} JSONL file(s), systems: {systems}",
+        shown(
+            f"{args.config}: valid; {len(loaded.clusters())} cluster(s) listed, "
+            f"{len(loaded.jsonl_files())} JSONL file(s), systems: {systems}"
+        ),
         markup=False,
     )
     return EXIT_OK
@@ -194,7 +211,7 @@ def cmd_meta(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace, loaded: Any = None, meta: Any = None) -> int:
-    from eval.output.folder import RunFolder, RunFolderError
+    from eval.output.folder import ForeignFolderError, RunFolder, RunFolderError
     from eval.run.runner import Runner
 
     loaded = loaded or config_mod.load(args.config, args.overrides)
@@ -203,6 +220,9 @@ def cmd_run(args: argparse.Namespace, loaded: Any = None, meta: Any = None) -> i
     try:
         # Each cluster's rows go to the run folder (growing beside the old one) as the cluster finishes.
         folder = RunFolder(loaded, out_dir)
+    except ForeignFolderError as exc:
+        _error(f"{exc}; nothing was run")
+        return EXIT_USAGE
     except RunFolderError as exc:
         # Known before any work: a run of thousands of clusters is not computed only to be lost.
         _error(f"{exc}; nothing was run (choose another --out or output.dir)")
@@ -241,20 +261,22 @@ def cmd_run(args: argparse.Namespace, loaded: Any = None, meta: Any = None) -> i
         if system.status == "failed":
             _error(f"system {system.name!r} failed: {system.error}")
     for warning in result.warnings:
-        err.print(f"sumtrack: warning: {warning}", markup=False)
+        _warning(warning)
     if result.stopped:
         _error(f"run stopped early (on_error: stop): {result.stopped}")
     if result.resumed:
         err.print(
-            f"sumtrack: resumed an interrupted run: {result.resumed} of {result.scored} clusters were read "
-            f"from {store_dir}, the others scored now",
+            shown(
+                f"sumtrack: resumed an interrupted run: {result.resumed} of {result.scored} clusters were "
+                f"read from {store_dir}, the others scored now"
+            ),
             markup=False,
         )
     _print_meta(result)
     if wrong:
         _error(f"{wrong}; the run's files are written, without the meta-evaluation")
     if written:
-        out.print(f"\nwrote {len(written)} files to {out_dir}", markup=False)
+        out.print(f"\nwrote {len(written)} files to {shown(str(out_dir))}", markup=False)
     return EXIT_OK if result.ok and written and not wrong else EXIT_PARTIAL
 
 
@@ -266,7 +288,7 @@ def _print_meta(result: Any) -> None:
     for title, header, rows in console_parts(result.meta):
         _print_table(title, header, rows, keys=3, ids=(0, 2))
     for line in meta_notes(result.meta):
-        out.print(f"note: {line}", markup=False)
+        out.print(f"note: {shown(line)}", markup=False)
     out.print(f"meta signature: {result.meta.signature}", markup=False, soft_wrap=True)
 
 
@@ -291,7 +313,7 @@ class _Progress:
         step = message.split(" ", 1)[0]
         now = time.monotonic()
         if step != self.step or now - self.last >= self.EVERY:
-            err.print(f"sumtrack: {message}", markup=False, soft_wrap=True)
+            err.print(f"sumtrack: {shown(message)}", markup=False, soft_wrap=True)
             self.step, self.last = step, now
 
 
@@ -310,8 +332,8 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         tracking_table,
     )
 
-    shown = detail_clusters(result, CONSOLE_CLUSTERS)
-    header, rows = source_rouge_table(result, metrics, shown)
+    listed = detail_clusters(result, CONSOLE_CLUSTERS)
+    header, rows = source_rouge_table(result, metrics, listed)
     several = header[0] == "cluster"
     title = "How closely each text tracks its source (ROUGE against the source)"
     if not several and rows:
@@ -319,17 +341,17 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
     keys = 2 if several else 1
     _print_table(title, header, rows, keys=keys, ids=range(keys))
     if result.tracking:
-        header, profiles = tracking_table(result, shown)
+        header, profiles = tracking_table(result, listed)
         if not several:
             header, profiles = header[1:], [r[1:] for r in profiles]
         title = "Tracking profile (against the source; see docs/reading-the-numbers.md)"
         _print_table(title, header, profiles, keys=keys, ids=range(keys))
-    total = max(result.scored, len(shown))
-    if len(shown) < total:
+    total = max(result.scored, len(listed))
+    if len(listed) < total:
         detail = (result.settings.get("output") or {}).get("detail_clusters")
         html = f", the first {min(detail, total)} also in report.html and report.md" if detail else ""
         out.print(
-            f"... and {total - len(shown)} more clusters not shown here: every cluster is in scores.csv and "
+            f"... and {total - len(listed)} more clusters not shown here: every cluster is in scores.csv and "
             f"rows.csv{html}; the means and tests below cover all {total}",
             markup=False,
         )
@@ -343,7 +365,7 @@ def _print_result(result: RunResult, metrics: Sequence[str]) -> None:
         _print_table(title, *comparisons_table(result), keys=2, ids=(0, 1))
         note = comparisons_note(result)
         if note:
-            out.print(f"note: {note}", markup=False, soft_wrap=False)
+            out.print(f"note: {shown(note)}", markup=False, soft_wrap=False)
     if result.systems:
         _print_table("Systems and cost", *systems_table(result))
 
@@ -377,30 +399,6 @@ def _codec(value: str) -> str:
     return value
 
 
-def score_config(args: argparse.Namespace) -> dict[str, Any]:
-    """`sumtrack score`'s arguments as a config: one cluster, the files as its derivatives, no tracking."""
-    paths = [resolve(p.expanduser()) for p in args.files]
-    return {
-        "name": "score",
-        "corpus": {
-            "clusters": [
-                {
-                    "id": doc_id(args.source),
-                    "source": {"path": str(resolve(args.source.expanduser()))},
-                    "derivatives": [{"path": str(p)} for p in paths],
-                }
-            ],
-            "encoding": args.encoding,
-            "max_chars": args.max_chars,
-        },
-        "cleaning": {"enabled": not args.raw, "normalize": "none" if args.raw else "NFKC"},
-        "sentences": {"split": "lines" if args.raw else "nupunkt"},
-        "rouge": {"types": list(args.types), "stem": not args.no_stem, "tokenizer": args.tokenizer},
-        "aggregate": {"bootstrap": 0, "significance": "none"},
-        "tracking": {"enabled": False},
-    }
-
-
 def cmd_score(args: argparse.Namespace) -> int:
     """Scores through the same library entry point as `run` (Runner), with the same settings."""
     from eval.run.runner import Runner
@@ -417,7 +415,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             if "no ROUGE tokens" in warning and args.tokenizer == "default"
             else ""
         )
-        err.print(f"sumtrack: warning: {warning.split('; set rouge.tokenizer')[0]}{hint}", markup=False)
+        _warning(f"{warning.split('; set rouge.tokenizer')[0]}{hint}")
     rows: list[dict[str, Any]] = [
         {
             "candidate": r.candidate,

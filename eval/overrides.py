@@ -16,6 +16,8 @@ from summarize.errors import ConfigError, did_you_mean
 def _parse_value(text: str) -> Any:
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"--set value {text[:40]!r}...: nested too deeply to be a config value") from None
     except yaml.YAMLError:
         return text
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from summarize.reading import (
     Decoded,
     Options,
     decode,
+    expand_path,
     read_decoded,
     read_text,
     resolve,
@@ -41,6 +43,7 @@ __all__ = [
     "Problem",
     "decode",
     "doc_id",
+    "expand_path",
     "load_cluster",
     "load_jsonl",
     "read_decoded",
@@ -90,7 +93,9 @@ class LoadedCorpus:
 
 
 def doc_id(path: Path) -> str:
-    return path.stem
+    """A file's id: its name without the extension, composed (NFC): macOS writes names decomposed (NFD),
+    and `café.txt` must be the id `café` as typed (issue 20)."""
+    return unicodedata.normalize("NFC", path.stem)
 
 
 def repeated(ids: Sequence[str]) -> list[str]:
@@ -129,7 +134,7 @@ def _jsonl_doc(
     if unknown or ("text" in value) == ("path" in value):
         raise InputError(f"{where}: an object needs exactly one of 'text' or 'path' (and optional 'id')")
     if "path" in value:
-        path = resolve(base / str(value["path"]))
+        path = resolve(base / expand_path(str(value["path"])))
         return _from_file(str(value.get("id") or doc_id(path)), path, role, encoding, max_chars)
     return _inline(str(value.get("id") or default_id), str(value["text"]), role, where, max_chars)
 

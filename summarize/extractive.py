@@ -8,18 +8,23 @@ length. Selected sentences are returned in document order, one per line.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from summarize.base import Summary, SystemType
+from summarize.graph import (
+    Terms,
+    _by_score,
+    _terms,
+    _tfidf,
+    rank_distinct,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -139,176 +144,9 @@ class ExtractiveSummarizer:
         return out
 
 
-def pagerank(
-    weights: np.ndarray, damping: float = 0.85, tol: float = 1e-8, max_iter: int = 200
-) -> np.ndarray:
-    """Stationary scores of a weighted graph (rows normalised; dangling rows spread evenly)."""
-    import numpy as np
-
-    n = weights.shape[0]
-    sums = weights.sum(axis=1, keepdims=True)
-    transition = np.where(sums > 0, weights / np.where(sums > 0, sums, 1), 1.0 / n)
-    scores = np.full(n, 1.0 / n)
-    for _ in range(max_iter):
-        new = (1 - damping) / n + damping * transition.T @ scores
-        if np.abs(new - scores).sum() < tol:
-            return new
-        scores = new
-    return scores
-
-
-def _by_score(scores: np.ndarray) -> list[int]:
-    # Stable: ties go to the earlier sentence, as a reader would expect. Rounded first, so two sentences
-    # with equal scores tie whatever order the floating-point sums were taken in.
-    import numpy as np
-
-    rounded = np.round(scores, 12)
-    return sorted(range(len(scores)), key=lambda i: (-rounded[i], i))
-
-
-# Graph methods compare every two sentences. Up to EXACT_GRAPH_SENTENCES the whole graph is kept (a dense
-# n x n array: 32 MB at 2,000 sentences); beyond, each sentence keeps its GRAPH_NEIGHBOURS strongest links
-# (a k-nearest-neighbour graph), so a book-length source costs O(n k) memory, not O(n^2). Similarities are
-# computed a block of rows at a time from an inverted index (word -> sentences), never in a Python double
-# loop; the summary's notes say when the graph was cut.
-EXACT_GRAPH_SENTENCES = 2000
-GRAPH_NEIGHBOURS = 50
-_BLOCK_CELLS = 2_000_000  # rows x n per block: 16 MB of float64
-_BLOCK_WORK = 2_000_000  # inverted-index entries read per block: about 50 MB of temporaries
-
-
-@dataclass(frozen=True)
-class Terms:
-    """Sentences as sparse vectors: for sentence i, `ids[i]` (word ids) and `weights[i]`, and the inverted
-    index word id -> (sentence ids, that word's weight in each)."""
-
-    ids: list[np.ndarray]
-    weights: list[np.ndarray]
-    postings: list[tuple[np.ndarray, np.ndarray]]
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
-
-
-def _terms(bags: Sequence[Mapping[str, float]]) -> Terms:
-    import numpy as np
-
-    vocab: dict[str, int] = {}
-    ids, weights = [], []
-    post_rows: list[list[int]] = []
-    post_vals: list[list[float]] = []
-    for row, bag in enumerate(bags):
-        row_ids = []
-        for word, value in bag.items():
-            k = vocab.setdefault(word, len(vocab))
-            if k == len(post_rows):
-                post_rows.append([])
-                post_vals.append([])
-            post_rows[k].append(row)
-            post_vals[k].append(value)
-            row_ids.append(k)
-        ids.append(np.array(row_ids, dtype=np.int64))
-        weights.append(np.array(list(bag.values()), dtype=float))
-    postings = [(np.array(r, dtype=np.int64), np.array(v)) for r, v in zip(post_rows, post_vals, strict=True)]
-    return Terms(ids, weights, postings)
-
-
 def tfidf_terms(sentences: Sequence[str]) -> Terms:
     """L2-normalised TF-IDF vectors of the sentences; IDF from the document's own sentences."""
-    bags = [Counter(content_words(s)) for s in sentences]
-    df = Counter(w for bag in bags for w in bag)
-    n = len(sentences)
-    vectors = []
-    for bag in bags:
-        vector = {w: tf * (math.log((1 + n) / (1 + df[w])) + 1) for w, tf in bag.items()}
-        norm = math.sqrt(sum(v * v for v in vector.values()))
-        vectors.append({w: v / norm for w, v in vector.items()} if norm > 0 else {})
-    return _terms(vectors)
-
-
-def similarity_rows(terms: Terms, rows: np.ndarray) -> np.ndarray:
-    """Dense block len(rows) x n of dot products between the given sentences and every sentence."""
-    import numpy as np
-
-    n = terms.n
-    flat_index, flat_weight = [], []
-    for r, i in enumerate(rows):
-        for k, value in zip(terms.ids[i], terms.weights[i], strict=True):
-            cols, vals = terms.postings[k]
-            flat_index.append(cols + r * n)
-            flat_weight.append(vals * value)
-    if not flat_index:
-        return np.zeros((len(rows), n))
-    return np.bincount(
-        np.concatenate(flat_index), weights=np.concatenate(flat_weight), minlength=len(rows) * n
-    ).reshape(len(rows), n)
-
-
-# (block of similarities, its row ids) -> edge weights
-Graph = Callable[["np.ndarray", "np.ndarray"], "np.ndarray"]
-
-
-def _blocks(terms: Terms) -> Iterator[np.ndarray]:
-    """Row ids in blocks whose similarity work (index entries read) and output stay within bounds."""
-    import numpy as np
-
-    n = terms.n
-    sizes = np.array([len(rows) for rows, _ in terms.postings], dtype=np.int64)
-    start, work = 0, 0
-    for i, ids in enumerate(terms.ids):
-        work += int(sizes[ids].sum()) if len(ids) else 0
-        rows = i + 1 - start
-        if work >= _BLOCK_WORK or rows * n >= _BLOCK_CELLS or i == n - 1:
-            yield np.arange(start, i + 1)
-            start, work = i + 1, 0
-
-
-def rank_graph(terms: Terms, edge_weights: Graph, damping: float) -> tuple[list[int], str | None]:
-    """PageRank ranking of the sentence graph; the note says when the graph kept only the strongest links."""
-    import numpy as np
-
-    n = terms.n
-    if n <= EXACT_GRAPH_SENTENCES:
-        weights = np.zeros((n, n))
-        for rows in _blocks(terms):
-            weights[rows] = edge_weights(similarity_rows(terms, rows), rows)
-        return _by_score(pagerank(weights, damping)), None
-    keep = min(GRAPH_NEIGHBOURS, n - 1)
-    src, dst, val = [], [], []
-    for rows in _blocks(terms):
-        weights = edge_weights(similarity_rows(terms, rows), rows)
-        top = np.argpartition(-weights, keep, axis=1)[:, :keep]
-        picked = np.take_along_axis(weights, top, axis=1)
-        mask = picked > 0
-        src.append(np.repeat(rows, keep).reshape(len(rows), keep)[mask])
-        dst.append(top[mask])
-        val.append(picked[mask])
-    scores = sparse_pagerank(n, np.concatenate(src), np.concatenate(dst), np.concatenate(val), damping)
-    note = (
-        f"graph of {n} sentences: each keeps its {keep} strongest links "
-        f"(above {EXACT_GRAPH_SENTENCES} sentences the full graph is not built)"
-    )
-    return _by_score(scores), note
-
-
-def sparse_pagerank(
-    n: int, src: np.ndarray, dst: np.ndarray, val: np.ndarray, damping: float, tol: float = 1e-8
-) -> np.ndarray:
-    """`pagerank` of the graph given as edges src -> dst with weights val."""
-    import numpy as np
-
-    sums = np.bincount(src, weights=val, minlength=n)
-    share = val / sums[src]
-    dangling = sums == 0
-    scores = np.full(n, 1.0 / n)
-    for _ in range(200):
-        spread = np.bincount(dst, weights=share * scores[src], minlength=n) + scores[dangling].sum() / n
-        new = (1 - damping) / n + damping * spread
-        if np.abs(new - scores).sum() < tol:
-            return new
-        scores = new
-    return scores
+    return _tfidf([Counter(content_words(s)) for s in sentences])
 
 
 class TextRankParams(Budget):
@@ -338,15 +176,21 @@ def make_textrank(params: TextRankParams) -> RankFn:
     def rank(sentences: list[str], text: str) -> Ranked:
         import numpy as np
 
-        terms = _terms([dict.fromkeys(content_words(s), 1.0) for s in sentences])
-        logs = np.log(np.array([len(ids) for ids in terms.ids], dtype=float) + 1)
+        words = [dict.fromkeys(content_words(s), 1.0) for s in sentences]
+        logs = np.zeros(0)
+
+        def terms_of(firsts: list[int], counts: list[int]) -> Terms:
+            nonlocal logs
+            terms = _terms([words[i] for i in firsts])
+            logs = np.log(np.array([len(ids) for ids in terms.ids], dtype=float) + 1)
+            return terms
 
         def edges(common: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            weights = common / (logs[rows, None] + logs[None, :] + (common == 0))
-            weights[np.arange(len(rows)), rows] = 0.0
-            return weights
+            return common / (logs[rows, None] + logs[None, :] + (common == 0))
 
-        return rank_graph(terms, edges, params.damping)
+        # Twins: sentences of the same content words (TextRank sees only which words occur).
+        keys = [frozenset(w) for w in words]
+        return rank_distinct(keys, terms_of, edges, params.damping)
 
     return rank
 
@@ -354,13 +198,18 @@ def make_textrank(params: TextRankParams) -> RankFn:
 def make_lexrank(params: LexRankParams) -> RankFn:
     # Erkan & Radev (2004): TF-IDF cosine graph, thresholded (or continuous), scored by PageRank.
     def rank(sentences: list[str], text: str) -> Ranked:
-        import numpy as np
+
+        bags = [Counter(content_words(s)) for s in sentences]
+
+        def terms_of(firsts: list[int], counts: list[int]) -> Terms:
+            return _tfidf([bags[i] for i in firsts], counts)
 
         def edges(cosine: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            cosine[np.arange(len(rows)), rows] = 0.0
             return cosine if params.continuous else (cosine > params.threshold).astype(float)
 
-        return rank_graph(tfidf_terms(sentences), edges, params.damping)
+        # Twins: sentences of the same content words, each as often (the same TF-IDF vector).
+        keys = [frozenset(bag.items()) for bag in bags]
+        return rank_distinct(keys, terms_of, edges, params.damping)
 
     return rank
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from summarize.base import Summarizer, Summary, SystemType
-from summarize.corpus import Problem, read_text
+from summarize.corpus import DEFAULT_MAX_CHARS, Problem, read_text
 from summarize.errors import ConfigError, InputError
 
 _SHOWN = 10  # ids named in one message before "and N more"
@@ -66,6 +67,12 @@ def _names(items: Sequence[str]) -> str:
     return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
 
 
+# corpus.max_chars limits each document, so each summary in a JSONL file of outputs, never the file: a file
+# of 3,000 summaries is 2.4 MB (issue 20). The file as a whole is read at once, so it has a bound of its own.
+MAX_FILE_CHARS = 256_000_000
+_FILE_OPTIONS = ("encoding", "an outputs file's limit")
+
+
 def _jsonl_record(record: Any, where: str) -> tuple[str, str]:
     """(cluster, summary) of one parsed line; InputError naming the line otherwise."""
     expected = 'expected {"cluster": "<cluster id>", "summary": "<text>"}'
@@ -79,13 +86,19 @@ def _jsonl_record(record: Any, where: str) -> tuple[str, str]:
         raise InputError(f"{where}: 'cluster' must be a non-empty id; {expected}")
     if not isinstance(summary, str):
         raise InputError(f"{where}: 'summary' must be text, got {type(summary).__name__}")
-    return str(cluster), summary
+    if len(summary) > DEFAULT_MAX_CHARS:
+        raise InputError(
+            f"{where}: a summary of {len(summary):,} characters, longer than a document may be "
+            f"({DEFAULT_MAX_CHARS:,} characters)"
+        )
+    return unicodedata.normalize("NFC", str(cluster)), summary
 
 
 def load_jsonl(path: Path, encoding: str = "utf-8") -> Loaded:
     """Every good line of a JSONL file of outputs; one problem per bad line, with its number."""
     loaded = Loaded("jsonl", {}, [])
-    for number, line in enumerate(read_text(path, encoding).splitlines(), 1):
+    text = read_text(path, encoding, MAX_FILE_CHARS, _FILE_OPTIONS)
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
@@ -124,7 +137,15 @@ def load_folder(folder: Path, encoding: str = "utf-8") -> Loaded:
         except InputError as exc:
             loaded.problems.append((path.stem, str(exc)))
             continue
-        loaded.outputs[path.stem] = Output(path.stem, text, str(path))
+        # macOS writes file names decomposed (NFD: "cafe" + U+0301); ids are compared composed (NFC).
+        cluster = unicodedata.normalize("NFC", path.stem)
+        first = loaded.outputs.get(cluster)
+        if first is not None:
+            loaded.problems.append(
+                (cluster, f"{path}: cluster {cluster!r} again (first in {first.where}); the first is kept")
+            )
+            continue
+        loaded.outputs[cluster] = Output(cluster, text, str(path))
     return loaded
 
 
@@ -156,7 +177,8 @@ class OutputsSummarizer:
     def summarize_clusters(self, ids: Sequence[str], texts: Sequence[str]) -> list[Summary | None]:
         """The output of each cluster in `ids`, None where the file has none for it."""
         loaded = self._load()
-        known = set(ids)
+        composed = [unicodedata.normalize("NFC", cid) for cid in ids]
+        known = set(composed)
         unknown = [o for o in loaded.outputs.values() if o.cluster not in known]
         if unknown:
             listed = _names([f"{o.cluster!r} ({o.where})" for o in unknown])
@@ -164,7 +186,7 @@ class OutputsSummarizer:
                 f"{self.path}: outputs for clusters that are not in the corpus: {listed}; "
                 f"the corpus has {_names(sorted(known))}"
             )
-        found = [loaded.outputs.get(cid) for cid in ids]
+        found = [loaded.outputs.get(cid) for cid in composed]
         self._missing = sum(o is None for o in found)
         return [None if o is None else self._summary(o) for o in found]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,6 +246,28 @@ def read_text(
 ) -> str:
     """The text of a file (see read_decoded)."""
     return read_decoded(path, encoding, max_chars, options).text
+
+
+_VARIABLE = re.compile(r"\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand_path(text: str) -> Path:
+    """A path as a config or a JSONL line writes it: `~` (and `~user`) is the home folder, `$NAME` or
+    `${NAME}` an environment variable's value, `$$` a plain `$` (issue 20: `output.dir: "$VAR/out"` made a
+    folder named `$VAR`). An unset variable is refused, never left in the path."""
+
+    def value(match: re.Match[str]) -> str:
+        if match.group(1):
+            return "$"
+        name = match.group(2) or match.group(3)
+        found = os.environ.get(name)
+        if found is None:
+            raise InputError(
+                f"path {text!r}: environment variable ${name} is not set (write $$ for a plain $)"
+            )
+        return found
+
+    return Path(_VARIABLE.sub(value, text)).expanduser()
 
 
 def resolve(path: Path) -> Path:

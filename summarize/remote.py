@@ -87,7 +87,7 @@ class OpenAISummarizer:
     def __init__(self, name: str, params: OpenAIParams) -> None:
         self.name = name
         self.params = params
-        api_key, self.warnings = params.api_key()
+        api_key, self._key_warnings = params.api_key()
         self.endpoint = Endpoint(params, api_key)
         self._clean = self.endpoint.redactor.clean
         self.prompt = params.prompt if params.prompt is not None else default_prompt(chat=True)
@@ -227,11 +227,16 @@ class OpenAISummarizer:
     def _fetch(self, texts: Sequence[str], labels: Sequence[str]) -> list[Reply]:
         parts = self._key_parts()
         keys = [make_key(parts, text) for text in texts]
-        hits = self._cache.get_many(keys) if self._cache is not None else {}
+        cache = self._cache
+        hits = cache.get_many(keys) if cache is not None else {}
         # A row cached before replies were redacted may hold the key a server echoed: masked here too.
         secrets = self.endpoint.redactor.secrets
+
+        def cached(text: str, meta: dict[str, Any]) -> Reply:
+            return Reply.from_meta(secrets(text), meta)
+
         results: list[Reply | None] = [
-            Reply.from_meta(secrets(hits[k].text), hits[k].meta) if k in hits else None for k in keys
+            cache.build(hits[k], cached) if cache is not None and k in hits else None for k in keys
         ]
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
@@ -336,6 +341,12 @@ class OpenAISummarizer:
         )
 
     # -- reporting ------------------------------------------------------------------------------------
+
+    @property
+    def warnings(self) -> list[str]:
+        """What went wrong without failing the system (a key stripped of whitespace, unreadable
+        summary-cache rows), for the run."""
+        return [*self._key_warnings, *(self._cache.problems if self._cache is not None else [])]
 
     def settings(self) -> dict[str, Any]:
         """What shapes the output (the cache key's parts); the API key never, only the variable's name."""

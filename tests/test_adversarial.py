@@ -549,7 +549,7 @@ def test_a_folder_that_is_not_a_run_is_never_replaced(write, tmp_path, capsys) -
     precious.mkdir()
     (precious / "notes.txt").write_text("mine")
     code, _, err = cli(capsys, "run", str(cfg), "--out", str(precious))
-    assert code == 2 and "holds files but no earlier run" in errors(err)[0]
+    assert code == 2 and "holds files sumtrack did not write (notes.txt)" in errors(err)[0]
     assert [p.name for p in precious.iterdir()] == ["notes.txt"]
 
 

@@ -34,6 +34,7 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
     code, stdout, stderr = cli(capsys, "run", str(REPO / "configs" / "seeds.yaml"), "--out", str(out))
     assert code == 0, stderr
     assert {p.name for p in out.iterdir()} == {
+        ".sumtrack-run",
         "config.resolved.yaml",
         "scores.csv",
         "aggregates.csv",

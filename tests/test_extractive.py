@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from summarize import registry
+from summarize import graph, registry
 from summarize.errors import UnknownSystemError
-from summarize.extractive import Budget, pagerank, select
+from summarize.extractive import Budget, select
+from summarize.graph import pagerank
 from tests.conftest import ARTICLE, REPO
 
 SENTENCES = ARTICLE.split("\n")
@@ -134,8 +135,8 @@ def test_the_sparse_graph_keeping_every_link_ranks_as_the_full_graph(monkeypatch
     params = {"textrank": extractive.TextRankParams, "lexrank": extractive.LexRankParams}[system]()
     full, note = make(params)(sentences, "")  # type: ignore[arg-type]
     assert note is None
-    monkeypatch.setattr(extractive, "EXACT_GRAPH_SENTENCES", 10)
-    monkeypatch.setattr(extractive, "GRAPH_NEIGHBOURS", 39)  # every other sentence: the same graph
+    monkeypatch.setattr(graph, "EXACT_GRAPH_SENTENCES", 10)
+    monkeypatch.setattr(graph, "GRAPH_NEIGHBOURS", 39)  # every other sentence: the same graph
     sparse, note = make(params)(sentences, "")  # type: ignore[arg-type]
     assert list(sparse) == list(full)
     assert note and "each keeps its 39 strongest links" in note
@@ -144,9 +145,8 @@ def test_the_sparse_graph_keeping_every_link_ranks_as_the_full_graph(monkeypatch
 def test_a_cut_graph_is_noted_in_the_summary_and_the_run_warnings(monkeypatch) -> None:
     from eval import config
     from eval.run.runner import Runner
-    from summarize import extractive
 
-    monkeypatch.setattr(extractive, "EXACT_GRAPH_SENTENCES", 10)
+    monkeypatch.setattr(graph, "EXACT_GRAPH_SENTENCES", 10)
     text = "\n".join(_words_text(30))
     (summary,) = registry.create("t", "textrank", {}).summarize([text])
     assert summary.notes and "graph of 30 sentences" in summary.notes[0]
@@ -188,3 +188,51 @@ def test_centroid_ranks_lazily_and_skips_near_duplicates() -> None:
     first = next(iter(lazy))
     picked = [first, *lazy]
     assert note is None and picked.count(0) + picked.count(1) == 1  # one of the duplicates only
+
+
+# -- repeated sentences: twins merged into one node, the same ranking (issue 20) -----------------------------
+
+TWINS_TEXT = [
+    "The council approved the school budget on Tuesday after a long debate.",
+    "Parents said the school budget would not cover new teachers.",
+    "The council approved the school budget on Tuesday after a long debate.",
+    "Road repairs were delayed again because of the winter storms.",
+    "Parents said the school budget would not cover new teachers!",  # the same words: a twin too
+    "A new library will open in the spring, the mayor said.",
+    "Road repairs were delayed again because of the winter storms.",
+    "The council approved the school budget on Tuesday after a long debate.",
+    "Storms closed three roads and the library for a day.",
+]
+
+
+def full_graph_ranking(kind: str, sentences: list[str]) -> list[int]:
+    """The ranking of the graph of every sentence, twins as separate nodes (the definition)."""
+    from summarize.extractive import content_words, tfidf_terms
+    from summarize.graph import _by_score, _terms, rank_graph
+
+    if kind == "lexrank":
+        terms = tfidf_terms(sentences)
+        return _by_score(rank_graph(terms, lambda c, rows: (c > 0.1).astype(float), 0.85)[0])
+    terms = _terms([dict.fromkeys(content_words(s), 1.0) for s in sentences])
+    logs = np.log(np.array([len(ids) for ids in terms.ids], dtype=float) + 1)
+    return _by_score(
+        rank_graph(terms, lambda c, rows: c / (logs[rows, None] + logs[None, :] + (c == 0)), 0.85)[0]
+    )
+
+
+@pytest.mark.parametrize("kind", ["textrank", "lexrank"])
+def test_twins_are_ranked_as_in_the_full_graph(kind) -> None:
+    sentences = TWINS_TEXT * 3
+    rank = registry.create(kind, kind, {"sentences": 3})._rank  # type: ignore[attr-defined]
+    ranking, note = rank(sentences, "\n".join(sentences))
+    assert list(ranking) == full_graph_ranking(kind, sentences) and note is None
+
+
+@pytest.mark.parametrize("kind", ["textrank", "lexrank"])
+def test_many_repeated_sentences_make_a_graph_of_the_distinct_ones(kind) -> None:
+    sentences = TWINS_TEXT * 3000  # 27,000 sentences, 6 distinct: the full graph would be cut to 50 links
+    summarizer = registry.create(kind, kind, {"sentences": 2})
+    (summary,) = summarizer.summarize(["\n".join(sentences)])
+    assert summary.notes == ()  # the graph of 6 nodes is exact, nothing was cut
+    small = registry.create(kind, kind, {"sentences": 2}).summarize(["\n".join(TWINS_TEXT * 3)])[0]
+    assert summary.text == small.text  # as many times each: the same shares, the same summary

@@ -46,7 +46,7 @@ UNAVAILABLE = "model 'facebook/bart-large-cnn' is not available: it is not in th
 def small_run(tmp_path: Path) -> RunResult:
     """Two clusters through the real runner (extractive systems, no embedder), one unavailable system."""
     config = {
-        "name": "small <b>run</b>",
+        "name": "small <b onclick=alert(1)>run",
         "corpus": {
             "clusters": [
                 {
@@ -104,7 +104,7 @@ def page_json(page: str) -> dict[str, Any]:
 def test_markup_in_texts_and_ids_is_escaped_and_nothing_is_fetched(small):
     page = small[1].read_text(encoding="utf-8")
     assert "<script>alert" not in page and "<img" not in page
-    assert "small &lt;b&gt;run&lt;/b&gt;" in page
+    assert "small &lt;b onclick=alert(1)&gt;run" in page
     assert "&lt;img src=x onerror=alert(3)&gt;" in page  # the hostile id in the static tables
     assert len(re.findall(r"<script", page)) == 2  # the JSON data and the page's own script
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)

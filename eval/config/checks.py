@@ -13,6 +13,7 @@ from typing import Any
 
 from eval.config.loaded import LoadedConfig, SystemConfig, id_clashes
 from summarize.corpus import doc_id
+from summarize.errors import ConfigError
 from summarize.reading import file_problem
 
 
@@ -65,6 +66,10 @@ def check_config(loaded: LoadedConfig) -> list[str]:
     """Config problems `validate` can see without running (a run would refuse them too, exit 2): model
     folders, devices, endpoint URLs, and ids in JSONL corpora (YAML clusters are checked when loaded)."""
     problems = []
+    try:
+        loaded.output_dir()  # `$VAR` unset in output.dir
+    except ConfigError as exc:
+        problems.append(f"output.dir: {exc}")
     for i, system in enumerate(loaded.systems):
         problems += _check_system(system, f"systems[{i}]")
     # Cluster ids are shared by every corpus form: a JSONL cluster may not reuse a YAML cluster's id.

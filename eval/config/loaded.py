@@ -10,9 +10,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from eval.config.schema import ClusterSpec, Config, DocSpec
-from summarize.corpus import DocRef, doc_id, resolve
+from summarize.corpus import DocRef, doc_id, expand_path, resolve
 from summarize.datasets import FILE_BUILDERS, DatasetOptions
-from summarize.errors import ConfigError
+from summarize.errors import ConfigError, InputError
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,11 @@ class LoadedConfig:
     raw: dict[str, Any]
 
     def resolve(self, relative: str) -> Path:
-        return resolve(self.base / relative)
+        """A path of the config, relative to its folder; `~` and `$VAR` expanded (reading.expand_path)."""
+        try:
+            return resolve(self.base / expand_path(relative))
+        except InputError as exc:
+            raise ConfigError(str(exc)) from None
 
     def clusters(self) -> list[ClusterFiles]:
         clusters = [self._cluster(i, spec) for i, spec in enumerate(self.config.corpus.clusters)]
@@ -79,8 +83,11 @@ class LoadedConfig:
         if spec is None:
             return None
         path = spec.path
-        local = self.base / Path(path).expanduser()
-        if path.startswith((".", "/", "~")) or local.exists() or local.suffix.lower() in FILE_BUILDERS:
+        try:
+            local = self.base / expand_path(path)
+        except InputError as exc:
+            raise ConfigError(f"corpus.dataset.path: {exc}") from None
+        if path.startswith((".", "/", "~", "$")) or local.exists() or local.suffix.lower() in FILE_BUILDERS:
             path = str(resolve(local))
         values = spec.model_dump()
         values["path"] = path

@@ -19,8 +19,8 @@ from eval.config.loaded import LoadedConfig, SystemConfig
 from eval.config.schema import Config
 from eval.overrides import apply_override
 from summarize import registry
-from summarize.corpus import resolve
-from summarize.errors import ConfigError, SumtrackError, did_you_mean
+from summarize.corpus import expand_path, resolve
+from summarize.errors import ConfigError, InputError, SumtrackError, did_you_mean
 
 
 def _fields_at(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
@@ -94,6 +94,38 @@ def _short_repr(value: Any, limit: int = 80) -> str:
 # A config is a few hundred values; YAML aliases can make a few lines stand for billions ("billion laughs").
 MAX_CONFIG_VALUES = 100_000
 MAX_CONFIG_BYTES = 1_000_000
+# A config is a few levels deep; far deeper nesting is a mistake or an attack on the recursive code that
+# reads it (YAML's composer, copying, validation) and would end in a RecursionError (issue 20).
+MAX_CONFIG_DEPTH = 100
+
+
+def _too_deep(value: Any, limit: int = MAX_CONFIG_DEPTH) -> str | None:
+    """The key path of the first value nested more than `limit` levels deep (None if none is); iterative,
+    so no nesting makes it recurse."""
+    stack: list[tuple[Any, list[int | str]]] = [(value, [])]
+    seen: dict[int, int] = {}  # a node YAML aliases share is walked once per depth, not once per alias
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) > limit:
+            return _path(loc[:3]) + "..." if loc else "config"
+        if isinstance(node, (dict, list)):
+            if seen.get(id(node), -1) >= len(loc):
+                continue
+            seen[id(node)] = len(loc)
+        if isinstance(node, dict):
+            stack += [(v, [*loc, str(k)]) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(v, [*loc, i]) for i, v in enumerate(node)]
+    return None
+
+
+def _check_depth(raw: Any, where: str) -> None:
+    deep = _too_deep(raw)
+    if deep is not None:
+        raise ConfigError(
+            f"{where}: nested more than {MAX_CONFIG_DEPTH} levels deep (at {deep}); a config is a few levels "
+            "of keys and lists"
+        )
 
 
 def _expanded_size(value: Any, memo: dict[int, int], limit: int) -> int:
@@ -120,16 +152,16 @@ def _local_paths(params: BaseModel, base: Path) -> BaseModel:
     update: dict[str, str] = {}
     cache_dir = getattr(params, "cache_dir", None)
     if isinstance(cache_dir, str):
-        update["cache_dir"] = str(resolve(base / Path(cache_dir).expanduser()))
+        update["cache_dir"] = str(resolve(base / expand_path(cache_dir)))
     # `path` (type: outputs) is a file or folder; a server's `model` (type: openai) is the server's to read.
     path = getattr(params, "path", None)
     if isinstance(path, str):
-        update["path"] = str(resolve(base / Path(path).expanduser()))
+        update["path"] = str(resolve(base / expand_path(path)))
     model = getattr(params, "model", None)
     if isinstance(model, str) and getattr(params, "model_is_local_path", True):
-        looks_local = model.startswith((".", "/", "~")) or (base / model).is_dir()
+        looks_local = model.startswith((".", "/", "~", "$")) or (base / model).is_dir()
         if looks_local:
-            update["model"] = str(resolve(base / Path(model).expanduser()))
+            update["model"] = str(resolve(base / expand_path(model)))
     return params.model_copy(update=update) if update else params
 
 
@@ -149,7 +181,11 @@ def _systems(config: Config, base: Path) -> tuple[SystemConfig, ...]:
             params = entry.params.model_validate(spec.model_extra or {})
         except ValidationError as exc:
             raise ConfigError(format_errors(exc, entry.params, ("systems", i))) from None
-        out.append(SystemConfig(spec.name, spec.type, entry.kind, _local_paths(params, base)))
+        try:
+            params = _local_paths(params, base)
+        except InputError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        out.append(SystemConfig(spec.name, spec.type, entry.kind, params))
     return tuple(out)
 
 
@@ -159,6 +195,7 @@ def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = 
         raise ConfigError(f"{where}: the config is empty")
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping of keys at the top level, got {type(raw).__name__}")
+    _check_depth(raw, where)
     if _expanded_size(raw, {}, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
         raise ConfigError(
             f"{where}: the config expands to more than {MAX_CONFIG_VALUES:,} values "
@@ -167,6 +204,7 @@ def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = 
     raw = copy.deepcopy(raw)
     for assignment in overrides:
         apply_override(raw, assignment)
+        _check_depth(raw, f"--set {assignment[:60]!r}")
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
@@ -238,6 +276,11 @@ def load(path: str | Path, overrides: Sequence[str] = ()) -> LoadedConfig:
         raise ConfigError(f"{path}: cannot read config ({exc})") from None
     try:
         raw = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: nested more than {MAX_CONFIG_DEPTH} levels deep; a config is a few levels of keys "
+            "and lists"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -92,7 +92,9 @@ class DatasetSpec(_Model):
     derivative_columns: tuple[str, ...] = ()
     output_columns: tuple[str, ...] = Field((), description="each one existing system's summaries")
     limit: int | None = Field(None, ge=1)
-    shuffle_seed: int | None = Field(None, description="shuffle the rows (before limit) with this seed")
+    shuffle_seed: int | None = Field(
+        None, ge=0, le=2**32 - 1, description="shuffle the rows (before limit) with this seed"
+    )
 
     @field_validator("reference_columns", "derivative_columns", "output_columns", mode="before")
     @classmethod
@@ -177,10 +179,28 @@ class RougeSpec(_Model):
     multi_ref: MultiRef = "best"
 
 
+# Resamples past this cost time and memory (the means of every resample are kept to take percentiles)
+# for nothing: at 10,000 a 95% interval's bounds already move by less than their printed rounding.
+MAX_BOOTSTRAP = 100_000
+
+
 class AggregateSpec(_Model):
-    bootstrap: int = Field(1000, ge=0, description="bootstrap resamples (0: no interval)")
+    bootstrap: int = Field(
+        1000, ge=0, description=f"bootstrap resamples (0: no interval; at most {MAX_BOOTSTRAP:,})"
+    )
     confidence: float = Field(0.95, gt=0, lt=1)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**64 - 1, description="the bootstrap's and the paired tests' seed")
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _bounded(cls, value: int) -> int:
+        if value > MAX_BOOTSTRAP:
+            raise ValueError(
+                f"at most {MAX_BOOTSTRAP:,} resamples: memory and time grow with them, and past 10,000 a "
+                "95% interval moves by less than its rounding"
+            )
+        return value
+
     significance: Significance = Field(
         "permutation", description="paired test between every two systems over clusters (2+ clusters)"
     )
@@ -297,11 +317,21 @@ class TrackingSpec(_Model):
     judge: JudgeSpec = JudgeSpec()
 
 
+# A local run uses at most this machine's cores (eval.run.runner caps it, with a note); this bound refuses a
+# typo such as 1000000 at validation, whatever the engine.
+MAX_WORKERS = 4096
+
+
 class ExecutionSpec(_Model):
     """Where per-cluster work runs (eval/run/execution.py): this machine's cores, or Ray."""
 
     engine: Literal["local", "ray"] = "local"
-    workers: int | None = Field(None, ge=1, description="worker processes or Ray CPUs (default: the cores)")
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_WORKERS,
+        description="worker processes or Ray CPUs (default: the cores; local: at most cores and clusters)",
+    )
     address: str | None = Field(None, description="ray: null starts a local instance; auto; ray://host:port")
 
     @model_validator(mode="after")
@@ -325,6 +355,12 @@ class SystemSpec(_Model):
     type: str
 
 
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\0" in value:
+        raise ValueError("a NUL character cannot be in a path")
+    return value
+
+
 class OutputSpec(_Model):
     dir: str | None = Field(
         None, description="run directory (default: runs/<name> beside the config's folder)"
@@ -336,6 +372,8 @@ class OutputSpec(_Model):
         description="clusters shown text by text in report.html, report.md and on the console (the first "
         "ones, in corpus order); every cluster is in the CSV and JSON files and in every mean",
     )
+
+    _dir = field_validator("dir")(_no_nul)
 
 
 class MetaSpec(_Model):
@@ -367,7 +405,7 @@ class MetaSpec(_Model):
 
 
 class Config(_Model):
-    name: str = Field("sumtrack", min_length=1)
+    name: str = Field("sumtrack", min_length=1, description="the run's name: its folder is runs/<name>")
     corpus: CorpusSpec
     cleaning: CleaningSpec = CleaningSpec()
     sentences: SentencesSpec = SentencesSpec()
@@ -379,3 +417,16 @@ class Config(_Model):
     output: OutputSpec = OutputSpec()
     execution: ExecutionSpec = ExecutionSpec()
     meta: MetaSpec = MetaSpec()
+
+    @field_validator("name")
+    @classmethod
+    def _a_name(cls, value: str) -> str:
+        # `name` picks the folder runs/<name>, which a run replaces: `../../x` or `/home/me` must never
+        # reach outside runs/ (issue 20). A path goes in output.dir or --out.
+        bad = [c for c in ("/", "\\", "\0") if c in value]
+        if bad or value in (".", "..") or ".." in value or not value.strip():
+            raise ValueError(
+                "a name, not a path: no '/', '\\', '..' or NUL (the run folder is runs/<name>; "
+                "give a path as output.dir or --out)"
+            )
+        return value

@@ -7,6 +7,7 @@ Every CSV file starts with one comment line, `# signature: rouge|tok:...`, then 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,14 +61,30 @@ ROW_COLUMNS = (
 )
 
 
+# A cell starting with one of these is a formula to a spreadsheet (Excel, LibreOffice, Google Sheets):
+# `=HYPERLINK(...)` as a cluster id would be live once scores.csv is opened (issue 20).
+_FORMULA_START = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|nan)", re.IGNORECASE)
+
+
+def neutralised(text: str) -> str:
+    """A cell that a spreadsheet would read as a formula, prefixed with a single quote (OWASP's CSV
+    injection advice), so it shows as the text it is; a number such as `-0.5` or `+3` is left as it is.
+    The quote is in the file: a program reading the CSV sees `'=1+1` for a system named `=1+1`."""
+    if text[:1] in _FORMULA_START and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _field(value: Any) -> str:
-    """One CSV field, quoted where it holds a comma, a quote or a line break (\\r too, which `csv.writer`
-    with a \\n line end leaves bare and readers then split on); floats to 6 places, None empty."""
+    """One CSV field, neutralised where it would be a formula, quoted where it holds a comma, a quote or a
+    line break (\\r too, which `csv.writer` with a \\n line end leaves bare and readers then split on);
+    floats to 6 places, None empty."""
     if isinstance(value, float):
         return f"{value:.6f}"
     if value is None:
         return ""
-    text = str(value)
+    text = neutralised(str(value))
     if any(c in text for c in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import shutil
 import socket
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from eval.output.files import _write
 from eval.output.meta_files import write_meta
-from eval.output.writers import Part, get, resolved_config
+from eval.output.writers import Part, all_writers, get, resolved_config
 from eval.results import ClusterScores
 from summarize.errors import SumtrackError
 
@@ -28,7 +29,15 @@ class RunFolderError(SumtrackError):
     """The run folder could not be written; the previous run there, if any, is as it was."""
 
 
-# What marks a folder as a run folder sumtrack may replace (an empty folder may be used too).
+class ForeignFolderError(RunFolderError):
+    """The run folder holds files sumtrack did not write: it is never replaced (issue 20)."""
+
+
+# The marker sumtrack writes into every run folder, listing the files it wrote there: a folder is
+# sumtrack's to replace only when it holds nothing else (or is empty).
+MARKER = ".sumtrack-run"
+_MARKER_FORMAT = "sumtrack-run/1"
+# Run folders of versions before the marker: one of these, and only sumtrack's own file names.
 _RUN_MARKERS = ("results.json", "config.resolved.yaml")
 
 
@@ -46,6 +55,10 @@ class RunFolder:
         chosen = loaded.config.output.formats if formats is None else formats
         self.writers = [get(name) for name in chosen]  # unknown names fail before anything is written
         self.loaded = loaded
+        if "\0" in str(out_dir):
+            raise RunFolderError(
+                f"cannot write the run folder {str(out_dir)!r}: a path holds no NUL character"
+            )
         self.out_dir = Path(os.path.abspath(out_dir))
         _check_replaceable(self.out_dir)
         _sweep(self.out_dir)
@@ -105,6 +118,9 @@ class RunFolder:
             for part in self.parts:
                 part.finish(result, self.loaded)
             names = sorted(p.name for p in self.staging.iterdir())
+            _write(self.staging / MARKER, _marker_text(names))
+            # Checked again: files put into the folder while the run went are not deleted either.
+            _check_replaceable(self.out_dir)
             if self.out_dir.exists():
                 os.rename(self.out_dir, self.aside)
             try:
@@ -115,6 +131,9 @@ class RunFolder:
                 raise
         except OSError as exc:
             raise self._error(exc) from None
+        except RunFolderError:
+            self._abandon()
+            raise
         shutil.rmtree(self.aside, ignore_errors=True)
         return [self.out_dir / name for name in names]
 
@@ -179,19 +198,67 @@ def write_run(
     return folder.commit(result)
 
 
+def _marker_text(names: Sequence[str]) -> str:
+    from summarize import __version__
+
+    return (
+        json.dumps({"format": _MARKER_FORMAT, "sumtrack": __version__, "files": list(names)}, indent=1) + "\n"
+    )
+
+
+def _known_names() -> set[str]:
+    """Every file name a run folder of sumtrack holds (what the writers write)."""
+    return {
+        "config.resolved.yaml",
+        "meta.csv",
+        "meta.json",
+        *(name for w in all_writers() for name in w.files),
+    }
+
+
+def _marked(folder: Path) -> set[str] | None:
+    """The files the folder's marker says sumtrack wrote; None without a readable marker."""
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    files = data.get("files") if isinstance(data, dict) and data.get("format") == _MARKER_FORMAT else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return set(files)
+
+
+def _foreign(folder: Path, entries: Sequence[str]) -> list[str]:
+    """The entries of a folder sumtrack did not write: all but the files its marker lists, or, in a run
+    folder of a version before the marker (results.json or config.resolved.yaml there), all but sumtrack's
+    own file names. Only plain files count as sumtrack's: a folder or a link of the same name does not."""
+    owned = _marked(folder) if MARKER in entries else None
+    if owned is None:
+        owned = _known_names() if any(m in entries for m in _RUN_MARKERS) else set()
+    owned.add(MARKER)
+    return [
+        name
+        for name in entries
+        if name not in owned or (folder / name).is_symlink() or not (folder / name).is_file()
+    ]
+
+
 def _check_replaceable(out_dir: Path) -> None:
-    """Refuse to replace anything but a previous run folder (or an empty folder): `--out ~` must not
-    move a home folder aside and delete it."""
+    """Refuse to replace anything but a folder sumtrack wrote (or an empty folder): `--out ~`, or a folder
+    of one's own papers, must never be moved aside and deleted (issue 20)."""
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
         raise RunFolderError(f"cannot write the run folder {out_dir}: it is a file, not a folder")
     try:
-        entries = [p.name for p in out_dir.iterdir()]
+        entries = sorted(os.listdir(out_dir))
     except OSError as exc:
         raise RunFolderError(f"cannot write the run folder {out_dir}: {exc.strerror or exc}") from None
-    if entries and not any(m in entries for m in _RUN_MARKERS):
-        raise RunFolderError(
-            f"cannot write the run folder {out_dir}: it holds files but no earlier run "
-            f"({', '.join(_RUN_MARKERS)}); choose another --out or output.dir"
+    foreign = _foreign(out_dir, entries)
+    if foreign:
+        shown = ", ".join(repr(n) if not n.isprintable() else n for n in foreign[:5])
+        more = ", ..." if len(foreign) > 5 else ""
+        raise ForeignFolderError(
+            f"{out_dir} holds files sumtrack did not write ({shown}{more}); "
+            "choose another --out or output.dir"
         )

@@ -34,14 +34,21 @@ from eval.run.scoring import Prepared
 from eval.tracking.matrices import Matrix
 from eval.tracking.measures import headline_measures
 from eval.tracking.profile import copied_char_spans
+from summarize.printable import shown
+
+
+def _md(value: Any) -> str:
+    """Data (an id, a message) as Markdown text: control characters escaped (a newline in an id cannot start
+    a heading; an ANSI escape does not reach a terminal showing the file), `<` escaped so no HTML tag is
+    made of it (a viewer that renders raw HTML shows `<script>` as text)."""
+    return shown(str(value)).replace("<", "\\<")
 
 
 def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     def cell(value: Any) -> str:
-        text = f"{value:.4f}" if isinstance(value, float) else str(value)
-        return text.replace("|", "\\|").replace("\n", " ")
+        return (f"{value:.4f}" if isinstance(value, float) else _md(value)).replace("|", "\\|")
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -80,7 +87,7 @@ DERIVATIVES_NOTE = (
 def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     """report.md, in the order of report.html: overview, systems and cost, comparisons, per cluster,
     problems, cleaning log."""
-    out = [f"# sumtrack report: {result.name}", "", f"Signature: `{result.signature}`", ""]
+    out = [f"# sumtrack report: {_md(result.name)}", "", f"Signature: `{result.signature}`", ""]
     out += [run_summary(result) + ".", ""]
     shown = detail_clusters(result)
     wanted = set(shown)
@@ -124,13 +131,14 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
             "",
         ]
         failed = [s for s in result.systems if s.error]
-        out += [f"- {s.name} ({s.status}): {s.error}" for s in failed] + ([""] if failed else [])
+        out += [f"- {_md(s.name)} ({s.status}): {_md(s.error)}" for s in failed] + ([""] if failed else [])
         truncated = [(c, s) for c, s, _ in result.summaries if s.truncated]
         if truncated:
             listed = [(c, s) for c, s in truncated if c in wanted]
             out += ["Inputs cut to fit the model (truncated):", ""]
             out += [
-                f"- {s.system} on {c}: saw {s.input_tokens} of {s.total_tokens} tokens" for c, s in listed
+                f"- {_md(s.system)} on {_md(c)}: saw {s.input_tokens} of {s.total_tokens} tokens"
+                for c, s in listed
             ]
             if len(listed) < len(truncated):
                 out.append(f"- and {len(truncated) - len(listed)} more in clusters not shown text by text")
@@ -159,11 +167,11 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     not_ok = [s for s in result.systems if s.error]
     if result.problems or result.warnings or result.stopped or not_ok:
         out += ["## Problems", ""]
-        out += [f"- {p.message}" for p in result.problems]
-        out += [f"- system {s.name} {s.status}: {s.error}" for s in not_ok]
-        out += [f"- warning: {w}" for w in result.warnings]
+        out += [f"- {_md(p.message)}" for p in result.problems]
+        out += [f"- system {_md(s.name)} {s.status}: {_md(s.error)}" for s in not_ok]
+        out += [f"- warning: {_md(w)}" for w in result.warnings]
         if result.stopped:
-            out.append(f"- run stopped early: {result.stopped}")
+            out.append(f"- run stopped early: {_md(result.stopped)}")
         out.append("")
     dropped = [(d, x) for d in result.documents if d.cluster in wanted for x in d.dropped]
     removed = sum(len(d.dropped) for d in result.documents)
@@ -207,7 +215,7 @@ def _per_cluster_md(
         rouge = [r[1:] if several else r for r in rouge_by.get(cid, [])]
         profiles = [r[1:] for r in profiles_by.get(cid, [])]
         source = sources[cid]
-        out += [f"### {cid}", "", f"Source: {source.id} ({source.words} words).", ""]
+        out += [f"### {_md(cid)}", "", f"Source: {_md(source.id)} ({source.words} words).", ""]
         if rouge:
             out += ["ROUGE against the source:", "", _md_table(rouge_header[int(several) :], rouge), ""]
         if profiles:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from eval.run.result import RunResult, SystemRun
 from eval.stats.aggregate import AggregateRow, ScoreRow
 from eval.tracking.measures import get
+from summarize.printable import shown
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -329,11 +330,14 @@ def fit_table(
     """rich renderables showing the table within `width` columns (see the module docstring).
 
     `keys` leading columns are repeated in every part; `ids` are the columns holding ids. Cells are rich
-    Text, never markup, so an id like `report [v1]` prints as it is."""
+    Text, never markup, so an id like `report [v1]` prints as it is; control characters are escaped."""
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in header]
+    # Control characters from data (an ANSI escape, a CR in an id) are shown escaped, never acted on.
+    title, header = shown(title), [shown(h) for h in header]
+    caption = shown(caption) if caption else caption
+    columns = [[shown(c) for c in col] for col in zip(*rows, strict=True)] if rows else [[] for _ in header]
     legend: dict[str, str] = {}
     if _total(_widths(header, columns, wrap=True)) > width:
         legend = short_ids([cell for i in ids for cell in columns[i]])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eval.config import LoadedConfig, SystemConfig, check_config, id_clashes
-from eval.options import ExecutionOptions
+from eval.options import ExecutionOptions, available_cores
 from eval.results import Results
 from eval.run.execution import worker_pool
 from eval.run.result import RunResult, Sink, SystemRun, versions
@@ -155,6 +155,8 @@ class Runner:
         scoring = self.options
         if scoring.engine == "local" and len(corpus.clusters) < FEW_CLUSTERS:
             scoring = replace(scoring, workers=1)  # scored here: a worker costs more to start
+        elif scoring.engine == "local":
+            scoring = _capped(scoring, len(corpus.clusters), result.warnings)
         from eval.run.cluster_work import warm_worker
 
         # Worker processes start now and build their scorers (compiling the ROUGE kernels on a fresh
@@ -324,6 +326,8 @@ class Runner:
         if self.store_dir is not None and items:
             try:
                 store = _open_store(self.store_dir, fingerprint(result.signature, self.settings, items))
+                if store.dropped:
+                    result.warnings.append(store.dropped)
             except OSError as exc:  # the run folder's own error comes when it is written; score anyway
                 result.warnings.append(
                     f"cannot keep finished clusters in {self.store_dir}: {exc.strerror or exc}; "
@@ -354,13 +358,27 @@ class Runner:
         return units
 
 
+def _capped(options: ExecutionOptions, clusters: int, warnings: list[str]) -> ExecutionOptions:
+    """Local workers, at most one per core and one per cluster: more only compete for the same cores (and
+    each holds its own scorers in memory); a count set above that is capped with a note (issue 20)."""
+    cores = available_cores()
+    most = max(1, min(cores, clusters))
+    if options.worker_count <= most:
+        return options
+    if options.workers is not None:
+        why = f"this machine's {cores} cores" if most == cores else f"one per cluster, {clusters} clusters"
+        warnings.append(f"execution.workers {options.workers}: {most} worker processes used ({why})")
+    return replace(options, workers=most)
+
+
 def _open_store(folder: Path, fingerprint: str) -> ClusterStore:
     """The run folder's cluster store; one made with other settings or another corpus is started afresh
     (its clusters would not be this run's)."""
+    from eval.run.cluster_work import decode
     from eval.run.store import FILE_NAME, ClusterStore
 
     try:
-        return ClusterStore.open(folder / FILE_NAME, fingerprint)
+        return ClusterStore.open(folder / FILE_NAME, fingerprint, check=decode)
     except ConfigError:
         return ClusterStore.open(folder / FILE_NAME, fingerprint, resume=False)
 

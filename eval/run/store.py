@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,31 +29,50 @@ SYNC_SECONDS = 1.0  # the longest a recorded cluster waits for its fsync
 _FORMAT = "sumtrack-clusters/2"  # 2: rows in columns (eval.run.cluster_work.encode)
 
 
-class ClusterStore:
-    """Append-only record of finished clusters. Open with `ClusterStore.open`; use as a context manager."""
+# Checks one recorded cluster (eval.run.cluster_work.decode, raising on a record it cannot read).
+Check = Callable[[str, dict[str, Any]], object]
 
-    def __init__(self, path: Path, fingerprint: str, done: set[str], *, fsync: bool = True) -> None:
+
+class ClusterStore:
+    """Append-only record of finished clusters. Open with `ClusterStore.open`; use as a context manager.
+
+    `dropped` says, in one line naming the file, where a line that is not a cluster record (garbage, not
+    UTF-8, no `record`, nested past any record) cut the store on opening: it and the lines after it are
+    dropped and those clusters scored again, so the store is rebuilt as the run goes (issue 20)."""
+
+    def __init__(
+        self, path: Path, fingerprint: str, done: set[str], *, fsync: bool = True, dropped: str | None = None
+    ) -> None:
         self.path = path
         self.fingerprint = fingerprint
         self.fsync = fsync
+        self.dropped = dropped
         self._done = done
         self._file = path.open("a", encoding="utf-8")
         self._synced = time.monotonic()
 
     @classmethod
     def open(
-        cls, path: str | Path, fingerprint: str, *, resume: bool = True, fsync: bool = True
+        cls,
+        path: str | Path,
+        fingerprint: str,
+        *,
+        resume: bool = True,
+        fsync: bool = True,
+        check: Check | None = None,
     ) -> ClusterStore:
         """Open (creating) the store at `path`. With `resume`, clusters already recorded stay done; without,
-        any earlier file is replaced. A store written with another fingerprint is refused, never mixed."""
+        any earlier file is replaced. A store written with another fingerprint is refused, never mixed.
+        `check` reads each recorded cluster back on opening: the first it cannot read ends the store."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         done: set[str] = set()
+        dropped = None
         if resume and path.exists() and path.stat().st_size:
-            done = _recover(path, fingerprint)
+            done, dropped = _recover(path, fingerprint, check)
         else:
             _write_header(path, fingerprint)
-        return cls(path, fingerprint, done, fsync=fsync)
+        return cls(path, fingerprint, done, fsync=fsync, dropped=dropped)
 
     def done(self) -> frozenset[str]:
         """Ids of the clusters already recorded: the ones a resumed run skips."""
@@ -106,7 +125,7 @@ def done_clusters(path: str | Path, fingerprint: str) -> frozenset[str]:
     path = Path(path)
     if not path.exists() or not path.stat().st_size:
         return frozenset()
-    return frozenset(_scan(path, fingerprint)[0])
+    return frozenset(_scan(path, fingerprint, None)[0])
 
 
 def _write_header(path: Path, fingerprint: str) -> None:
@@ -116,15 +135,41 @@ def _write_header(path: Path, fingerprint: str) -> None:
         os.fsync(handle.fileno())
 
 
-def _scan(path: Path, fingerprint: str) -> tuple[set[str], int]:
-    """Finished ids and the byte length of the intact part of the file."""
+def _entry(line: bytes, check: Check | None) -> str:
+    """The cluster id of one store line; raises ValueError saying why it is not a cluster record."""
+    try:
+        entry = json.loads(line)
+    except RecursionError:
+        raise ValueError("nested too deeply to be a record") from None
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg})") from None
+    if not isinstance(entry, dict) or not isinstance(entry.get("cluster"), str):
+        raise ValueError("no 'cluster' id")
+    record = entry.get("record")
+    if not isinstance(record, dict) or not record:
+        raise ValueError("no 'record'" if record is None else "an empty or malformed 'record'")
+    if check is not None:
+        try:
+            check(entry["cluster"], record)
+        except RecursionError:
+            raise ValueError("nested too deeply to be a record") from None
+        except Exception as exc:  # any record decode cannot read: a damaged or foreign line
+            raise ValueError(f"a record that cannot be read ({type(exc).__name__})") from None
+    return entry["cluster"]
+
+
+def _scan(path: Path, fingerprint: str, check: Check | None) -> tuple[set[str], int, str | None]:
+    """Finished ids, the byte length of the intact part of the file, and why it ends there (None: it is
+    intact, or only its last line was cut short by a crash)."""
     done: set[str] = set()
     good = 0
     with path.open("rb") as handle:
         header = handle.readline()
         try:
             meta = json.loads(header)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             meta = None
         if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
             raise ConfigError(
@@ -136,20 +181,24 @@ def _scan(path: Path, fingerprint: str) -> tuple[set[str], int]:
                 "delete it to start over, or choose another output.dir"
             )
         good = len(header)
-        for line in handle:
+        for number, line in enumerate(handle, 2):
             if not line.endswith(b"\n"):
-                break
+                break  # cut short by a crash: that cluster is simply computed again
             try:
-                done.add(json.loads(line)["cluster"])
-            except (json.JSONDecodeError, KeyError, TypeError):
-                break  # a torn write: everything after it is recomputed
+                done.add(_entry(line, check))
+            except ValueError as exc:
+                why = (
+                    f"{path}: line {number} is not a cluster record ({exc}); the store was cut there and "
+                    "the clusters from there on are scored again"
+                )
+                return done, good, why
             good += len(line)
-    return done, good
+    return done, good, None
 
 
-def _recover(path: Path, fingerprint: str) -> set[str]:
-    done, good = _scan(path, fingerprint)
+def _recover(path: Path, fingerprint: str, check: Check | None) -> tuple[set[str], str | None]:
+    done, good, why = _scan(path, fingerprint, check)
     if good < path.stat().st_size:
         with path.open("r+b") as handle:
             handle.truncate(good)
-    return done
+    return done, why

@@ -18,6 +18,7 @@ process may use (or `threads`), so concurrent calls do not fight over cores.
 from __future__ import annotations
 
 import hashlib
+import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 
 from eval.options import available_cores
-from summarize.errors import ModelUnavailableError
+from summarize.errors import ConfigError, ModelUnavailableError
 from summarize.hardware import import_torch, native_bf16
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -102,6 +103,7 @@ class Embedder:
         self._failure: ModelUnavailableError | None = None
         self._cache: dict[bytes, np.ndarray] = {}
         self._db: sqlite3.Connection | None = None
+        self.skipped_rows = 0  # unreadable rows of the cache file, embedded again (issue 20)
         self._lookup_only = False
 
     @classmethod
@@ -220,19 +222,40 @@ class Embedder:
         if self._db is None:
             assert self.cache_path is not None
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.cache_path)
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS vectors"
-                " (model TEXT, key BLOB, vector BLOB, PRIMARY KEY (model, key))"
-            )
+            db = sqlite3.connect(self.cache_path)
+            try:
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS vectors"
+                    " (model TEXT, key BLOB, vector BLOB, PRIMARY KEY (model, key))"
+                )
+                db.execute("SELECT model, key, vector FROM vectors LIMIT 0")
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise ConfigError(
+                    f"embedding cache {str(self.cache_path)!r} cannot be used ({exc}); delete the file or "
+                    "give another cache_path"
+                ) from None
+            self._db = db
         return self._db
+
+    def _vector(self, blob: Any, dim: int | None) -> np.ndarray | None:
+        """A cached vector, or None for a row that cannot be one (not float32 bytes, another length than
+        the others, not unit length): skipped, counted in `skipped_rows`, and embedded again."""
+        if isinstance(blob, bytes) and blob and len(blob) % 4 == 0:
+            vector = np.frombuffer(blob, dtype=np.float32)
+            norm = float(np.linalg.norm(vector))
+            if (dim is None or len(vector) == dim) and math.isfinite(norm) and abs(norm - 1.0) < 1e-2:
+                return vector
+        self.skipped_rows += 1
+        return None
 
     def _model_id(self) -> str:
         # The model and its weights' version (a package update must not reuse old vectors) and its path.
         return f"{self.signature_fields()['embedder']}|{self.model_path or ''}"
 
     def _read_disk(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
-        db, out = self._connect(), {}
+        db = self._connect()
+        out: dict[bytes, np.ndarray] = {}
         for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
             part = keys[start : start + 500]
             marks = ",".join("?" * len(part))
@@ -240,7 +263,11 @@ class Embedder:
                 f"SELECT key, vector FROM vectors WHERE model = ? AND key IN ({marks})",
                 [self._model_id(), *part],
             )
-            out.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+            for key, blob in rows:
+                dim = len(next(iter(out.values()))) if out else None
+                vector = self._vector(blob, dim)
+                if vector is not None:
+                    out[key] = vector
         return out
 
     def _write_disk(self, vectors: dict[bytes, np.ndarray]) -> None:
@@ -250,6 +277,17 @@ class Embedder:
                 "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
                 [(self._model_id(), k, v.astype(np.float32).tobytes()) for k, v in vectors.items()],
             )
+
+    @property
+    def problems(self) -> list[str]:
+        """One line naming the cache file when some of its rows could not be read (they were embedded
+        again and stored over)."""
+        if not self.skipped_rows:
+            return []
+        return [
+            f"embedding cache {str(self.cache_path)!r}: {self.skipped_rows} unreadable row(s) skipped; those "
+            "sentences were embedded again"
+        ]
 
     def close(self) -> None:
         if self._db is not None:

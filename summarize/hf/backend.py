@@ -235,8 +235,12 @@ class HFSummarizer:
         (an interrupted run resumes from the last batch it finished)."""
         parts = self._key_parts(policy)
         keys = [make_key(parts, text) for text in texts]
-        hits = self._cache.get_many(keys) if self._cache is not None else {}
-        results = [Generated.from_meta(hits[k].text, hits[k].meta) if k in hits else None for k in keys]
+        cache = self._cache
+        hits = cache.get_many(keys) if cache is not None else {}
+        results = [
+            cache.build(hits[k], Generated.from_meta) if cache is not None and k in hits else None
+            for k in keys
+        ]
         missing = [i for i, r in enumerate(results) if r is None]
         if missing:
             settings = self.settings()
@@ -314,6 +318,11 @@ class HFSummarizer:
             "max_input_tokens": prep.limit,
             **self.family_settings(),
         }
+
+    @property
+    def warnings(self) -> list[str]:
+        """What went wrong without failing the system (unreadable summary-cache rows), for the run."""
+        return list(self._cache.problems) if self._cache is not None else []
 
     def run_info(self) -> dict[str, Any]:
         """Cost first (what the console shows), then what identifies the run; plain JSON values."""
