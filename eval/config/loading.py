@@ -211,7 +211,55 @@ def load_data(raw: Any, *, path: Path | None = None, overrides: Sequence[str] = 
         raise ConfigError(format_errors(exc, Config)) from None
     base = resolve(path.parent) if path else Path.cwd()
     config = _pipeline_path(config, base)
-    return LoadedConfig(config, path, base, _systems(config, base), raw)
+    systems = _systems(config, base)
+    return LoadedConfig(_tracking_models(config, base, systems), path, base, systems, raw)
+
+
+def _tracking_models(config: Config, base: Path, systems: Sequence[SystemConfig]) -> Config:
+    """The faithfulness models' folders made relative to the config file, and the judge's system checked
+    against its type's own settings (tracking.judge.system: a name from `systems` or a system written
+    there), stored back as its full, resolved settings."""
+    tracking = config.tracking
+    update: dict[str, Any] = {}
+    for key in ("likelihood", "nli"):
+        spec = getattr(tracking, key)
+        resolved = _local_paths(spec, base)
+        if resolved is not spec:
+            update[key] = resolved
+    judge = tracking.judge
+    if judge.system is not None:
+        update["judge"] = judge.model_copy(update={"system": _judge_system(judge.system, base, systems)})
+    return config.model_copy(update={"tracking": tracking.model_copy(update=update)}) if update else config
+
+
+def _judge_system(
+    system: str | dict[str, Any], base: Path, systems: Sequence[SystemConfig]
+) -> dict[str, Any]:
+    where = "tracking.judge.system"
+    allowed = ("causal", "openai")
+    if isinstance(system, str):
+        named = {s.name: s for s in systems}
+        if system not in named:
+            raise ConfigError(f"{where}: no system named {system!r}{did_you_mean(system, named)}")
+        found = named[system]
+        if found.type not in allowed:
+            raise ConfigError(
+                f"{where}: system {system!r} is of type {found.type!r}; a judge is causal or openai"
+            )
+        return {"name": found.name, "type": found.type, **found.params.model_dump()}
+    values = dict(system)
+    kind, name = values.pop("type", None), values.pop("name", None)
+    if kind not in allowed:
+        raise ConfigError(
+            f"{where}.type: {kind!r}: expected causal or openai{did_you_mean(str(kind), allowed)}"
+        )
+    entry = registry.get(kind)
+    try:
+        params = entry.params.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(format_errors(exc, entry.params, ("tracking", "judge", "system"))) from None
+    resolved = _local_paths(params, base)
+    return {"name": name or f"judge-{kind}", "type": kind, **resolved.model_dump()}
 
 
 def _pipeline_path(config: Config, base: Path) -> Config:

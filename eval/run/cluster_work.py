@@ -129,6 +129,8 @@ def fingerprint(signature: str, settings: Settings, clusters: Sequence[ClusterTe
     # cleaning and splitting show in the texts themselves.
     head = [signature, settings.rouge_types, settings.tracking, settings.semantic, settings.embedding_model]
     head += [settings.entities, settings.entity_pipeline]
+    # The faithfulness models' settings in full (the signature abbreviates a replaced judge prompt).
+    head.append(repr((settings.likelihood, settings.nli, settings.judge)))
     digest.update(json.dumps(head).encode())
     for cluster in clusters:
         parts = (cluster.source, *cluster.derivatives, *cluster.references, *cluster.summaries)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from eval.results import ALL, ROUGE_STATS, ClusterScores, Ref, Row, Tracked
 from eval.settings import Components, Settings, components_for
@@ -67,7 +67,8 @@ def score_cluster(
     rows = rouge_rows(cluster, parts.scorer)
     if not settings.tracking:
         return ClusterScores(cluster.id, tuple(rows))
-    tracked, tracking = _tracking(cluster, parts)
+    model_scores, failures = _model_scores(cluster, parts)
+    tracked, tracking = _tracking(cluster, parts, model_scores)
     labels, matrix, unavailable = _matrices(cluster, parts)
     # Without the semantic setting its absence is what was asked for. One text for every cluster, so the run
     # reports it once; each cluster's matrices carry the reason too.
@@ -77,7 +78,37 @@ def score_cluster(
     if parts.entities is not None:  # the pipeline's failure, once per cluster (the run reports it once)
         reasons = {t.profile.entities_reason for t in tracked if t.profile.entities is None}
         warnings += tuple(sorted(r for r in reasons if r))
+    warnings += failures
     return ClusterScores(cluster.id, tuple(rows + tracking + matrix), tracked, labels, unavailable, warnings)
+
+
+def _model_scores(
+    cluster: ClusterTexts, parts: Components
+) -> tuple[dict[Ref, dict[str, Any]], tuple[str, ...]]:
+    """text -> scorer key -> result, from each model-based faithfulness scorer (likelihood, NLI, judge).
+
+    A scorer whose model is missing gives one line (the same for every cluster, so the run reports it
+    once) and no results; any other failure names the cluster. Every other measure is still computed.
+    """
+    from summarize.errors import ModelUnavailableError, SumtrackError
+
+    texts = _texts(cluster)
+    found: dict[Ref, dict[str, Any]] = {t.ref: {} for t in texts}
+    failures: list[str] = []
+    if not texts:
+        return found, ()
+    for scorer in parts.model_scorers:
+        try:
+            results = scorer.score(cluster.source.text, [t.text for t in texts])
+        except ModelUnavailableError as exc:
+            failures.append(f"{scorer.key} unavailable: {exc}")
+            continue
+        except SumtrackError as exc:
+            failures.append(f"{scorer.key} failed on cluster {cluster.id!r}: {exc}")
+            continue
+        for text, result in zip(texts, results, strict=True):
+            found[text.ref][scorer.key] = result
+    return found, tuple(failures)
 
 
 def rouge_rows(cluster: ClusterTexts, scorer: Scorer) -> list[Row]:
@@ -116,7 +147,9 @@ def _texts(cluster: ClusterTexts) -> list[Prepared]:
     return [t for t in (*cluster.derivatives, *cluster.references, *cluster.summaries) if t.text]
 
 
-def _tracking(cluster: ClusterTexts, parts: Components) -> tuple[tuple[Tracked, ...], list[Row]]:
+def _tracking(
+    cluster: ClusterTexts, parts: Components, model_scores: dict[Ref, dict[str, Any]]
+) -> tuple[tuple[Tracked, ...], list[Row]]:
     from eval.tracking.measures import all_measures
     from eval.tracking.profile import track
 
@@ -141,6 +174,8 @@ def _tracking(cluster: ClusterTexts, parts: Components) -> tuple[tuple[Tracked, 
             rouge=scores,
             entities=parts.entities,
         )
+        if model_scores.get(text.ref):
+            profile = replace(profile, model_scores=model_scores[text.ref])
         tracked.append(Tracked(cluster.id, text.id, text.role, profile))
         ref, source_ref = text.ref, source.ref
         rows += [

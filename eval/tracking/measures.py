@@ -24,6 +24,12 @@ CLOUGH = "Clough & Stevenson (2011), Developing a corpus of plagiarised short an
 KENDALL = "Kendall (1938), A New Measure of Rank Correlation"
 NAN = "Nan et al. (2021), Entity-level Factual Consistency of Abstractive Text Summarization, EACL (prec_s)"
 FAITHFULNESS = "faithfulness"  # the group of measures of whether a text says what its source says
+YUAN = "Yuan, Neubig & Liu (2021), BARTScore: Evaluating Generated Text as Text Generation, NeurIPS"
+VAN_DER_POEL = "van der Poel, Cotterell & Meister (2022), Mutual Information Alleviates Hallucinations, EMNLP"
+LABAN = (
+    "Laban, Schnabel, Bennett & Hearst (2022), SummaC: Re-Visiting NLI-based Inconsistency Detection, TACL"
+)
+LIU = "Liu et al. (2023), G-Eval: NLG Evaluation using GPT-4 with Better Human Alignment, EMNLP"
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,14 @@ def _entities(attribute: str) -> Callable[[TrackingProfile], float | None]:
     return compute
 
 
+def _model_score(scorer: str, field: str) -> Callable[[TrackingProfile], float | None]:
+    def compute(profile: TrackingProfile) -> float | None:
+        value = (profile.model_scores.get(scorer) or {}).get(field)
+        return None if value is None else float(value)
+
+    return compute
+
+
 for _name, _label, _attribute, _better, _digits, _text in (
     (
         "entity_support",
@@ -291,6 +305,91 @@ for _name, _label, _attribute, _better, _digits, _text in (
             share=_name != "unsupported",
             group=FAITHFULNESS,
             overview=_name in ("entity_support", "unsupported"),
+        )
+    )
+
+
+def _span_count(profile: TrackingProfile) -> float | None:
+    found = profile.model_scores.get("likelihood")
+    return None if found is None else float(len(found.get("spans") or ()))
+
+
+def _judge(dimension: str) -> Callable[[TrackingProfile], float | None]:
+    def compute(profile: TrackingProfile) -> float | None:
+        rating = (profile.model_scores.get("judge") or {}).get(dimension) or {}
+        value = rating.get("score")
+        return None if value is None else float(value)
+
+    return compute
+
+
+# Model-based faithfulness (issue 17): each None unless its model is on in tracking.likelihood, tracking.nli
+# or tracking.judge and loaded (eval/tracking/likelihood.py, nli.py, judge.py).
+register(
+    Measure(
+        "likelihood",
+        "src logprob",
+        _model_score("likelihood", "mean_logprob"),
+        True,
+        3,
+        "mean log-probability (nats) of the text's tokens under a causal LM given the source",
+        YUAN,
+        share=False,
+        group="faithfulness",
+    )
+)
+register(
+    Measure(
+        "pmi",
+        "PMI",
+        _model_score("likelihood", "pmi"),
+        True,
+        3,
+        "mean per-token log-probability the source adds (with minus without it): above 0, the source "
+        "explains the text",
+        VAN_DER_POEL,
+        share=False,
+        group="faithfulness",
+    )
+)
+register(
+    Measure(
+        "unlikely_spans",
+        "unlikely spans",
+        _span_count,
+        False,
+        0,
+        "runs of words improbable given the source and not made likelier by it: candidate unsupported spans",
+        VAN_DER_POEL,
+        share=False,
+        group="faithfulness",
+    )
+)
+register(
+    Measure(
+        "summac_zs",
+        "SummaC-ZS",
+        _model_score("nli", "summac_zs"),
+        True,
+        3,
+        "mean over the text's sentences of the best P(entailment) - P(contradiction) by a source sentence",
+        LABAN,
+        share=False,
+        group="faithfulness",
+    )
+)
+for _dimension in ("consistency", "relevance", "coherence", "fluency"):
+    register(
+        Measure(
+            f"judge_{_dimension}",
+            f"judge {_dimension[:4]}.",
+            _judge(_dimension),
+            True,
+            2,
+            f"an LLM judge's {_dimension} rating, 1-5 (probability-weighted where log-probabilities exist)",
+            LIU,
+            share=False,
+            group="faithfulness" if _dimension == "consistency" else "quality",
         )
     )
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, overload
 
@@ -233,6 +233,9 @@ class TrackingProfile:
     # Entity and number support (eval.tracking.entities); None with the reason when it was off or unavailable.
     entities: EntitySupport | None = None
     entities_reason: str | None = None
+    # The model-based faithfulness scores (issue 17), by scorer: "likelihood", "nli", "judge" (see
+    # eval/tracking/model_scoring.py); JSON-able dicts, kept per text in results.json.
+    model_scores: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """`dataclasses.asdict(self)`, written out (asdict's deep copy costs ~0.5 ms a profile)."""
@@ -263,6 +266,7 @@ class TrackingProfile:
             "closeness": self.closeness,
             "entities": None if self.entities is None else self.entities.to_dict(),
             "entities_reason": self.entities_reason,
+            "model_scores": self.model_scores,
         }
 
     @classmethod
