@@ -29,6 +29,24 @@ def error_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("sumtrack: error:")]
 
 
+def assert_every_csv_reads_with_pandas_defaults(folder: Path) -> None:
+    """Each CSV of a run folder loads with plain `pandas.read_csv(path)` into its declared columns, with
+    numbers where the numbers are (issue 21: a leading comment line made pandas read one column)."""
+    import pandas as pd
+
+    from eval.output.csv_files import AGGREGATE_COLUMNS, ROW_COLUMNS, SCORE_COLUMNS
+
+    expected = {"scores.csv": SCORE_COLUMNS, "aggregates.csv": AGGREGATE_COLUMNS, "rows.csv": ROW_COLUMNS}
+    assert {p.name for p in folder.glob("*.csv")} == set(expected)
+    for name, columns in expected.items():
+        frame = pd.read_csv(folder / name)
+        assert tuple(frame.columns) == columns, name
+        assert len(frame) == len(read_csv(folder / name)[1]) > 0, name
+        numbers = {"scores.csv": "f1", "aggregates.csv": "mean", "rows.csv": "value"}[name]
+        assert frame[numbers].dtype.kind == "f", name
+        assert frame["candidate_kind"].notna().all(), name
+
+
 def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
     out = tmp_path / "run"
     code, stdout, stderr = cli(capsys, "run", str(REPO / "configs" / "seeds.yaml"), "--out", str(out))
@@ -36,6 +54,7 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
     assert {p.name for p in out.iterdir()} == {
         ".sumtrack-run",
         "config.resolved.yaml",
+        "signature.txt",
         "scores.csv",
         "aggregates.csv",
         "summaries.jsonl",
@@ -65,6 +84,8 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
     assert signature == results["signature"] == read_csv(out / "aggregates.csv")[0]
     assert results["signature"].startswith("rouge|tok:default|stem:porter-nltk|multiref:best|split:nupunkt|")
     assert "|nltk:" in signature and "|nupunkt:" in signature
+    assert (out / "signature.txt").read_text() == f"{signature}\n"
+    assert_every_csv_reads_with_pandas_defaults(out)
     # Unavailable systems are reported in results.json, not only on the console.
     unavailable = [s["name"] for s in results["systems"] if s["status"] == "unavailable"]
     assert all(

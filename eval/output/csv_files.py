@@ -1,7 +1,8 @@
 """The csv writer: scores.csv, aggregates.csv and rows.csv, streamed a cluster at a time.
 
-Every CSV file starts with one comment line, `# signature: rouge|tok:...`, then the header: read it with
-`csv` after skipping that line, or `pandas.read_csv(path, skiprows=1)`.
+The first line of every CSV file is its header, so `pandas.read_csv(path)`, R's `read.csv`, DuckDB and a
+spreadsheet read it with no options. The signature of its numbers is in the run folder's `signature.txt`
+(and results.json), written by eval.output.folder.RunFolder; `read_csv` returns both.
 """
 
 from __future__ import annotations
@@ -94,30 +95,44 @@ def _field(value: Any) -> str:
     return text
 
 
-def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]], signature: str) -> str:
-    """A CSV file: the signature comment line, the header, then one line per row (floats to 6 places)."""
-    lines = [f"# signature: {signature}\n", ",".join(map(_field, columns)) + "\n"]
+def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    """A CSV file: the header, then one line per row (floats to 6 places)."""
+    lines = [",".join(map(_field, columns)) + "\n"]
     lines += [",".join(_field(v) for v in map(row.get, columns)) + "\n" for row in rows]
     return "".join(lines)
 
 
+SIGNATURE_FILE = "signature.txt"
+
+
+def signature_text(signature: str) -> str:
+    """signature.txt: the signature alone on one line."""
+    return f"{signature}\n"
+
+
+def read_signature(folder: Path) -> str:
+    """The signature of a run folder's numbers, from its signature.txt."""
+    path = folder / SIGNATURE_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: missing; a run folder written by sumtrack has one") from None
+
+
 def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
-    """(signature, rows) of a CSV file this module wrote."""
+    """(signature, rows) of a CSV file this module wrote: the signature from signature.txt beside it."""
+    signature = read_signature(path.parent)
     with path.open(encoding="utf-8", newline="") as f:
-        first = f.readline()
-        if not first.startswith("# signature: "):
-            raise ValueError(f"{path}: expected a '# signature: ...' first line, got {first[:60]!r}")
-        return first.removeprefix("# signature: ").rstrip("\n"), list(csv.DictReader(f))
+        return signature, list(csv.DictReader(f))
 
 
 class _CsvStream:
-    """A CSV file written a cluster at a time: the signature line and the header first. Lines are built
+    """A CSV file written a cluster at a time: the header first. Lines are built
     directly (the same bytes `csv_text` writes; tested), the text fields of a (candidate, target) pair
     quoted once."""
 
-    def __init__(self, path: Path, columns: Sequence[str], signature: str) -> None:
+    def __init__(self, path: Path, columns: Sequence[str]) -> None:
         self.handle = path.open("w", encoding="utf-8", newline="")
-        self.handle.write(f"# signature: {signature}\n")
         self.handle.write(",".join(map(_field, columns)) + "\n")
         self._labels: dict[tuple[Any, ...], str] = {}
         self._field = _Memo(_field)
@@ -173,9 +188,9 @@ class _Csv:
     """scores.csv and rows.csv grow a cluster at a time; aggregates.csv is written at the end."""
 
     def __init__(self, folder: Path, result: RunResult) -> None:
-        self.folder, self.signature = folder, result.signature
-        self.scores = _CsvStream(folder / "scores.csv", SCORE_COLUMNS, result.signature)
-        self.rows = _CsvStream(folder / "rows.csv", ROW_COLUMNS, result.signature)
+        self.folder = folder
+        self.scores = _CsvStream(folder / "scores.csv", SCORE_COLUMNS)
+        self.rows = _CsvStream(folder / "rows.csv", ROW_COLUMNS)
 
     def add(self, scores: ClusterScores) -> None:
         self.scores.rows(map(_score_line, scores.rouge_rows))
@@ -184,7 +199,7 @@ class _Csv:
     def finish(self, result: RunResult, loaded: LoadedConfig) -> None:
         self.close()
         records = (a.record() for a in result.aggregates)
-        _write(self.folder / "aggregates.csv", csv_text(AGGREGATE_COLUMNS, records, self.signature))
+        _write(self.folder / "aggregates.csv", csv_text(AGGREGATE_COLUMNS, records))
 
     def close(self) -> None:
         _close_all([self.scores, self.rows])

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from eval.output.csv_files import SIGNATURE_FILE, signature_text
 from eval.output.files import _write
 from eval.output.meta_files import write_meta
 from eval.output.writers import Part, all_writers, get, resolved_config
@@ -92,7 +93,7 @@ class RunFolder:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def start(self, result: RunResult) -> None:
-        """Open every writer's files (the run's signature heads each CSV)."""
+        """Open every writer's files."""
         try:
             self.parts = [w.open(self.staging, result) for w in self.writers]
         except OSError as exc:
@@ -115,6 +116,7 @@ class RunFolder:
                 raise self.failure
             _write(self.staging / "config.resolved.yaml", resolved_config(result, self.loaded, self.out_dir))
             write_meta(self.staging, result)
+            _write(self.staging / SIGNATURE_FILE, signature_text(result.signature))
             for part in self.parts:
                 part.finish(result, self.loaded)
             names = sorted(p.name for p in self.staging.iterdir())

@@ -4,10 +4,10 @@ Each writer is a `Part` of a run folder being written (`RunFolder`): it takes ea
 cluster finishes (scores.csv, rows.csv and results.json grow a cluster at a time, so a run of any size holds
 none of its rows in memory), then writes what needs the whole run (means, reports) at the end. The folder
 grows beside the old one and replaces it only once complete, so an interrupted or failed write never leaves
-half a run. config.resolved.yaml (what ran, every default filled in) is always written.
+half a run. config.resolved.yaml (what ran, every default filled in) and signature.txt (the signature of
+every number in the folder) are always written.
 
-Every CSV file starts with one comment line, `# signature: rouge|tok:...`, then the header: read it with
-`csv` after skipping that line, or `pandas.read_csv(path, skiprows=1)`.
+The first line of every CSV file is its header: `pandas.read_csv(path)` reads it with no options.
 """
 
 from __future__ import annotations
