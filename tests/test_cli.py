@@ -272,14 +272,38 @@ def test_run_with_bad_documents_exits_1_and_writes_the_good_results(write, tmp_p
     assert json.loads((tmp_path / "out" / "results.json").read_text())["problems"][0]["document"] == "other"
 
 
-def test_run_default_output_dir_and_overrides(write, tmp_path, capsys) -> None:
+def test_run_default_output_dir_and_overrides(write, tmp_path, capsys, monkeypatch) -> None:
     cfg = _config(write)
+    monkeypatch.chdir(tmp_path)
     code, _, _ = cli(capsys, "run", str(cfg), "--set", "rouge.stem=false")
     assert code == 0
-    out = tmp_path.parent / "runs" / "t"
-    results = json.loads((out / "results.json").read_text())
+    results = json.loads((tmp_path / "runs" / "t" / "results.json").read_text())
     assert "stem:no" in results["signature"]
-    shutil.rmtree(out)
+
+
+def test_the_run_folder_is_where_the_command_runs_and_out_wins(tmp_path, capsys, monkeypatch) -> None:
+    """Issue 21: `mine/cfg.yaml` without output.dir, run from inside mine/, wrote ../runs/salmon. A relative
+    output.dir, or its default runs/<name>, is in the current directory (as --out is); --out wins."""
+    import yaml
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "src.txt").write_text(ARTICLE, encoding="utf-8")
+    (mine / "near.txt").write_text(NEAR_COPY, encoding="utf-8")
+    data = {"name": "salmon", "corpus": {"clusters": [{"source": "src.txt", "derivatives": ["near.txt"]}]}}
+    (mine / "cfg.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.chdir(mine)
+    assert cli(capsys, "run", "cfg.yaml", "--set", "output.formats=[json]")[0] == 0
+    assert (mine / "runs" / "salmon" / "results.json").is_file()
+    assert not (tmp_path / "runs").exists()
+    monkeypatch.chdir(tmp_path)
+    assert cli(capsys, "run", "mine/cfg.yaml", "--set", "output.dir=out/x", "--set", "output.formats=[json]")[0] == 0
+    assert (tmp_path / "out" / "x" / "results.json").is_file()
+    code, stdout, _ = cli(capsys, "run", "mine/cfg.yaml", "--set", "output.dir=out/x", "--out", "elsewhere")
+    assert code == 0 and (tmp_path / "elsewhere" / "results.json").is_file()
+    assert "wrote" in stdout and "elsewhere" in stdout
+    resolved = yaml.safe_load((tmp_path / "elsewhere" / "config.resolved.yaml").read_text(encoding="utf-8"))
+    assert resolved["output"]["dir"] == str(tmp_path / "elsewhere")
 
 
 @pytest.mark.parametrize(
@@ -314,7 +338,7 @@ def test_validate_reports_missing_files_without_running(write, tmp_path, capsys)
     assert code == 1  # as `run` exits when a document is missing: it goes on without it
     assert error_lines(stderr) == [f"sumtrack: error: cluster 'c': {tmp_path / 'near.txt'}: file not found"]
     assert cli(capsys, "run", str(cfg), "--out", str(tmp_path / "r"))[0] == 1
-    assert not (tmp_path.parent / "runs" / "t").exists()
+    assert not (tmp_path / "runs").exists() and not (tmp_path.parent / "runs" / "t").exists()
 
 
 def test_validate_reports_a_package_model_that_is_not_installed(write, capsys) -> None:

@@ -23,7 +23,8 @@ def with_(**changes: object) -> dict:
     return data
 
 
-def test_the_shipped_seed_config_is_valid(seeds) -> None:
+def test_the_shipped_seed_config_is_valid(seeds, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
     loaded = config.load(REPO / "configs" / "seeds.yaml")
     assert config.check_files(loaded) == []
     (cluster,) = loaded.clusters()

@@ -119,8 +119,9 @@ def test_a_folder_of_cluster_files_scores_as_the_jsonl_does(tmp_path: Path) -> N
 
 
 def test_a_cluster_without_output_is_reported_and_the_others_are_scored(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # a relative output.dir is in the current directory
     jsonl(tmp_path / "theirs.jsonl", {c: s for c, s in OUTPUTS.items() if c != "c2"})
     result = run(tmp_path, "theirs.jsonl")
     assert status(result)["theirs"] == "ok"

@@ -210,8 +210,9 @@ def test_transformers_serve_summarizes_then_a_stopped_server_is_served_from_the_
 
 
 def test_an_unreachable_endpoint_fails_its_system_in_one_line_and_the_others_are_scored(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # a relative output.dir is in the current directory
     url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     cfg = tmp_path / "config.yaml"
     cfg.write_text(

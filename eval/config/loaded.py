@@ -94,13 +94,11 @@ class LoadedConfig:
         return DatasetOptions(**values)
 
     def output_dir(self) -> Path:
-        if self.config.output.dir:
-            return self.resolve(self.config.output.dir)
-        return (
-            self.base / "runs" / self.config.name
-            if self.path is None
-            else (self.base.parent / "runs" / self.config.name)
-        )
+        """The run folder: a relative `output.dir`, or its default `runs/<name>`, is in the current
+        directory, as `--out` is (issue 21: a config's run landing beside the config's folder surprised its
+        user). What a config reads is relative to the config; what a run writes is where it is run."""
+        where = Path(self.config.output.dir or Path("runs") / self.config.name).expanduser()
+        return resolve(Path.cwd() / where)
 
     def _cluster(self, index: int, spec: ClusterSpec) -> ClusterFiles:
         where = f"corpus.clusters[{index}]"

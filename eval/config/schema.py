@@ -377,7 +377,7 @@ def _no_nul(value: str | None) -> str | None:
 
 class OutputSpec(_Model):
     dir: str | None = Field(
-        None, description="run directory (default: runs/<name> beside the config's folder)"
+        None, description="run directory, relative to the current directory (default: runs/<name> there)"
     )
     formats: tuple[Format, ...] = Field(FORMATS, description="writers to run (config.resolved.yaml always)")
     detail_clusters: int = Field(
