@@ -172,15 +172,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
         _warning(
             f"execution.workers {execution.workers}: a run here uses at most {cores} (this machine's cores)"
         )
+    # A model that cannot load here is not an error (a run reports it unavailable and goes on, exit 0),
+    # but validate says so: "valid" alone hid five models that would not run (issue 21).
+    unloadable = config_mod.check_models(loaded)
+    for name, reason, _ in unloadable:
+        _warning(f"{name}: {reason}; it will be skipped")
+    for advice in dict.fromkeys(a for _, _, a in unloadable if a):
+        err.print(f"sumtrack: {shown(advice)}", markup=False)
     systems = ", ".join(f"{s.name} ({s.type})" for s in loaded.systems) or "none"
+    clusters, files = len(loaded.clusters()), len(loaded.jsonl_files())
+    skipped = f" ({len(unloadable)} will be skipped: not available here)" if unloadable else ""
     out.print(
         shown(
-            f"{args.config}: valid; {len(loaded.clusters())} cluster(s) listed, "
-            f"{len(loaded.jsonl_files())} JSONL file(s), systems: {systems}"
+            f"{args.config}: valid; {_n(clusters, 'cluster')} listed, {_n(files, 'JSONL file')}, "
+            f"systems{skipped}: {systems}; run folder: {loaded.output_dir()}"
         ),
         markup=False,
     )
     return EXIT_OK
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -260,6 +273,7 @@ def cmd_run(args: argparse.Namespace, loaded: Any = None, meta: Any = None) -> i
     for system in result.systems:
         if system.status == "failed":
             _error(f"system {system.name!r} failed: {system.error}")
+    _print_unavailable(result)
     for warning in result.warnings:
         _warning(warning)
     if result.stopped:
@@ -290,6 +304,17 @@ def _print_meta(result: Any) -> None:
     for line in meta_notes(result.meta):
         out.print(f"note: {shown(line)}", markup=False)
     out.print(f"meta signature: {result.meta.signature}", markup=False, soft_wrap=True)
+
+
+def _print_unavailable(result: RunResult) -> None:
+    """One short line per system that could not run here, then each piece of advice once (issue 21: five
+    offline models gave five 400-character warnings); the whole message is in results.json and the
+    reports' Systems section."""
+    gone = [s for s in result.systems if s.status == "unavailable"]
+    for system in gone:
+        err.print(shown(f"sumtrack: {system.name}: {system.reason or system.error}; skipped"), markup=False)
+    for advice in dict.fromkeys(s.advice for s in gone if s.advice):
+        err.print(shown(f"sumtrack: {advice} (each reason in full: report.md, Systems)"), markup=False)
 
 
 class _Progress:

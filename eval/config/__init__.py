@@ -5,7 +5,7 @@ Unknown keys fail with their path and a suggestion (`systems[2].num_beam: unknow
 applied to the raw YAML before validation, so they are checked exactly like the file.
 """
 
-from eval.config.checks import _torch_gpu_build, check_config, check_files, device_problem
+from eval.config.checks import _torch_gpu_build, check_config, check_files, check_models, device_problem
 from eval.config.loaded import RESERVED_IDS, ClusterFiles, LoadedConfig, SystemConfig, id_clashes
 from eval.config.loading import MAX_CONFIG_BYTES, MAX_CONFIG_VALUES, format_errors, load, load_data, resolved
 from eval.config.schema import (
@@ -49,6 +49,7 @@ __all__ = [
     "_torch_gpu_build",
     "check_config",
     "check_files",
+    "check_models",
     "device_problem",
     "format_errors",
     "id_clashes",

@@ -49,6 +49,31 @@ def check_files(loaded: LoadedConfig) -> list[str]:
     return problems
 
 
+VALIDATE_PROBE_SECONDS = 1.0
+
+
+def check_models(loaded: LoadedConfig) -> list[tuple[str, str, str]]:
+    """(system, short reason, advice) for each Hugging Face model `validate` can see will not load here:
+    not in the cache with the hub out of reach (HF_HUB_OFFLINE, or no answer within a second: the hub is
+    asked once for all models). The same check a run makes (summarize.hf.hub.check_available), so such a
+    system is what the run will report unavailable and skip; a missing package is check_files' to say."""
+    from summarize.errors import ModelUnavailableError
+    from summarize.hf.config import HFParams
+
+    found = []
+    for system in loaded.systems:
+        params = system.params
+        if not isinstance(params, HFParams) or params.model.startswith("package:"):
+            continue
+        from summarize.hf import hub
+
+        try:
+            hub.check_available(params, timeout=VALIDATE_PROBE_SECONDS)
+        except ModelUnavailableError as exc:
+            found.append((system.name, exc.short, exc.advice))
+    return found
+
+
 def _package_problem(name: str) -> str | None:
     """Why a `package:NAME` model cannot be found (without importing the package); None when it can."""
     import importlib.util

@@ -131,6 +131,7 @@ def results_fields(result: RunResult, *, scores: Any, tracking: Any, matrices: A
         "ok": result.ok,
         "stopped": result.stopped,
         "documents": [document_record(d) for d in result.documents],
+        "system_status": result.status_counts(),
         "systems": [asdict(s) for s in result.systems],
         "scores": scores,
         "aggregates": [a.record() for a in result.aggregates],

@@ -74,6 +74,20 @@ def run_summary(result: RunResult) -> str:
     return "; ".join(parts)
 
 
+def _did_not_run(systems: Sequence[Any]) -> str:
+    """'2 systems did not run (unavailable: a, b)' for the systems that have an error."""
+    by_status: dict[str, list[str]] = {}
+    for s in systems:
+        by_status.setdefault(s.status, []).append(s.name)
+    what = "; ".join(f"{k}: {', '.join(names)}" for k, names in by_status.items())
+    return f"{plural(len(systems), 'system')} did not run ({what})"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 document', '2 documents', '0 clusters'."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 DERIVATIVES_NOTE = (
     "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text keeps; "
     "F: their harmonic mean. High P with low R is a condensation in the source's words; high P and R a "
@@ -173,7 +187,8 @@ def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     if result.problems or result.warnings or result.stopped or not_ok:
         out += ["## Problems", ""]
         out += [f"- {_md(p.message)}" for p in result.problems]
-        out += [f"- system {_md(s.name)} {s.status}: {_md(s.error)}" for s in not_ok]
+        if not_ok:  # each reason is said once, under Systems and cost
+            out.append(f"- {_md(_did_not_run(not_ok))}: see Systems and cost for why")
         out += [f"- warning: {_md(w)}" for w in result.warnings]
         if result.stopped:
             out.append(f"- run stopped early: {_md(result.stopped)}")
@@ -366,7 +381,13 @@ def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[s
         ],
         "systems": {
             "header": [*systems_header, "reason"],
-            "rows": [[*row, run.error or ""] for row, run in zip(systems_rows, result.systems, strict=True)],
+            "rows": [
+                [*row, run.reason or run.error or ""]
+                for row, run in zip(systems_rows, result.systems, strict=True)
+            ],
+            # The whole message of each, one click away from its short reason; each advice once.
+            "errors": [run.error or "" for run in result.systems],
+            "advice": list(dict.fromkeys(run.advice for run in result.systems if run.advice)),
         },
         "comparisons": comparisons_table(result) if result.comparisons else None,
         "comparisons_note": comparisons_note(result),

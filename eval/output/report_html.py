@@ -276,26 +276,30 @@ def _systems(data: Mapping[str, Any]) -> str:
         return '<p class="note">No systems in this run.</p>'
     header = systems["header"]
     status = header.index("status")
+    errors = systems.get("errors") or [""] * len(rows)
     body = []
-    for row in rows:
+    for row, error in zip(rows, errors, strict=True):
         cells = []
         for i, value in enumerate(row):
             shown = html.escape(str(value) if value != "" else "–")
             if i == status:
                 cells.append(f'<td class="t status-{html.escape(str(value))}">{shown}</td>')
             elif i == len(row) - 1:
+                if error and error != value:  # the short reason, its whole message one click away
+                    shown = f"<details><summary>{shown}</summary>{html.escape(str(error))}</details>"
                 cells.append(f'<td class="reason">{shown}</td>')
             else:
                 cells.append(_cell(value, text=i < 3))
         body.append("<tr>" + "".join(cells) + "</tr>")
     head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
+    advice = "".join(f'<p class="note advice">{html.escape(str(a))}.</p>' for a in systems.get("advice", []))
     return (
         '<p class="note">status: ok, unavailable (the model is not on this machine: the reason says how to '
         "get it), failed (the reason is the error) or skipped (the run stopped before it). Seconds include "
         "loading; tokens/s counts generated tokens; peak memory is torch's peak allocation on a GPU or the "
         "process's peak RSS on a CPU.</p>"
         f'<div class="wide"><table class="systems"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
+        f"<tbody>{''.join(body)}</tbody></table></div>{advice}"
     )
 
 
@@ -381,10 +385,17 @@ def _problems(data: Mapping[str, Any]) -> str:
     items += [f"<li>warning: {html.escape(str(w))}</li>" for w in data.get("warnings", [])]
     if data.get("stopped"):
         items.append(f"<li>run stopped early: {html.escape(str(data['stopped']))}</li>")
-    for row in (data.get("systems") or {}).get("rows", []):
-        if row[-1]:
-            name, status, reason = (html.escape(str(v)) for v in (row[0], row[2], row[-1]))
-            items.append(f"<li>system {name} {status}: {reason}</li>")
+    not_ok = [(str(row[0]), str(row[2])) for row in (data.get("systems") or {}).get("rows", []) if row[-1]]
+    if not_ok:  # each reason is in Systems and cost, once
+        by_status: dict[str, list[str]] = {}
+        for name, status in not_ok:
+            by_status.setdefault(status, []).append(name)
+        what = "; ".join(f"{k}: {', '.join(v)}" for k, v in by_status.items())
+        many = "1 system" if len(not_ok) == 1 else f"{len(not_ok)} systems"
+        items.append(
+            f'<li>{many} did not run ({html.escape(what)}): see <a href="#systems">Systems and cost</a> '
+            "for why</li>"
+        )
     if not items:
         return '<p class="note">None.</p>'
     return f'<ul class="problems">{"".join(items)}</ul>'

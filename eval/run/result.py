@@ -36,7 +36,9 @@ class SystemRun:
     type: str
     kind: str
     status: Literal["ok", "unavailable", "failed", "skipped"] = "ok"
-    error: str | None = None
+    error: str | None = None  # the whole message
+    reason: str | None = None  # why, in a few words ("not in the Hugging Face cache (offline)")
+    advice: str = ""  # what to do about it: the same for every system it applies to, so said once
     seconds: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -78,6 +80,13 @@ class RunResult:
     def matrices(self) -> dict[str, dict[str, Matrix | str]]:
         """cluster -> metric -> pairwise matrix (or the reason it is missing), from the results table."""
         return self.results.matrices()
+
+    def status_counts(self) -> dict[str, int]:
+        """How many systems ended in each status, in the order first met: {"ok": 7, "unavailable": 5}."""
+        counts: dict[str, int] = {}
+        for s in self.systems:
+            counts[s.status] = counts.get(s.status, 0) + 1
+        return counts
 
     @property
     def ok(self) -> bool:

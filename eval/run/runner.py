@@ -251,8 +251,8 @@ class Runner:
             if len(summaries) != len(sources):
                 raise RuntimeError(f"returned {len(summaries)} summaries for {len(sources)} texts")
         except ModelUnavailableError as exc:
-            run.status, run.error = "unavailable", str(exc)
-            result.warnings.append(f"system {system.name!r} unavailable: {exc}")
+            # Said once, in the system's status (issue 21): not also as a warning.
+            run.status, run.error, run.reason, run.advice = "unavailable", str(exc), exc.short, exc.advice
         except SumtrackError as exc:
             run.status, run.error = "failed", str(exc)
         except Exception as exc:  # a broken system must not lose the other systems' results

@@ -46,17 +46,26 @@ class Availability:
     identity: str | None = None  # known up front for a package; else computed when needed
 
 
-def unavailable(model: str, reason: str) -> ModelUnavailableError:
+DOWNLOAD_ADVICE = (
+    "to run a model that is not in the Hugging Face cache, download it once on a machine with network "
+    "access (`hf download MODEL`), set HF_HOME to a cache that holds it, or point `model:` to a local "
+    "folder with its files"
+)
+
+
+def unavailable(model: str, reason: str, short: str | None = None) -> ModelUnavailableError:
     return ModelUnavailableError(
         f"model {model!r} is not available: {reason}. To make it available, download it once on a machine "
         f"with network access (e.g. `hf download {model}`), set HF_HOME to a cache that holds it, "
-        "or point `model:` to a local folder with its files"
+        "or point `model:` to a local folder with its files",
+        short=short or reason,
+        advice=DOWNLOAD_ADVICE,
     )
 
 
 def missing_local(model: str, reason: str) -> ModelUnavailableError:
     """A path or package that is not there: no download can help, so none is suggested."""
-    return ModelUnavailableError(f"model {model!r} is not available: {reason}")
+    return ModelUnavailableError(f"model {model!r} is not available: {reason}", short=reason)
 
 
 def looks_like_path(model: str) -> bool:
@@ -131,8 +140,9 @@ def cached_commit(repo_id: str, revision: str | None, filename: str = "config.js
     return Path(found).parent.name if isinstance(found, str) else None
 
 
-def check_available(params: HFParams) -> Availability:
-    """Decide where `params.model` loads from, or raise ModelUnavailableError within a few seconds."""
+def check_available(params: HFParams, timeout: float = PROBE_SECONDS) -> Availability:
+    """Decide where `params.model` loads from, or raise ModelUnavailableError within a few seconds (the
+    hub is asked at most once a minute, for at most `timeout` seconds)."""
     model, revision, gguf_file = params.model, params.revision, params.gguf_file
     if model.startswith(PACKAGE_PREFIX):
         return packaged(model, gguf_file, params.cache_dir)
@@ -143,7 +153,7 @@ def check_available(params: HFParams) -> Availability:
         return _folder(model, path, gguf_file)
     if looks_like_path(model):
         raise missing_local(model, f"no folder or file {str(path)!r}")
-    return _hub(model, revision, gguf_file, params.local_files_only)
+    return _hub(model, revision, gguf_file, params.local_files_only, timeout)
 
 
 def _folder(model: str, folder: Path, gguf_file: str | None) -> Availability:
@@ -160,7 +170,9 @@ def _folder(model: str, folder: Path, gguf_file: str | None) -> Availability:
     raise missing_local(model, f"the folder {str(folder)!r} has {what}")
 
 
-def _hub(model: str, revision: str | None, gguf_file: str | None, local_only: bool | None) -> Availability:
+def _hub(
+    model: str, revision: str | None, gguf_file: str | None, local_only: bool | None, timeout: float
+) -> Availability:
     offline = local_only if local_only is not None else offline_env()
     cached = cached_commit(model, revision, gguf_file or "config.json") is not None
     found = Availability("cache", may_go_online=not offline, location=model, gguf_file=gguf_file)
@@ -169,15 +181,26 @@ def _hub(model: str, revision: str | None, gguf_file: str | None, local_only: bo
         return found
     if offline:
         why = "local_files_only is set" if local_only else "HF_HUB_OFFLINE is set"
-        raise unavailable(model, f"it is not in the Hugging Face cache and {why}")
-    status = probe(model, revision)
+        short = "local_files_only" if local_only else "offline"
+        raise unavailable(
+            model,
+            f"it is not in the Hugging Face cache and {why}",
+            f"not in the Hugging Face cache ({short})",
+        )
+    status = probe(model, revision, timeout)
     if status is None:
         why = _silent_since.get(endpoint(), (0.0, "did not answer"))[1]
-        raise unavailable(model, f"it is not in the Hugging Face cache and {endpoint()} {why}")
+        raise unavailable(
+            model,
+            f"it is not in the Hugging Face cache and {endpoint()} {why}",
+            f"not in the Hugging Face cache (offline: {endpoint()} {why.split(' (')[0]})",
+        )
     if status == 404:
         at = f" at revision {revision!r}" if revision else ""
         raise unavailable(
-            model, f"it is not in the Hugging Face cache and {endpoint()} has no such model{at}"
+            model,
+            f"it is not in the Hugging Face cache and {endpoint()} has no such model{at}",
+            f"no such model on {endpoint()}{at}",
         )
     return Availability("online", True, model, gguf_file=gguf_file)
 
