@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -19,6 +19,7 @@ from eval.config import LoadedConfig, SystemConfig, check_config, id_clashes
 from eval.options import ExecutionOptions, available_cores
 from eval.results import Results
 from eval.run.execution import worker_pool
+from eval.run.progress import Progress, Steps, plural
 from eval.run.result import RunResult, Sink, SystemRun, versions
 from eval.run.scoring import ClusterTexts, Prepared
 from eval.settings import Settings
@@ -45,9 +46,6 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
     from eval.run.store import ClusterStore
-
-
-Progress = Callable[[str], None]
 
 
 # Below this many clusters the local engine scores in this process: starting a worker (~1 s of CPU to spawn,
@@ -123,7 +121,7 @@ class Runner:
         self.sink = sink
         self.options = loaded.config.execution.options()
         self.config = loaded.config
-        self.progress = progress or (lambda message: None)
+        self.progress = Steps(progress)
         self.settings = Settings.from_config(loaded.config)
         self.components = self.settings.build()
         if embedder is not None and self.settings.semantic:
@@ -149,7 +147,7 @@ class Runner:
         wrong = check_config(self.loaded)  # the same checks as `validate`, before anything is computed
         if wrong:
             raise ConfigError("\n".join(wrong))
-        self.progress("reading the corpus")
+        self.progress.step("reading the corpus")
         corpus = load_corpus(self.loaded, self.names)
         result.problems += corpus.problems
         scoring = self.options
@@ -174,13 +172,18 @@ class Runner:
                 self._existing(column, texts, sources, result)
             units = self._score(clusters, result, scoring, pool)
         spec = self.config.aggregate
-        self.progress(f"means and intervals over {result.scored} clusters")
+        self.progress.step(f"means and intervals over {plural(result.scored, 'cluster')}")
         result.aggregates = aggregate_units(
             units, seed=spec.seed, samples=spec.bootstrap, confidence=spec.confidence
         )
         if spec.significance != "none":
             systems = [s.name for s in result.systems if s.status == "ok"]
-            self.progress(f"comparing {len(systems)} systems")
+            if len(systems) >= 2 and result.scored >= 2:  # else there is nothing to compare (issue 21)
+                pairs = len(systems) * (len(systems) - 1) // 2
+                self.progress.step(
+                    f"comparing {len(systems)} systems ({plural(pairs, 'pair')}, paired over "
+                    f"{result.scored} clusters)"
+                )
             result.comparisons = compare_units(units, systems, method=spec.significance, seed=spec.seed)
         return result
 
@@ -237,7 +240,9 @@ class Runner:
         if not sources:
             run.status = "skipped"
             return
-        self.progress(f"summarizing with {system.name} ({len(sources)} documents)")
+        self.progress.step(
+            f"summarizing with {system.name} ({plural(len(sources), 'document')})", len(sources)
+        )
         start = time.perf_counter()
         summarizer = None
         try:
@@ -246,7 +251,14 @@ class Runner:
                 run.info = {"engine": "ray"}
             else:
                 summarizer = registry.create(system.name, system.type, system.params)
-                summaries = _summaries_of(summarizer, sources)
+                summaries = []
+                # In pieces of a few batches, so progress counts documents as they are summarized; one
+                # piece for a system without batches (extractive: all at once costs nothing).
+                step = 4 * getattr(system.params, "batch_size", 0) or len(sources)
+                for at in range(0, len(sources), step):
+                    summaries += _summaries_of(summarizer, sources[at : at + step])
+                    done = min(at + step, len(sources))
+                    self.progress.update(done, f"summarizing with {system.name}")
                 run.info = run_info(summarizer)
             if len(summaries) != len(sources):
                 raise RuntimeError(f"returned {len(summaries)} summaries for {len(sources)} texts")
@@ -335,15 +347,17 @@ class Runner:
                 )
         if store is not None and store.done():
             result.resumed = len(store.done())
-            self.progress(f"resuming: {result.resumed} clusters already scored")
+            self.progress.step(f"resuming: {plural(result.resumed, 'cluster')} already scored")
         units = ClusterUnits()
         warned = set(result.warnings)
         if self.sink is not None:
             self.sink.start(result)
         try:
             scored = score_clusters(items, self.settings, self.components.embedder, options, store, pool)
+            what = "ROUGE, tracking and embedding" if self.settings.semantic else "ROUGE and tracking"
+            self.progress.step(f"scoring {plural(len(items), 'cluster')} ({what})", len(items))
             for number, scores in enumerate(scored, 1):
-                self.progress(f"scored cluster {scores.cluster} ({number}/{len(items)})")
+                self.progress.update(number, f"scored cluster {scores.cluster}")
                 result.results.add(scores)
                 units.add(scores)
                 if self.sink is not None:
