@@ -188,6 +188,35 @@ def _promo(line: str) -> bool:
     return bool(_PROMO.fullmatch(line)) and len(_words(line)) <= 30 and not _TWO_SENTENCES.search(line)
 
 
+# A chrome-like opening that goes on as a sentence of prose ("Click here to enter, the sign on the
+# abandoned factory read, in letters two feet high.") is prose at any position (issue 21): after a clause
+# break, several more words that narrate (a past-tense verb, or a subject: "the sign", "she") and say nothing
+# to the reader. Real chrome that goes on after a comma keeps addressing the reader ("Subscribe now, and
+# get your first month free.").
+_CLAUSE_BREAK = re.compile(r"[,;—–]\s+|\s+-\s+")
+_TO_READER = re.compile(
+    r"\b(you|your|yours|our|us|free|now|today|here|below|click|tap|subscribe|sign ?(up|in)|register|download|"
+    r"follow|newsletters?|inbox|app|offers?|deals?|discounts?|updates|alerts|e-?mails?|more|latest)\b",
+    re.IGNORECASE,
+)
+_NARRATING = re.compile(
+    r"\b([a-z]{3,}ed|read|said|says|was|were|had|stood|hung|ran|went|came|wrote|shone|held|saw|sat|lay|"
+    r"rose|fell|grew|knew|thought|took|gave|left|kept|brought|bore|spoke|began|told|sang|drew|swung)\b|"
+    r"^(the|a|an|his|her|their|its|he|she|they|it|this|that|these|those|my|one)\b",
+    re.IGNORECASE,
+)
+
+
+def _continues_as_prose(line: str) -> bool:
+    """After its first clause break the line goes on for four words or more that narrate and do not
+    address the reader: a sentence that opens like chrome, not chrome."""
+    parts = _CLAUSE_BREAK.split(line, maxsplit=1)
+    if len(parts) < 2:
+        return False
+    tail = parts[1]
+    return len(_words(tail)) >= 4 and not _TO_READER.search(tail) and bool(_NARRATING.search(tail))
+
+
 def _repeated_title(line: str, seen: set[str]) -> bool:
     """A title printed again (two words or more, no sentence end): a repeated sentence is left alone."""
     key = _key(line)
@@ -257,7 +286,7 @@ def _verdicts(bares: Sequence[str], options: CleaningOptions) -> list[str | None
             out[i], ended = "end_marker", True
         elif zone and options.active("repeated_line") and _repeated_title(bare, seen):
             out[i] = "repeated_line"
-        elif zone:
+        elif zone and not _continues_as_prose(bare):
             out[i] = next((k for k, rule in _LINE_RULES.items() if options.active(k) and rule(bare)), None)
         if out[i] is None:
             seen.add(_key(bare))

@@ -124,3 +124,43 @@ def test_a_one_paragraph_source_that_mentions_a_newsletter_keeps_its_cluster(wri
     assert result.ok and not result.warnings, (result.problems, result.warnings)
     assert all(d.dropped == () for d in result.documents)
     assert {(r.candidate, r.target) for r in result.scores} >= {("lead-1", "ref"), ("d", "src")}
+
+
+# Held out (issue 21): written for this test, not tuned on while the rule was written. Each opens like
+# chrome (an imperative to the reader, a copyright mark) and goes on as a sentence of prose.
+CHROME_OPENING_PROSE = (
+    "Tap here to begin, the faded label on the old arcade machine instructed.",
+    "Subscribe to the magazine, her grandmother insisted, because its crosswords were the best in town.",
+    "Sign up here, the volunteer shouted, and a queue formed along the harbour wall.",
+    "Click below for the answer, the puzzle book teased, though the last page had been torn out.",
+    "Follow us at a distance, the guide warned the hikers, and stay close to the river.",
+    "© 1998 by the author, the flyleaf declared in faded ink, though nobody believed it.",
+    "Download the app, the ticket inspector sighed, pointing at a poster nobody could see.",
+    "Register now, the banner above the town hall pleaded, though polling day lay months away.",
+    "Please click here to continue, the screen flashed, while the queue behind him grew restless.",
+    "Click here to enter, the sign on the abandoned factory read, in letters two feet high.",  # the issue's
+)
+
+# Chrome that goes on after a comma, still addressing the reader: still dropped at a page's edge.
+CHROME_WITH_A_CLAUSE = (
+    "Subscribe now, and get your first month free.",
+    "Sign up for our newsletter, delivered free to your inbox every morning.",
+    "Click here to read more, or follow us on social media.",
+)
+
+
+@pytest.mark.parametrize("sentence", CHROME_OPENING_PROSE)
+def test_prose_that_opens_like_chrome_survives_at_the_head_and_foot_of_a_page(sentence: str) -> None:
+    for lines in ([sentence, *BODY], [*BODY, sentence], [sentence], [sentence, BODY[0]]):
+        assert _dropped(lines) == [], (lines.index(sentence), len(lines))
+    # Beside real chrome too: the line is judged by its own words.
+    assert _dropped(["top of page", sentence, *BODY, "Share This Article"]) == [
+        ("page_chrome", "top of page"),
+        ("end_marker", "Share This Article"),
+    ]
+
+
+@pytest.mark.parametrize("line", CHROME_WITH_A_CLAUSE)
+def test_chrome_that_goes_on_addressing_the_reader_is_still_dropped(line: str) -> None:
+    assert _dropped([*BODY, line]) == [("promo", line)]
+    assert _dropped([line, *BODY]) == [("promo", line)]
