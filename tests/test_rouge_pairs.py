@@ -133,3 +133,25 @@ def test_score_of_a_long_text_takes_the_bounded_path_and_equals_rouge_score():
     assert triples(ours) == triples(
         rouge_scorer.RougeScorer(types, use_stemmer=True).score(source, prediction)
     )
+
+
+@pytest.mark.parametrize("stem", [True, False])
+def test_a_new_scorer_per_pair_gives_the_same_numbers_on_either_path(stem, monkeypatch):
+    """Issue 21: a new Scorer per call shares the stem memo and the compiled kernels (which count a
+    single pair past a few lines); Python counting and compiled counting give rouge-score's numbers to
+    the bit on the seed pairs, and a new scorer finds the words an earlier one stemmed."""
+    from eval.rouge import tokens
+
+    pairs = seed_pairs()
+    theirs = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=stem)
+    expected = [triples(theirs.score(t, p)) for t, p in pairs]
+    by_path = {}
+    for compiled in (False, True):
+        monkeypatch.setattr(eval.rouge.batch.KERNELS, "single", compiled)
+        by_path[compiled] = [
+            triples(Scorer(ROUGE_TYPES, stem=stem).score(target=t, prediction=p)) for t, p in pairs
+        ]
+    assert by_path[False] == by_path[True] == expected
+    if stem:
+        memo = tokens._MEMOS[("default", "porter-nltk")]
+        assert Scorer(ROUGE_TYPES)._tokenizer._memo is memo and "negotiations" in memo

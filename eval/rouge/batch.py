@@ -20,6 +20,17 @@ if TYPE_CHECKING:
 PARALLEL_MIN_PAIRS = 2000
 
 
+class _Kernels:
+    """How single calls (Scorer.score, score_many) count: with the compiled kernels, which every Scorer of
+    the process shares once loaded (the first call loads them from numba's disk cache, or compiles them
+    after an install), for a pair past a few lines; tests turn it off to check the Python counting."""
+
+    single = True
+
+
+KERNELS = _Kernels()
+
+
 def type_codes(types: Sequence[str]) -> list[int]:
     from eval.rouge.kernels import ROUGE_L, ROUGE_LSUM
 

@@ -53,6 +53,12 @@ _Counts = tuple[int, int, int]
 _TARGET_CACHE_SIZE = 32
 # Texts longer than this (characters) are scored by the compiled engine even one pair at a time.
 _LONG_TEXT = 200_000
+# A pair whose texts hold more characters than this together is counted by the compiled kernels, loaded
+# once per process and shared by every Scorer (eval.rouge.batch.KERNELS), even in a single `score` call:
+# past a few lines they beat the Python counting (0.8 against 1.1 ms on a pair of ~60-word texts; 3-4x on
+# the seed texts), below it the call costs more than it saves. The numbers are the same either way
+# (tests/test_rouge_pairs.py). Issue 21: a new Scorer per call was twice rouge-score-rs's time.
+_COMPILED_MIN_CHARS = 600
 
 
 def _ngram_counts(tokens: Sequence[str], n: int) -> Counter[object]:
@@ -175,7 +181,9 @@ class Scorer:
             raise TypeError("score_many: predictions must be a sequence of strings, not one string")
         texts = self._target_texts(target)
         predictions = [_text("prediction", p) for p in predictions]
-        if any(len(t) > _LONG_TEXT for t in (*texts, *predictions)):
+        if any(len(t) > _LONG_TEXT for t in (*texts, *predictions)) or self._compiled_pays(
+            texts, predictions
+        ):
             # Python ints as bit rows grow with the text (issue 11: 2.9 GB on a 50 MB text); the
             # compiled path's memory is linear in the text.
             return self.score_pairs(targets=[texts] * len(predictions), predictions=predictions)
@@ -220,6 +228,16 @@ class Scorer:
             return out
         floats = pair_floats(self._tokenizer, self.types, self.multi_ref, refs, predictions)
         return _score_dicts(self.types, floats)
+
+    @staticmethod
+    def _compiled_pays(texts: Sequence[str], predictions: Sequence[str]) -> bool:
+        """Whether the compiled kernels count these pairs faster than Python would."""
+        from eval.rouge.batch import KERNELS
+
+        if not KERNELS.single:
+            return False
+        target_chars = sum(map(len, texts))
+        return all(target_chars + len(p) >= _COMPILED_MIN_CHARS for p in predictions)
 
     def _score(self, targets: list[_Text], prediction: _Text) -> dict[str, Score]:
         out: dict[str, Score] = {}
