@@ -503,3 +503,49 @@ def test_a_capped_report_opens_with_its_note_and_the_first_clusters(browser, cap
     cluster.locator("table.tracking").wait_for()
     assert cluster.locator("svg.heatmap").count() == 2
     watched.check_clean()
+
+
+@needs_browser
+def test_the_first_screen_opens_on_findings_in_words_and_a_picture(browser, small, tmp_path):
+    """Issue 21: the first screen (1280 x 900) says which text tracks its source most closely and how,
+    which system is best and whether that can be significant, with one picture; the signature is one folded
+    line; a screenshot of it is kept; and an opened cluster's tables fit the width."""
+    watched = Watched(browser, small[1])
+    page = watched.page
+    shot = tmp_path / "first-screen.png"
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    findings = page.locator("#findings li.finding")
+    kinds = [c.split("finding-")[1] for c in findings.evaluate_all("els => els.map(e => e.className)")]
+    assert kinds == ["tracking", "best", "significance"]
+    texts = findings.all_inner_texts()
+    assert "tracks its source most closely" in texts[0] and "condensed" in texts[0]
+    assert texts[1].startswith("Best against the derivatives: lead-")
+    assert "cannot be significant" in texts[2] and "2 clusters" in texts[2]
+    picture = page.locator("#findings svg.findings-bars")
+    assert picture.locator("rect").count() == 3  # one bar per derivative
+    for part in (findings.last, picture):
+        box = part.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 900  # on the first screen
+    signature = page.locator("details.signature > summary")
+    assert signature.bounding_box()["height"] < 30  # one line, folded
+    assert page.locator("details.signature").get_attribute("open") is None
+    # No statement the numbers cannot support; every measure explained on hover, -1 of order included.
+    body = page.locator("body").inner_text()
+    assert "faithful condensation" not in body
+    page.goto(small[1].as_uri() + "#cluster-0")
+    cluster = page.locator("details#cluster-0")
+    cluster.locator("table.tracking").wait_for()
+    titles = cluster.locator("table.tracking th[title]").evaluate_all("els => els.map(e => e.title)")
+    assert len(titles) >= 20 and all(titles)
+    assert any("-1 reverses it" in t for t in titles)
+    wide = page.evaluate(
+        "Array.from(document.querySelectorAll('details#cluster-0 .wide'))"
+        ".map(d => d.scrollWidth - d.clientWidth)"
+    )
+    assert wide and max(wide) <= 1, wide
+    # Heatmap colours span the values shown, with a legend saying the range.
+    scale = cluster.locator(".scale").first.inner_text()
+    low, high = (float(x) for x in re.findall(r"\d\.\d\d", scale)[:2])
+    assert low < high
+    watched.check_clean()

@@ -8,11 +8,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from eval.options import DEFAULT_TYPES
 from eval.output import report_html
 from eval.output.faithfulness import faithfulness_overview, faithfulness_table
+from eval.output.findings import findings
 from eval.output.meta_files import meta_data, meta_md
 from eval.output.report_html import measure_keys
 from eval.output.tables import (
@@ -90,11 +92,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 DERIVATIVES_NOTE = (
     "P: share of the text's n-grams found in the source; R: share of the source's n-grams the text keeps; "
-    "F: their harmonic mean. High P with low R is a condensation in the source's words; high P and R a "
-    "near copy. "
+    "F: their harmonic mean. "
     "Coverage: share of words inside copied fragments; novel 2-grams: share of word pairs not in the "
     "source; longest copy: words; semantic: median best-match sentence similarity; order: Kendall's tau "
-    "of aligned source positions; closeness: mean of semantic and shared 3-grams (docs/reading-the-"
+    "of aligned source positions (1 keeps the source's order, 0 no relation, -1 reversed); closeness: mean "
+    "of semantic and shared 3-grams (docs/reading-the-"
     "numbers.md)."
 )
 
@@ -102,7 +104,11 @@ DERIVATIVES_NOTE = (
 def report_md(result: RunResult, metrics: Sequence[str]) -> str:
     """report.md, in the order of report.html: overview, systems and cost, comparisons, per cluster,
     problems, cleaning log."""
-    out = [f"# sumtrack report: {_md(result.name)}", "", f"Signature: `{result.signature}`", ""]
+    out = [f"# sumtrack report: {_md(result.name)}", ""]
+    found = findings(result, metrics)
+    if found:  # the answer first (issue 21); the signature and the tables below
+        out += ["## Findings", ""] + [f"- {_md(f.text)}" for f in found] + [""]
+    out += [f"Signature: `{result.signature}`", ""]
     out += [run_summary(result) + ".", ""]
     shown = detail_clusters(result)
     wanted = set(shown)
@@ -366,6 +372,7 @@ def html_data(result: RunResult, metrics: Sequence[str] | None = None) -> dict[s
     removed = Counter(x.rule for d in result.documents for x in d.dropped)
     return {
         "title": f"sumtrack report: {result.name}",
+        "findings": [asdict(f) for f in findings(result, metrics)],
         "signature": result.signature,
         "ok": result.ok,
         "stopped": result.stopped,

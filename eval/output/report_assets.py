@@ -11,12 +11,26 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 0 1.5em 3em; color: #222; 
 h1, h2, h3 { font-weight: 600; } code { font-size: 12px; word-break: break-all; }
 nav.top { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #ddd; padding: .4em 0;
   z-index: 2; } nav.top a { margin-right: 1em; }
-table { border-collapse: collapse; margin: .5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; vertical-align: top; }
-th { background: #f4f4f4; }
+table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: 12px; }
+th, td { border: 1px solid #ccc; padding: 2px 4px; text-align: right; vertical-align: top; }
+th { background: #f4f4f4; font-weight: 600; } th[title] { cursor: help; text-decoration: underline dotted; }
 td.t, th.t { text-align: left; } td.reason { text-align: left; max-width: 40em; font-size: 12px; }
-td.bar { background-image: linear-gradient(90deg, #cfe3f7 var(--w), transparent var(--w)); }
+/* Long ids wrap inside their cell, so a table of many measures fits the page's width. */
+td.t { overflow-wrap: anywhere; max-width: 16em; }
+/* The bar sits under the number, not behind it. */
+td.bar { background: linear-gradient(90deg, #6baed6 var(--w), #eef3f8 var(--w))
+  no-repeat left bottom / 100% 3px; }
+table.tracking { font-size: 11px; } table.tracking th, table.tracking td { padding: 2px 3px; }
+table.tracking td.t { max-width: 13em; } .kind { font-size: 10px; }
 .wide { overflow-x: auto; max-width: 100%; }
+#findings { margin: .5em 0 1em; } .findings { display: flex; flex-wrap: wrap; gap: 1em 2em; }
+.findings ul { max-width: 44em; margin: 0; padding-left: 1.2em; font-size: 15px; }
+.findings li { margin-bottom: .5em; }
+details.signature { margin: .3em 0 1em; max-width: 100%; }
+details.signature > summary { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; cursor: pointer;
+  color: #555; } details.signature > summary code { word-break: normal; }
+.scale { display: flex; align-items: center; gap: .4em; font-size: 12px; margin: .2em 0 .8em; }
+.scale .ramp { width: 160px; height: 10px; border: 1px solid #999; }
 .note { color: #555; max-width: 60em; }
 .detail-note { background: #fff8c5; border: 1px solid #d4a72c; padding: .3em .6em; max-width: 60em; }
 .charts { display: flex; flex-wrap: wrap; gap: 2em; align-items: flex-start; }
@@ -140,7 +154,8 @@ SCRIPT = r"""
     var svg = sv('svg', {'class': 'profile', width: W, height: H, role: 'img', 'aria-label': caption});
     keys.forEach(function (key, r) {
       var y = 16 + r * rowH, lo = data.ranges[key][0], hi = data.ranges[key][1];
-      svg.appendChild(sv('text', {x: L - 8, y: y + 4, 'text-anchor': 'end'}, data.labels[key]));
+      svg.appendChild(sv('text', {x: L - 8, y: y + 4, 'text-anchor': 'end'},
+        [data.labels[key], sv('title', null, data.descriptions[key] || '')]));
       svg.appendChild(sv('line', {x1: L, y1: y, x2: L + pw, y2: y, stroke: '#bbb'}));
       svg.appendChild(sv('text', {x: L, y: y + 14, 'text-anchor': 'middle', fill: '#888'}, String(lo)));
       svg.appendChild(sv('text', {x: L + pw, y: y + 14, 'text-anchor': 'middle', fill: '#888'}, String(hi)));
@@ -184,9 +199,18 @@ SCRIPT = r"""
     measurer.font = (bold ? 'bold ' : '') + '11px system-ui, sans-serif';
     return measurer.measureText(s).width;
   }
-  function shade(v) {
-    var t = Math.max(0, Math.min(1, v)), low = [247, 251, 255], high = [8, 48, 107];
+  // Colours span the range of the values shown (issue 21: .54 to 1.00 on a 0..1 ramp was one colour).
+  function shade(v, lo, hi) {
+    var t = hi > lo ? (v - lo) / (hi - lo) : 1;
+    t = Math.max(0, Math.min(1, t));
+    var low = [247, 251, 255], high = [8, 48, 107];
     return 'rgb(' + low.map(function (a, i) { return Math.round(a + (high[i] - a) * t); }).join(',') + ')';
+  }
+  function ramp(lo, hi) {
+    var bar = el('span', {'class': 'ramp'});
+    bar.style.background = 'linear-gradient(90deg, ' + shade(lo, lo, hi) + ', ' + shade(hi, lo, hi) + ')';
+    return el('div', {'class': 'scale'}, [lo.toFixed(2), bar, hi.toFixed(2),
+      el('span', {'class': 'note'}, ' (lightest to darkest: the lowest to the highest value shown)')]);
   }
   function heatmap(m, sourceId) {
     if (m.unavailable) { return el('p', {'class': 'note'}, m.metric + ': ' + m.unavailable); }
@@ -209,16 +233,25 @@ SCRIPT = r"""
       var a = Math.min(i, j), b = Math.max(i, j);
       return m.upper[a * n - a * (a + 1) / 2 + (b - a - 1)];
     }
+    var lo = Infinity, hi = -Infinity;
+    m.labels.forEach(function (r, i) {
+      m.labels.forEach(function (c, j) {
+        var v = at(i, j);
+        if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      });
+    });
+    if (lo > hi) { lo = 0; hi = 1; }
     m.labels.forEach(function (rowLabel, i) {
       m.labels.forEach(function (colLabel, j) {
         var x = left + j * cell, y = top + i * cell, v = at(i, j);
         var shown = v === null ? 'n/a' : v.toFixed(3);
         var tip = sv('title', null, rowLabel + ' / ' + colLabel + ': ' + shown);
         svg.appendChild(sv('rect', {'class': 'cell', x: x, y: y, width: cell, height: cell,
-          fill: v === null ? '#ddd' : shade(v)}, tip));
+          fill: v === null ? '#ddd' : shade(v, lo, hi), 'data-value': shown}, tip));
         if (cell >= 30 && v !== null) {
+          var dark = hi > lo ? (v - lo) / (hi - lo) > 0.55 : true;
           svg.appendChild(sv('text', {x: x + cell / 2, y: y + cell / 2 + 4, 'text-anchor': 'middle',
-            fill: v > 0.55 ? '#fff' : '#000'}, v.toFixed(2)));
+            fill: dark ? '#fff' : '#000'}, v.toFixed(2)));
         }
       });
     });
@@ -229,9 +262,9 @@ SCRIPT = r"""
       svg.appendChild(sv('rect', Object.assign({x: left + src * cell, y: top, width: cell,
         height: n * cell}, mark)));
     }
-    var caption = m.metric + ' (white 0, dark blue 1' +
-      (src >= 0 ? '; the source\u2019s row and column outlined in red)' : ')');
-    return el('figure', null, [el('figcaption', null, caption), el('div', {'class': 'wide'}, svg)]);
+    var caption = m.metric + (src >= 0 ? ' (the source\u2019s row and column outlined in red)' : '');
+    return el('figure', null, [el('figcaption', null, caption), ramp(lo, hi),
+      el('div', {'class': 'wide'}, svg)]);
   }
 
   // Spans are [start, end) code-point offsets into the sentences joined by "\n". Each span visits only the
@@ -341,9 +374,12 @@ SCRIPT = r"""
   }
 
   function trackingTable(c, ci, body) {
-    var head = el('tr', null, ['text', 'kind', 'words']
+    // The kind goes under the id, not in a column of its own: 24 columns fit a 1280-pixel page.
+    var head = el('tr', null, ['text', 'words']
       .map(function (h) { return el('th', {'class': 't'}, h); })
-      .concat(data.table.map(function (k) { return el('th', null, data.labels[k]); })));
+      .concat(data.table.map(function (k) {
+        return el('th', {title: data.descriptions[k] || ''}, data.labels[k]);
+      })));
     var rows = c.texts.slice(1).map(function (t, k) {
       var ti = k + 1;
       var button = el('button', {'class': 'sbs-open', type: 'button', 'data-text': ti}, 'side by side');
@@ -352,7 +388,8 @@ SCRIPT = r"""
         d.open = true;
         d.scrollIntoView({block: 'start'});
       });
-      return el('tr', null, [el('td', {'class': 't'}, [t.id, button]), el('td', {'class': 't'}, t.kind),
+      return el('tr', null, [el('td', {'class': 't'}, [t.id, el('br'),
+        el('span', {'class': 'note kind'}, t.kind), button]),
         el('td', null, String(t.words))].concat(data.table.map(function (k2) {
         return el('td', null, fmt(value(c, ti, k2), k2));
       })));
