@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from eval import cli as cli_module
 from eval import config
 from eval.cli import main
+from eval.output import console_progress
 from eval.run.runner import Runner
 from summarize import registry
 from summarize.base import Summary, SystemType
@@ -88,8 +89,8 @@ def test_without_a_terminal_a_long_generation_prints_a_line_every_few_seconds_na
 ) -> None:
     """One document, 50 (fake) seconds of generation after an extractive system: lines keep coming, at
     least one per 10 s, and every one names the system that runs, not the one before it."""
-    monkeypatch.setattr(cli_module, "PROGRESS_CLOCK", CLOCK)
-    monkeypatch.setattr(cli_module._Progress, "TICK", 0.002)
+    monkeypatch.setattr(console_progress, "PROGRESS_CLOCK", CLOCK)
+    monkeypatch.setattr(console_progress.ConsoleProgress, "TICK", 0.002)
     data = corpus(1) | {
         "systems": [
             {"name": "lead-2", "type": "lead", "sentences": 2},
@@ -158,7 +159,7 @@ def test_messages_are_correct_english_and_nothing_is_compared_with_one_cluster()
 
 def test_a_line_says_the_count_the_time_so_far_and_the_time_left(capsys) -> None:
     clock = FakeClock()
-    progress = cli_module._Progress(clock)
+    progress = console_progress.ConsoleProgress(cli_module.err, clock)
     progress.start("scoring 10 clusters (ROUGE and tracking)", 10)
     clock.now += 20
     progress.update(4)

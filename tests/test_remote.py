@@ -229,7 +229,7 @@ def test_an_unreachable_endpoint_fails_its_system_in_one_line_and_the_others_are
     )
     code = main(["run", str(cfg)])
     err = capsys.readouterr().err
-    named = [line for line in err.splitlines() if "nowhere" in line]
+    named = [line for line in err.splitlines() if "nowhere" in line and "summarizing" not in line]
     assert len(named) == 1, err
     assert url in named[0] and "does not answer" in named[0] and "connection refused" in named[0]
     results = json.loads((tmp_path / "run" / "results.json").read_text())

@@ -248,9 +248,9 @@ def test_an_interrupted_run_resumes_and_says_so(tmp_path, capsys, monkeypatch) -
 def test_without_a_terminal_progress_is_a_line_per_step(tmp_path, capsys, monkeypatch) -> None:
     """In a log or a pipe (no status line), each step is one stderr line and scoring is reported at most
     every `EVERY` seconds, not once per cluster."""
-    from eval import cli as cli_module
+    from eval.output.console_progress import ConsoleProgress
 
-    monkeypatch.setattr(cli_module._Progress, "EVERY", 3600.0)
+    monkeypatch.setattr(ConsoleProgress, "EVERY", 3600.0)
     cfg = config_file(tmp_path, 5)
     code, _, stderr = cli(capsys, "run", str(cfg), "--out", str(tmp_path / "out"))
     assert code == 0
