@@ -190,10 +190,7 @@ def _explained(label: str) -> str:
     return f' title="{html.escape(description)}"' if description else ""
 
 
-_DESCRIPTIONS = {m.label: m.description for m in all_measures()} | {
-    "words": "words in the text",
-    "n": "clusters the mean is over",
-}
+_DESCRIPTIONS = {m.label: m.description for m in all_measures()} | {"n": "clusters the mean is over"}
 
 
 def _table(
