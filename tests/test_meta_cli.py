@@ -58,7 +58,7 @@ def setup(tmp_path: Path, **meta: Any) -> Path:
             *({"name": s, "type": "outputs", "path": f"{s}.jsonl"} for s in OUTPUTS),
         ],
         "aggregate": {"bootstrap": 20},
-        "output": {"dir": "run"},
+        "output": {"dir": str(tmp_path / "run")},  # a relative dir is in the current directory
         "meta": {"judgments": "judgments.csv", "bootstrap": 40, "permutations": 30, "compare": 1, **meta},
     }
     path = tmp_path / "config.yaml"
