@@ -9,6 +9,8 @@ from typing import Any
 
 from rich.console import Console
 
+from summarize.printable import shown
+
 # What progress reads the time from; a test gives a fake clock.
 PROGRESS_CLOCK: Any = None
 
@@ -80,7 +82,7 @@ class ConsoleProgress:
             self.message, self.total, self.done = message, total, 0
             self.started = self.clock()
         if self.bar is not None:
-            self.bar.reset(self.task, total=total, completed=0, description=_escape(message))
+            self.bar.reset(self.task, total=total, completed=0, description=_escape(shown(message)))
         else:
             self._line(message)
 
@@ -113,7 +115,7 @@ class ConsoleProgress:
 
     def _line(self, text: str) -> None:
         self.last = self.clock()
-        self.err.print(f"sumtrack: {text}", markup=False, soft_wrap=True)
+        self.err.print(f"sumtrack: {shown(text)}", markup=False, soft_wrap=True)
 
 
 def _seconds(value: float) -> str:

@@ -1,11 +1,13 @@
 """report.html's first screen: the findings (eval.output.findings) in words and one picture, and the
-signature as one folded line."""
+signature as one folded line; and each measure's one-line explanation, on hover of its column header."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from eval.tracking.measures import all_measures
 
 
 def signature_html(signature: str) -> str:
@@ -58,3 +60,12 @@ def _bars(finding: Mapping[str, Any]) -> str:
     )
     caption = html.escape(str(finding.get("scale", "")))
     return f'<figure class="findings-picture"><figcaption>{caption}</figcaption>{"".join(parts)}</figure>'
+
+
+def explained(label: str) -> str:
+    """A column header's title attribute: its one-line explanation, where it names a registered measure."""
+    description = _DESCRIPTIONS.get(label)
+    return f' title="{html.escape(description)}"' if description else ""
+
+
+_DESCRIPTIONS = {m.label: m.description for m in all_measures()} | {"n": "clusters the mean is over"}

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.output.faithfulness import faithfulness_html
-from eval.output.findings_html import findings_html, signature_html
+from eval.output.findings_html import explained, findings_html, signature_html
 from eval.output.meta_report import meta_html
 from eval.output.report_assets import CSS, SCRIPT
 from eval.tracking.matrices import Matrix
@@ -184,15 +184,6 @@ def _cell(value: Any, *, text: bool = False, bar: bool = False) -> str:
     return f"<td>{shown}</td>"
 
 
-def _explained(label: str) -> str:
-    """A column header with its one-line explanation on hover, where it names a registered measure."""
-    description = _DESCRIPTIONS.get(label)
-    return f' title="{html.escape(description)}"' if description else ""
-
-
-_DESCRIPTIONS = {m.label: m.description for m in all_measures()} | {"n": "clusters the mean is over"}
-
-
 def _table(
     header: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -202,7 +193,7 @@ def _table(
     bars: Sequence[int] = (),
 ) -> str:
     head = "".join(
-        f"<th{' class=t' if i < text_columns else ''}{_explained(str(c))}>{html.escape(str(c))}</th>"
+        f"<th{' class=t' if i < text_columns else ''}{explained(str(c))}>{html.escape(str(c))}</th>"
         for i, c in enumerate(header)
     )
     body = "".join(

@@ -179,10 +179,9 @@ class Runner:
         if spec.significance != "none":
             systems = [s.name for s in result.systems if s.status == "ok"]
             if len(systems) >= 2 and result.scored >= 2:  # else there is nothing to compare (issue 21)
-                pairs = len(systems) * (len(systems) - 1) // 2
+                pairs = plural(len(systems) * (len(systems) - 1) // 2, "pair")
                 self.progress.step(
-                    f"comparing {len(systems)} systems ({plural(pairs, 'pair')}, paired over "
-                    f"{result.scored} clusters)"
+                    f"comparing {len(systems)} systems ({pairs}, paired over {result.scored} clusters)"
                 )
             result.comparisons = compare_units(units, systems, method=spec.significance, seed=spec.seed)
         return result
@@ -252,8 +251,7 @@ class Runner:
             else:
                 summarizer = registry.create(system.name, system.type, system.params)
                 summaries = []
-                # In pieces of a few batches, so progress counts documents as they are summarized; one
-                # piece for a system without batches (extractive: all at once costs nothing).
+                # Pieces of 4 batches, so progress counts documents as they go (no batches: one piece).
                 step = 4 * getattr(system.params, "batch_size", 0) or len(sources)
                 for at in range(0, len(sources), step):
                     summaries += _summaries_of(summarizer, sources[at : at + step])
