@@ -97,7 +97,10 @@ class LoadedConfig:
         """The run folder: a relative `output.dir`, or its default `runs/<name>`, is in the current
         directory, as `--out` is (issue 21: a config's run landing beside the config's folder surprised its
         user). What a config reads is relative to the config; what a run writes is where it is run."""
-        where = Path(self.config.output.dir or Path("runs") / self.config.name).expanduser()
+        try:
+            where = expand_path(self.config.output.dir or str(Path("runs") / self.config.name))
+        except InputError as exc:
+            raise ConfigError(str(exc)) from None
         return resolve(Path.cwd() / where)
 
     def _cluster(self, index: int, spec: ClusterSpec) -> ClusterFiles:

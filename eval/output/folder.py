@@ -212,6 +212,7 @@ def _known_names() -> set[str]:
     """Every file name a run folder of sumtrack holds (what the writers write)."""
     return {
         "config.resolved.yaml",
+        SIGNATURE_FILE,
         "meta.csv",
         "meta.json",
         *(name for w in all_writers() for name in w.files),
