@@ -18,6 +18,15 @@ DERIVATIVE_IDS = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _run_in_a_scratch_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test runs in a folder of its own: a relative output.dir (or the default runs/<name>) is in the
+    current directory, and a test must never leave a run folder in the checkout."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture(scope="session")
 def seeds() -> Path:
     if not (SEEDS / f"{SOURCE_ID}.txt").is_file():
