@@ -69,10 +69,18 @@ def warm_worker(settings: Settings) -> None:
     ROUGE kernels once on two tiny texts, so that on a fresh install their compilation (numba, ~10 s of CPU,
     cached on disk for every later process) happens while the driver is still reading and cleaning. One
     worker compiles at a time (a file lock): the others then load what it cached instead of compiling the
-    same code side by side on the same cores."""
+    same code side by side on the same cores. With entity support, the worker loads its spaCy pipeline
+    too (a second or more: importing spaCy, reading the weights), in parallel with the same preparation,
+    not in its first cluster; a pipeline that cannot load fails here as it would there (each profile
+    records the reason)."""
     parts = components_for(settings)
     with _compile_lock():
         parts.scorer.score_pairs(targets=["a b c\nd e"], predictions=["a c b\ne d"])
+    if parts.entities is not None:
+        import eval.tracking.entities  # noqa: F401  # the matching modules, imported here too
+
+        with contextlib.suppress(ModelUnavailableError):
+            parts.entities.load()
 
 
 @contextlib.contextmanager

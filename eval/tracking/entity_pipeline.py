@@ -124,7 +124,14 @@ class EntityPipeline:
         cache = self._cache
         if any(k not in cache for k in keys):
             self.load()  # spaCy imported the way the pipeline needs it, before its stop words are read
-        todo = {k: s for k, s in zip(keys, sentences, strict=True) if k not in cache and _worth_reading(s)}
+        todo: dict[bytes, str] = {}
+        for key, sentence in zip(keys, sentences, strict=True):
+            if key in cache:
+                continue
+            if _worth_reading(sentence):
+                todo[key] = sentence
+            else:  # nothing to find: remembered as such, not tested again by every text that has it
+                cache[key] = ()
         if todo:
             nlp = self.load()
             pieces = [(key, offset, piece) for key, s in todo.items() for offset, piece in _pieces(s)]
@@ -134,8 +141,8 @@ class EntityPipeline:
                 found[key] += [(offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents]
             for key, ents in found.items():
                 cache[key] = tuple(ents)
-            while len(cache) > CACHE_SENTENCES:
-                cache.popitem(last=False)
+        while len(cache) > CACHE_SENTENCES:
+            cache.popitem(last=False)
         return [cache.get(k, ()) for k in keys]
 
 
@@ -152,8 +159,7 @@ def _pieces(sentence: str) -> list[tuple[int, str]]:
     hot = [
         i
         for i, (_, _, word) in enumerate(tokens)
-        if any(c.isdigit() for c in word)
-        or (word[:1].isupper() and (i > 0 or word.strip("\"'(").lower() not in stop))
+        if _has_digit(word) or (word[:1].isupper() and (i > 0 or word.strip("\"'(").lower() not in stop))
     ]
     spans: list[list[int]] = []
     for i in hot:
@@ -231,13 +237,23 @@ def stop_words() -> frozenset[str]:
     return _STOP
 
 
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _has_digit(text: str) -> bool:
+    """Whether any character of `text` is a digit (str.isdigit): in ASCII text the regex says it in C."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(map(str.isdigit, text))
+
+
 def _worth_reading(sentence: str) -> bool:
     """Whether the recogniser can find anything: a capital past the first word, a digit, or a capitalised
     first word that is no stop word. (Numbers in words are found without it, see `_mentions`.)"""
     tokens = sentence.split()
     if not tokens:
         return False
-    if any(c.isdigit() for c in sentence) or any(t[:1].isupper() for t in tokens[1:]):
+    if _has_digit(sentence) or any(t[:1].isupper() for t in tokens[1:]):
         return True
     first = tokens[0].strip("\"'(").lower()
     return tokens[0][:1].isupper() and first not in stop_words()
