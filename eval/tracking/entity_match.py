@@ -234,6 +234,8 @@ def contains(haystack: Sequence[str], needle: Sequence[str]) -> list[int]:
     if not n:
         return []
     first = needle[0]
+    if first not in haystack:  # most sentences: one scan in C, no Python loop
+        return []
     return [i for i, w in enumerate(haystack) if w == first and list(haystack[i : i + n]) == list(needle)]
 
 

@@ -147,7 +147,7 @@ def _capitalised_runs(shape: str, covered: Sequence[tuple[int, int]]) -> list[tu
     tokens = [
         (m.start(), m.end(), m.group())
         for m in _TOKEN.finditer(shape)
-        if not any(s <= m.start() < e for s, e in covered)
+        if not covered or not any(s <= m.start() < e for s, e in covered)
     ]
     runs: list[list[tuple[int, int, str]]] = []
     last_end = -2
