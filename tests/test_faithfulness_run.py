@@ -133,7 +133,7 @@ def test_the_side_by_side_marks_the_unsupported_name_with_what_it_was_checked_ag
         assert flagged.is_visible() and flagged.bounding_box()["y"] < 900
         page.locator('#clusters table.index a[href="#cluster-0"]').click()
         cluster = page.locator("details#cluster-0")
-        cluster.locator("table.tracking").wait_for()
+        cluster.locator("table.tracking").first.wait_for()
         cluster.locator("table.tracking tr", has_text="changed").locator("button.sbs-open").click()
         pair = cluster.locator("details.sbs[open] .pair")
         pair.wait_for()

@@ -261,10 +261,19 @@ def test_cluster_index_opens_the_cluster_and_side_by_side_on_demand(browser, sma
     page = watched.page
     page.locator('#clusters table.index a[href="#cluster-0"]').click()
     cluster = page.locator("details#cluster-0")
-    cluster.locator("table.tracking").wait_for()  # drawn on the hashchange the link fires
+    copying = cluster.locator("table.tracking").first  # then the faithfulness table, its own group
+    copying.wait_for()  # drawn on the hashchange the link fires
     assert cluster.get_attribute("open") is not None
-    assert cluster.locator("table.tracking").is_visible()
-    assert cluster.locator("table.tracking tbody tr").count() == 4  # 2 derivatives, 2 systems
+    assert copying.is_visible() and cluster.locator("table.tracking").count() == 2
+    assert copying.locator("tbody tr").count() == 4  # 2 derivatives, 2 systems
+    headers = [cluster.locator("table.tracking").nth(k).locator("th").all_text_contents() for k in (0, 1)]
+    assert "R1 P" in headers[0] and "facts" in headers[1] and "facts" not in headers[0]
+    # A measure with no value in the cluster (NLI, the judge: off) gets no column.
+    assert not any("SummaC-ZS" in h for h in headers)
+    # Each table fits the page's width.
+    page_width = page.viewport_size["width"]
+    for k in (0, 1):
+        assert cluster.locator("table.tracking").nth(k).bounding_box()["width"] <= page_width
     assert page.locator("details#cluster-1 table.tracking").count() == 0  # still not drawn
     # Heatmaps: every label in full, the source marked, nothing outside the drawing.
     heatmap = cluster.locator("svg.heatmap").first
@@ -278,7 +287,7 @@ def test_cluster_index_opens_the_cluster_and_side_by_side_on_demand(browser, sma
         assert inner["x"] + inner["width"] <= box["x"] + box["width"] + 0.5
     # The source beside a text appears on request, with copied runs highlighted and sentences linked.
     assert cluster.locator(".pair").count() == 0
-    cluster.locator("table.tracking tr", has_text="condensed").locator("button.sbs-open").click()
+    copying.locator("tr", has_text="condensed").locator("button.sbs-open").click()
     pair = cluster.locator("details.sbs[open] .pair")
     pair.wait_for()  # drawn by the details' toggle event
     assert pair.count() == 1 and pair.is_visible()
@@ -304,7 +313,7 @@ def test_a_100_cluster_report_opens_and_responds(browser, big):
     assert page.locator("details.cluster[open]").count() == 0
     page.locator('a[href="#cluster-99"]').click()
     cluster = page.locator("details#cluster-99")
-    cluster.locator("table.tracking").wait_for()
+    cluster.locator("table.tracking").first.wait_for()
     assert cluster.locator("table.tracking tbody tr").count() == 27
     assert cluster.locator("svg.heatmap").count() == 2
     cluster.locator("button.sbs-open").nth(5).click()
@@ -500,7 +509,7 @@ def test_a_capped_report_opens_with_its_note_and_the_first_clusters(browser, cap
     assert page.locator("table.means tbody tr").count() == 3
     page.locator('a[href="#cluster-4"]').click()
     cluster = page.locator("details#cluster-4")
-    cluster.locator("table.tracking").wait_for()
+    cluster.locator("table.tracking").first.wait_for()
     assert cluster.locator("svg.heatmap").count() == 2
     watched.check_clean()
 
@@ -535,7 +544,7 @@ def test_the_first_screen_opens_on_findings_in_words_and_a_picture(browser, smal
     assert "faithful condensation" not in body
     page.goto(small[1].as_uri() + "#cluster-0")
     cluster = page.locator("details#cluster-0")
-    cluster.locator("table.tracking").wait_for()
+    cluster.locator("table.tracking").first.wait_for()
     titles = cluster.locator("table.tracking th[title]").evaluate_all("els => els.map(e => e.title)")
     assert len(titles) >= 20 and all(titles)
     assert any("-1 reverses it" in t for t in titles)

@@ -324,28 +324,42 @@ SCRIPT = r"""
   }
 
   function trackingTable(c, ci, body) {
-    // The kind goes under the id, not in a column of its own: 24 columns fit a 1280-pixel page.
-    var head = el('tr', null, ['text', 'words']
-      .map(function (h) { return el('th', {'class': 't'}, h); })
-      .concat(data.table.map(function (k) {
-        return el('th', {title: data.descriptions[k] || ''}, data.labels[k]);
-      })));
-    var rows = c.texts.slice(1).map(function (t, k) {
-      var ti = k + 1;
-      var button = el('button', {'class': 'sbs-open', type: 'button', 'data-text': ti}, 'side by side');
-      button.addEventListener('click', function () {
-        var d = body.querySelector('details.sbs[data-text="' + ti + '"]');
-        d.open = true;
-        d.scrollIntoView({block: 'start'});
+    // One table per measure group (copying, faithfulness), each with the measures this cluster has values
+    // of: the kind goes under the id, so each table fits a 1280-pixel page.
+    var head = function (keys) {
+      return el('tr', null, ['text', 'words']
+        .map(function (h) { return el('th', {'class': 't'}, h); })
+        .concat(keys.map(function (k) {
+          return el('th', {title: data.descriptions[k] || ''}, data.labels[k]);
+        })));
+    };
+    var present = function (k) {
+      return c.texts.slice(1).some(function (t, j) { return value(c, j + 1, k) !== null; });
+    };
+    var table = function (keys, withButtons) {
+      var rows = c.texts.slice(1).map(function (t, k) {
+        var ti = k + 1, first = [t.id, el('br'), el('span', {'class': 'note kind'}, t.kind)];
+        if (withButtons) {
+          var button = el('button', {'class': 'sbs-open', type: 'button', 'data-text': ti}, 'side by side');
+          button.addEventListener('click', function () {
+            var d = body.querySelector('details.sbs[data-text="' + ti + '"]');
+            d.open = true;
+            d.scrollIntoView({block: 'start'});
+          });
+          first.push(button);
+        }
+        return el('tr', null, [el('td', {'class': 't'}, first), el('td', null, String(t.words))]
+          .concat(keys.map(function (k2) { return el('td', null, fmt(value(c, ti, k2), k2)); })));
       });
-      return el('tr', null, [el('td', {'class': 't'}, [t.id, el('br'),
-        el('span', {'class': 'note kind'}, t.kind), button]),
-        el('td', null, String(t.words))].concat(data.table.map(function (k2) {
-        return el('td', null, fmt(value(c, ti, k2), k2));
-      })));
-    });
-    return el('div', {'class': 'wide'}, el('table', {'class': 'tracking'}, [el('thead', null, head),
-      el('tbody', null, rows)]));
+      return el('div', {'class': 'wide'}, el('table', {'class': 'tracking'}, [el('thead', null, head(keys)),
+        el('tbody', null, rows)]));
+    };
+    var groups = (data.table_groups || [['', data.table]]).map(function (g) {
+      return [g[0], g[1].filter(present)];
+    }).filter(function (g) { return g[1].length; });
+    return el('div', null, groups.map(function (g, gi) {
+      return el('div', null, [g[0] ? el('p', {'class': 'note'}, g[0]) : null, table(g[1], gi === 0)]);
+    }));
   }
 
   function renderCluster(details) {

@@ -84,6 +84,10 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 KIND_COLOURS = {"derivative": "#1f77b4", "system": "#ff7f0e", "reference": "#2ca02c", "source": "#222"}
 
 
+# The per-cluster tables of report.html, by measure group (eval/tracking/measures.py).
+GROUPS = (("Copying and closeness", ("copying",)), ("Faithfulness", ("faithfulness", "quality")))
+
+
 def measure_keys() -> list[str]:
     """The order of each text's "values": every registered measure, in registration order."""
     return [m.name for m in all_measures()]
@@ -126,6 +130,10 @@ def render_html(data: Mapping[str, Any]) -> str:
         "digits": {m.name: m.digits for m in registered},
         # The cluster table shows every registered measure; the profile chart those on a common scale.
         "table": keys,
+        # ... one table per group: how a text copies and stays close, whether it keeps the source's facts.
+        "table_groups": [
+            [t, [m.name for m in registered if m.name in keys and m.group in g]] for t, g in GROUPS
+        ],
         "chart": [k for k in CHART_MEASURES if k in keys],
         "max_sentences": REPORT_MAX_SENTENCES,
         "scatter": list(SCATTER),
