@@ -240,13 +240,7 @@ def _likelihood(spec: LikelihoodSpec) -> LikelihoodOptions | None:
         return None
     from eval.tracking.likelihood import LikelihoodOptions
 
-    return LikelihoodOptions(
-        model=spec.model, gguf_file=spec.gguf_file, revision=spec.revision, device=spec.device,
-        dtype=spec.dtype, batch_size=spec.batch_size, max_source_tokens=spec.max_source_tokens,
-        separator=spec.separator, spans=spec.spans, span_logprob=spec.span_logprob, span_pmi=spec.span_pmi,
-        local_files_only=spec.local_files_only, trust_remote_code=spec.trust_remote_code, cache=spec.cache,
-        cache_dir=spec.cache_dir,
-    )  # fmt: skip
+    return LikelihoodOptions(**spec.model_dump(exclude={"enabled"}))  # the options are the spec's fields
 
 
 def _nli(spec: NLISpec) -> NLIOptions | None:
@@ -254,11 +248,7 @@ def _nli(spec: NLISpec) -> NLIOptions | None:
         return None
     from eval.tracking.nli import NLIOptions
 
-    return NLIOptions(
-        model=spec.model, revision=spec.revision, device=spec.device, batch_size=spec.batch_size,
-        max_length=spec.max_length, max_pairs=spec.max_pairs, local_files_only=spec.local_files_only,
-        trust_remote_code=spec.trust_remote_code, cache=spec.cache, cache_dir=spec.cache_dir,
-    )  # fmt: skip
+    return NLIOptions(**spec.model_dump(exclude={"enabled"}))
 
 
 def _judge(spec: JudgeSpec) -> JudgeOptions | None:

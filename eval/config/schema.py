@@ -26,6 +26,7 @@ from eval.options import (
 )
 from summarize.corpus import AUTO, DEFAULT_MAX_CHARS
 from summarize.errors import ConfigError, did_you_mean
+from summarize.hf.config import check_device
 from summarize.text import RULES, CleaningOptions, NormalForm, SplitMode
 
 
@@ -218,9 +219,6 @@ class EntitiesSpec(_Model):
     )
 
 
-_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
-
-
 class _ModelSpec(_Model):
     """Where a faithfulness model's files are, as for a system's (summarize/hf/hub.py)."""
 
@@ -236,9 +234,7 @@ class _ModelSpec(_Model):
     @field_validator("device")
     @classmethod
     def _check_device(cls, value: str) -> str:
-        if not _DEVICE.fullmatch(value):
-            raise ValueError(f"device {value!r}: expected auto, cpu, cuda[:N] or mps")
-        return value
+        return check_device(value)
 
 
 class NLISpec(_ModelSpec):

@@ -21,6 +21,13 @@ LongInput = Literal["truncate", "chunk"]
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 
+def check_device(value: str) -> str:
+    """A device setting as written (auto, cpu, cuda[:N] or mps): the systems' and the faithfulness models'."""
+    if not _DEVICE.fullmatch(value):
+        raise ValueError(f"device {value!r}: expected auto, cpu, cuda[:N] or mps")
+    return value
+
+
 class HFParams(BaseModel):
     """What every Hugging Face model needs: where its files are and how to run it."""
 
@@ -53,9 +60,7 @@ class HFParams(BaseModel):
     @field_validator("device")
     @classmethod
     def _check_device(cls, value: str) -> str:
-        if not _DEVICE.fullmatch(value):
-            raise ValueError(f"device {value!r}: expected auto, cpu, cuda[:N] or mps")
-        return value
+        return check_device(value)
 
     @model_validator(mode="after")
     def _check_lengths(self) -> HFParams:
